@@ -1,0 +1,294 @@
+//! Results and errors: the typed [`SymphonyError`] and the documented JSON shape [`SdkResult`].
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::config::ConfigError;
+
+/// Everything that can go wrong in a request. Each variant is one cause; each message says
+/// what happened and what to do about it.
+///
+/// Convert to Symphony's documented shape with [`SdkResult::from`]:
+///
+/// ```
+/// use symphony_session::{SdkResult, SymphonyError};
+///
+/// let err = SymphonyError::ServerStatus { status: 500 };
+/// let json = serde_json::to_value(SdkResult::from(&Err(err))).unwrap();
+/// assert_eq!(json["error"]["type"], "ERROR");
+/// assert_eq!(json["error"]["data"]["status"], 500);
+/// ```
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SymphonyError {
+    /// The call needs rendered chats; nothing is rendered (never rendered, or logged out).
+    #[error("cannot {operation}: nothing is rendered; call render() first")]
+    NotRendered {
+        /// The refused operation.
+        operation: &'static str,
+    },
+    /// A render was asked for while a logout is still running.
+    #[error("cannot render while a logout is in progress; wait for logout() to finish, then render again")]
+    LogoutInProgress,
+    /// The pod did not answer in time.
+    #[error("{operation} timed out after {} ms; check that the pod is reachable, or raise the timeout in Config", after.as_millis())]
+    Timeout {
+        /// The operation that timed out.
+        operation: &'static str,
+        /// How long it waited.
+        after: Duration,
+    },
+    /// The pod's logout endpoint answered with a non-success HTTP status.
+    #[error("the pod answered the logout with HTTP status {status}; the frames were removed, call logout() again to retry the server part")]
+    ServerStatus {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The logout request never got an HTTP answer.
+    #[error("the logout request failed before the pod answered ({message}); the frames were removed, call logout() again to retry the server part")]
+    Network {
+        /// The transport's description.
+        message: String,
+    },
+    /// The pod's main frame answered a request with an error.
+    #[error("the pod refused {operation}: {message}")]
+    Pod {
+        /// The refused operation.
+        operation: &'static str,
+        /// The pod's message.
+        message: String,
+        /// The pod's additional data, if any.
+        data: Option<Value>,
+    },
+    /// The SDK configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(#[from] ConfigError),
+    /// An argument was refused before anything was sent.
+    #[error("invalid {argument}: {reason}")]
+    InvalidArgument {
+        /// Which argument.
+        argument: &'static str,
+        /// Why, and what is accepted.
+        reason: String,
+    },
+    /// The DOM has no element with the container id.
+    #[error("no element with id {container:?} in the document; add <div id={container:?}> before rendering into it")]
+    ContainerNotFound {
+        /// The container id.
+        container: String,
+    },
+    /// The request was cut short by a later render or a logout; it had no effect.
+    #[error("{operation} was interrupted by {by} before the pod answered")]
+    Interrupted {
+        /// The interrupted operation.
+        operation: &'static str,
+        /// What interrupted it: "logout", "a new render", "removal of the main frame".
+        by: &'static str,
+    },
+}
+
+impl SymphonyError {
+    /// A stable machine-readable code, also sent as `data.code` in the JSON shape.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotRendered { .. } => "NOT_RENDERED",
+            Self::LogoutInProgress => "LOGOUT_IN_PROGRESS",
+            Self::Timeout { .. } => "TIMEOUT",
+            Self::ServerStatus { .. } => "SERVER_STATUS",
+            Self::Network { .. } => "NETWORK",
+            Self::Pod { .. } => "POD",
+            Self::InvalidConfig(_) => "INVALID_CONFIG",
+            Self::InvalidArgument { .. } => "INVALID_ARGUMENT",
+            Self::ContainerNotFound { .. } => "CONTAINER_NOT_FOUND",
+            Self::Interrupted { .. } => "INTERRUPTED",
+        }
+    }
+
+    /// The `data` object of the JSON shape: the code plus the variant's facts.
+    pub fn data(&self) -> Value {
+        let code = self.code();
+        match self {
+            Self::NotRendered { operation } => json!({"code": code, "operation": operation}),
+            Self::Timeout { operation, after } => {
+                json!({"code": code, "operation": operation, "timeoutMs": after.as_millis() as u64})
+            }
+            Self::ServerStatus { status } => json!({"code": code, "status": status}),
+            Self::Pod { data: Some(data), .. } => data.clone(),
+            Self::InvalidArgument { argument, .. } => json!({"code": code, "argument": argument}),
+            Self::ContainerNotFound { container } => json!({"code": code, "container": container}),
+            Self::Interrupted { operation, by } => json!({"code": code, "operation": operation, "by": by}),
+            _ => json!({"code": code}),
+        }
+    }
+}
+
+/// The error object of Symphony's documented result: `{"type":"ERROR","message":..,"data":..}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorPayload {
+    /// Always `"ERROR"` for errors made here; the pod may send other types.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Description of the error.
+    pub message: String,
+    /// Additional data, omitted when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+/// The value every SDK call resolves to, exactly as Symphony documents it: `{}` on success,
+/// `{"error":{"type":"ERROR","message":"...","data":...}}` on failure.
+///
+/// ```
+/// use symphony_session::SdkResult;
+///
+/// assert_eq!(serde_json::to_string(&SdkResult::ok()).unwrap(), "{}");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SdkResult {
+    /// Present on failure only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorPayload>,
+}
+
+impl SdkResult {
+    /// The success value, `{}`.
+    pub fn ok() -> Self {
+        Self { error: None }
+    }
+
+    /// True when there is no error.
+    pub fn is_ok(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// The JSON text of this result.
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings and JSON values cannot fail.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+impl From<&Result<(), SymphonyError>> for SdkResult {
+    fn from(result: &Result<(), SymphonyError>) -> Self {
+        match result {
+            Ok(()) => Self::ok(),
+            Err(err) => Self {
+                error: Some(ErrorPayload {
+                    kind: "ERROR".to_owned(),
+                    message: err.to_string(),
+                    data: Some(err.data()),
+                }),
+            },
+        }
+    }
+}
+
+impl From<Result<(), SymphonyError>> for SdkResult {
+    fn from(result: Result<(), SymphonyError>) -> Self {
+        Self::from(&result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json_of(err: SymphonyError) -> Value {
+        serde_json::to_value(SdkResult::from(Err(err))).unwrap()
+    }
+
+    #[test]
+    fn success_is_empty_object() {
+        assert_eq!(SdkResult::from(Ok(())).to_json(), "{}");
+    }
+
+    #[test]
+    fn timeout_has_error_type_and_data() {
+        let json = json_of(SymphonyError::Timeout {
+            operation: "logout",
+            after: Duration::from_secs(10),
+        });
+        assert_eq!(json["error"]["type"], "ERROR");
+        assert_eq!(json["error"]["data"]["code"], "TIMEOUT");
+        assert_eq!(json["error"]["data"]["timeoutMs"], 10_000);
+        assert!(json["error"]["message"].as_str().unwrap().contains("10000 ms"));
+        assert_eq!(json.as_object().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn pod_error_passes_data_through_and_omits_missing_data() {
+        let with = json_of(SymphonyError::Pod {
+            operation: "logout",
+            message: "boom".into(),
+            data: Some(json!({"status": 503})),
+        });
+        assert_eq!(with["error"]["data"], json!({"status": 503}));
+        let payload = ErrorPayload {
+            kind: "ERROR".into(),
+            message: "m".into(),
+            data: None,
+        };
+        assert_eq!(
+            serde_json::to_value(payload).unwrap(),
+            json!({"type": "ERROR", "message": "m"})
+        );
+    }
+
+    #[test]
+    fn every_error_has_a_distinct_code_and_an_actionable_message() {
+        let all = vec![
+            SymphonyError::NotRendered {
+                operation: "open stream",
+            },
+            SymphonyError::LogoutInProgress,
+            SymphonyError::Timeout {
+                operation: "render",
+                after: Duration::from_millis(5),
+            },
+            SymphonyError::ServerStatus { status: 500 },
+            SymphonyError::Network {
+                message: "connection reset".into(),
+            },
+            SymphonyError::Pod {
+                operation: "send message",
+                message: "no".into(),
+                data: None,
+            },
+            SymphonyError::InvalidConfig(ConfigError::LogoutPathInvalid { path: "x".into() }),
+            SymphonyError::InvalidArgument {
+                argument: "stream id",
+                reason: "empty".into(),
+            },
+            SymphonyError::ContainerNotFound {
+                container: "chat".into(),
+            },
+            SymphonyError::Interrupted {
+                operation: "render",
+                by: "logout",
+            },
+        ];
+        let mut codes: Vec<_> = all.iter().map(SymphonyError::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        for err in &all {
+            let json = json_of(err.clone());
+            assert_eq!(json["error"]["type"], "ERROR", "{err:?}");
+            assert_eq!(json["error"]["message"], err.to_string());
+            assert!(err.to_string().len() > 20, "{err}");
+        }
+        assert!(all[0].to_string().contains("call render() first"));
+        assert!(all[3].to_string().contains("500"));
+    }
+
+    #[test]
+    fn parses_pod_results() {
+        let ok: SdkResult = serde_json::from_str("{}").unwrap();
+        assert!(ok.is_ok());
+        let err: SdkResult =
+            serde_json::from_str(r#"{"error":{"type":"ERROR","message":"x","data":{"a":1}},"extra":1}"#)
+                .unwrap();
+        assert_eq!(err.error.unwrap().data, Some(json!({"a": 1})));
+    }
+}

@@ -1,0 +1,490 @@
+//! The iframe protocol: every message exchanged with the pod's main frame, defined once.
+//!
+//! Host to main frame ([`HostMessage`]): `sdk-action`, `sdk-register`, `sdk-subscription`.
+//! Main frame to host ([`PodMessage`]): `clientReady`, `sdk-resolve`, `sdk-callback-data`.
+//! All are JSON objects `{"eventType": .., "payload": ..}`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ErrorPayload, SdkResult};
+
+/// Chat settings, sent as query parameters of the main frame URL and as the params of a
+/// `set-settings` action. Values are JSON scalars (`"dark"`, `false`, `3`).
+///
+/// ```
+/// use symphony_session::Settings;
+///
+/// let settings = Settings::new().with("mode", "dark").with("sound", false);
+/// assert_eq!(serde_json::to_string(&settings).unwrap(), r#"{"mode":"dark","sound":false}"#);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Settings(BTreeMap<String, Value>);
+
+impl Settings {
+    /// No settings: the pod's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces one setting.
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.0.insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds or replaces one setting in place.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) {
+        self.0.insert(key.into(), value.into());
+    }
+
+    /// Iterates over the settings in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// True when no setting is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Looks one setting up.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key)
+    }
+}
+
+/// The notification types a host can subscribe to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NotificationKind {
+    /// A new message in a stream (or any stream).
+    MessageNotifications,
+    /// The unread count of one stream changed.
+    UnreadCountNotifications,
+    /// The unread count over all streams changed.
+    GlobalUnreadCountNotifications,
+}
+
+/// `sdk-action` payload: one named action with its own id, answered by `sdk-resolve`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    /// Correlates the `sdk-resolve` answer.
+    pub id: String,
+    /// The action and its params.
+    #[serde(flatten)]
+    pub kind: ActionKind,
+}
+
+/// The actions, tagged by `name` with their `params`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", content = "params")]
+pub enum ActionKind {
+    /// Show a stream in the main frame, or in the child frame named by `container`.
+    #[serde(rename = "set-stream")]
+    SetStream {
+        /// The stream to show.
+        #[serde(rename = "streamId")]
+        stream_id: String,
+        /// `#childFrameId`, or absent for the main frame.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        container: Option<String>,
+    },
+    /// Update the settings of every frame.
+    #[serde(rename = "set-settings")]
+    SetSettings(Settings),
+    /// Open the send-message dialog, pre-filled.
+    #[serde(rename = "send-message")]
+    SendMessage {
+        /// The message text.
+        message: String,
+        /// Target streams and frame.
+        options: SendMessageOptions,
+    },
+    /// Start a room with these users.
+    #[serde(rename = "start-room")]
+    StartRoom {
+        /// Symphony user ids.
+        #[serde(rename = "userIds")]
+        user_ids: Vec<u64>,
+        /// `#childFrameId`, or absent for the main frame.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        container: Option<String>,
+    },
+    /// End the server session (this product's extension of the open protocol).
+    #[serde(rename = "logout")]
+    Logout(EmptyParams),
+}
+
+impl ActionKind {
+    /// The protocol name (`set-stream`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::SetStream { .. } => "set-stream",
+            Self::SetSettings(_) => "set-settings",
+            Self::SendMessage { .. } => "send-message",
+            Self::StartRoom { .. } => "start-room",
+            Self::Logout(_) => "logout",
+        }
+    }
+}
+
+/// `{}` as params.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmptyParams {}
+
+/// Options of `send-message`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SendMessageOptions {
+    /// Sending mode; `blast` sends to every stream listed.
+    pub mode: String,
+    /// Target streams.
+    #[serde(rename = "streamIds")]
+    pub stream_ids: Vec<String>,
+    /// `#childFrameId`, or absent for the main frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+}
+
+/// `sdk-register` payload: announces a loaded child frame to the main frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Register {
+    /// The child frame's id (its URL fragment).
+    #[serde(rename = "iFrameId")]
+    pub iframe_id: String,
+}
+
+/// `sdk-subscription` payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    /// What to be notified of.
+    #[serde(rename = "type")]
+    pub kind: NotificationKind,
+    /// Correlates the `sdk-callback-data` notifications.
+    pub id: String,
+    /// Filter.
+    pub params: SubscriptionParams,
+}
+
+/// Params of a subscription.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionParams {
+    /// Only this stream; all streams when absent.
+    #[serde(rename = "streamId", default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+}
+
+/// A message from the host page to the main frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "eventType", content = "payload")]
+pub enum HostMessage {
+    /// `sdk-action`.
+    #[serde(rename = "sdk-action")]
+    Action(Action),
+    /// `sdk-register`.
+    #[serde(rename = "sdk-register")]
+    Register(Register),
+    /// `sdk-subscription`.
+    #[serde(rename = "sdk-subscription")]
+    Subscription(Subscription),
+}
+
+impl HostMessage {
+    /// The message as a JSON value, ready for `postMessage`.
+    pub fn to_value(&self) -> Value {
+        // Only strings, numbers and JSON values inside: serialisation cannot fail.
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// A message from the pod's main frame to the host page.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "eventType", content = "payload")]
+pub enum PodMessage {
+    /// The main frame is loaded and its user signed in.
+    #[serde(rename = "clientReady")]
+    ClientReady,
+    /// The answer to an `sdk-action`.
+    #[serde(rename = "sdk-resolve")]
+    Resolve {
+        /// The action's id.
+        id: String,
+        /// `{}` or `{"error": ..}`.
+        data: SdkResult,
+    },
+    /// A notification for a subscription.
+    #[serde(rename = "sdk-callback-data")]
+    CallbackData {
+        /// The subscription's id.
+        id: String,
+        /// The notification object.
+        data: Value,
+    },
+}
+
+/// Why a message from the main frame was not understood. Such messages are ignored.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// Not a JSON object.
+    #[error("protocol message is not a JSON object")]
+    NotAnObject,
+    /// No string `eventType`.
+    #[error("protocol message has no string eventType")]
+    MissingEventType,
+    /// An event type this SDK does not handle.
+    #[error("unknown protocol eventType {0:?}")]
+    UnknownEventType(String),
+    /// The payload does not have the documented shape.
+    #[error("malformed {event_type} payload: {reason}")]
+    BadPayload {
+        /// The message's event type.
+        event_type: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct ResolveWire {
+    id: WireId,
+    #[serde(default)]
+    data: Value,
+}
+
+#[derive(Deserialize)]
+struct CallbackWire {
+    id: WireId,
+    #[serde(default)]
+    data: Value,
+}
+
+/// Ids are strings here; tolerate numbers from other SDK implementations.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WireId {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl WireId {
+    fn into_string(self) -> String {
+        match self {
+            Self::Text(s) => s,
+            Self::Number(n) => n.to_string(),
+        }
+    }
+}
+
+impl PodMessage {
+    /// Parses a `MessageEvent.data` value. Never panics; anything malformed is an error.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use symphony_session::protocol::{PodMessage, ProtocolError};
+    ///
+    /// let msg = PodMessage::parse(&json!({"eventType": "clientReady"})).unwrap();
+    /// assert_eq!(msg, PodMessage::ClientReady);
+    /// assert_eq!(PodMessage::parse(&json!(42)), Err(ProtocolError::NotAnObject));
+    /// ```
+    pub fn parse(value: &Value) -> Result<Self, ProtocolError> {
+        let object = value.as_object().ok_or(ProtocolError::NotAnObject)?;
+        let event_type = object
+            .get("eventType")
+            .and_then(Value::as_str)
+            .ok_or(ProtocolError::MissingEventType)?;
+        let payload = object.get("payload").unwrap_or(&Value::Null);
+        match event_type {
+            "clientReady" => Ok(Self::ClientReady),
+            "sdk-resolve" => {
+                let wire = ResolveWire::deserialize(payload).map_err(|e| ProtocolError::BadPayload {
+                    event_type: "sdk-resolve",
+                    reason: e.to_string(),
+                })?;
+                Ok(Self::Resolve {
+                    id: wire.id.into_string(),
+                    data: resolve_data(wire.data),
+                })
+            }
+            "sdk-callback-data" => {
+                let wire = CallbackWire::deserialize(payload).map_err(|e| ProtocolError::BadPayload {
+                    event_type: "sdk-callback-data",
+                    reason: e.to_string(),
+                })?;
+                Ok(Self::CallbackData {
+                    id: wire.id.into_string(),
+                    data: wire.data,
+                })
+            }
+            other => Err(ProtocolError::UnknownEventType(other.to_owned())),
+        }
+    }
+}
+
+/// Reads the `data` of an `sdk-resolve`. Anything but an `error` key means success; a
+/// malformed `error` still counts as an error, so that the caller learns of it.
+fn resolve_data(data: Value) -> SdkResult {
+    let Value::Object(mut map) = data else {
+        return SdkResult::ok();
+    };
+    match map.remove("error") {
+        None | Some(Value::Null) => SdkResult::ok(),
+        Some(raw) => match ErrorPayload::deserialize(&raw) {
+            Ok(payload) => SdkResult { error: Some(payload) },
+            Err(_) => SdkResult {
+                error: Some(ErrorPayload {
+                    kind: "ERROR".to_owned(),
+                    message: "the pod answered with a malformed error".to_owned(),
+                    data: Some(raw),
+                }),
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn host_messages_have_the_documented_shape() {
+        let set_stream = HostMessage::Action(Action {
+            id: "set-stream-1".into(),
+            kind: ActionKind::SetStream {
+                stream_id: "abc".into(),
+                container: Some("#child".into()),
+            },
+        });
+        assert_eq!(
+            set_stream.to_value(),
+            json!({"eventType": "sdk-action", "payload": {"id": "set-stream-1", "name": "set-stream", "params": {"streamId": "abc", "container": "#child"}}})
+        );
+        let logout = HostMessage::Action(Action {
+            id: "logout-2".into(),
+            kind: ActionKind::Logout(EmptyParams {}),
+        });
+        assert_eq!(
+            logout.to_value(),
+            json!({"eventType": "sdk-action", "payload": {"id": "logout-2", "name": "logout", "params": {}}})
+        );
+        let register = HostMessage::Register(Register {
+            iframe_id: "symphony-frame-3".into(),
+        });
+        assert_eq!(
+            register.to_value(),
+            json!({"eventType": "sdk-register", "payload": {"iFrameId": "symphony-frame-3"}})
+        );
+        let sub = HostMessage::Subscription(Subscription {
+            kind: NotificationKind::GlobalUnreadCountNotifications,
+            id: "sub-4".into(),
+            params: SubscriptionParams::default(),
+        });
+        assert_eq!(
+            sub.to_value(),
+            json!({"eventType": "sdk-subscription", "payload": {"type": "GlobalUnreadCountNotifications", "id": "sub-4", "params": {}}})
+        );
+        let send = HostMessage::Action(Action {
+            id: "send-message-5".into(),
+            kind: ActionKind::SendMessage {
+                message: "hi".into(),
+                options: SendMessageOptions {
+                    mode: "blast".into(),
+                    stream_ids: vec!["s1".into()],
+                    container: None,
+                },
+            },
+        });
+        assert_eq!(
+            send.to_value()["payload"]["params"],
+            json!({"message": "hi", "options": {"mode": "blast", "streamIds": ["s1"]}})
+        );
+    }
+
+    #[test]
+    fn host_messages_round_trip() {
+        let msg = HostMessage::Action(Action {
+            id: "start-room-9".into(),
+            kind: ActionKind::StartRoom {
+                user_ids: vec![1, 2],
+                container: None,
+            },
+        });
+        let back: HostMessage = serde_json::from_value(msg.to_value()).unwrap();
+        assert_eq!(back, msg);
+    }
+
+    #[test]
+    fn pod_messages_round_trip_through_parse() {
+        for msg in [
+            PodMessage::ClientReady,
+            PodMessage::Resolve {
+                id: "a-1".into(),
+                data: SdkResult::ok(),
+            },
+            PodMessage::Resolve {
+                id: "a-2".into(),
+                data: SdkResult {
+                    error: Some(ErrorPayload {
+                        kind: "ERROR".into(),
+                        message: "no".into(),
+                        data: Some(json!({"status": 500})),
+                    }),
+                },
+            },
+            PodMessage::CallbackData {
+                id: "sub-1".into(),
+                data: json!({"count": 3}),
+            },
+        ] {
+            let value = serde_json::to_value(&msg).unwrap();
+            assert_eq!(PodMessage::parse(&value), Ok(msg));
+        }
+    }
+
+    #[test]
+    fn malformed_messages_are_typed_errors() {
+        assert_eq!(PodMessage::parse(&json!("x")), Err(ProtocolError::NotAnObject));
+        assert_eq!(
+            PodMessage::parse(&json!({})),
+            Err(ProtocolError::MissingEventType)
+        );
+        assert_eq!(
+            PodMessage::parse(&json!({"eventType": 3})),
+            Err(ProtocolError::MissingEventType)
+        );
+        assert_eq!(
+            PodMessage::parse(&json!({"eventType": "other"})),
+            Err(ProtocolError::UnknownEventType("other".into()))
+        );
+        assert!(matches!(
+            PodMessage::parse(&json!({"eventType": "sdk-resolve", "payload": {"data": {}}})),
+            Err(ProtocolError::BadPayload {
+                event_type: "sdk-resolve",
+                ..
+            })
+        ));
+        assert!(matches!(
+            PodMessage::parse(&json!({"eventType": "sdk-callback-data"})),
+            Err(ProtocolError::BadPayload { .. })
+        ));
+    }
+
+    #[test]
+    fn lenient_resolve_data() {
+        let parse = |data: Value| match PodMessage::parse(
+            &json!({"eventType": "sdk-resolve", "payload": {"id": 7, "data": data}}),
+        ) {
+            Ok(PodMessage::Resolve { id, data }) => {
+                assert_eq!(id, "7");
+                data
+            }
+            other => panic!("{other:?}"),
+        };
+        assert!(parse(json!(null)).is_ok());
+        assert!(parse(json!({"other": 1})).is_ok());
+        let bad = parse(json!({"error": "boom"}));
+        assert_eq!(bad.error.unwrap().data, Some(json!("boom")));
+    }
+}

@@ -1,0 +1,910 @@
+//! One test per transition and per error of the state machine.
+
+use serde_json::json;
+
+use super::*;
+use crate::protocol::{NotificationKind, Register};
+use crate::{FrameKind, SessionState, SubscriptionId, TimerId};
+
+fn timers_started(effects: &[Effect]) -> Vec<(TimerId, Duration)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::StartTimer { timer, after } => Some((*timer, *after)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn http_attempts(effects: &[Effect]) -> Vec<crate::LogoutAttemptId> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendLogoutRequest { attempt, url } => {
+                assert_eq!(url, "http://127.0.0.1:9090/logout");
+                Some(*attempt)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn logout_action(effects: &[Effect]) -> Option<String> {
+    posted_actions(effects)
+        .into_iter()
+        .find(|(_, kind)| matches!(kind, ActionKind::Logout(_)))
+        .map(|(id, _)| id)
+}
+
+#[test]
+fn render_creates_the_main_frame_and_answers_on_load() {
+    let mut h = Harness::new(Mode::Focus);
+    let (request, effects) = h.cmd(Command::Render {
+        container: "main".into(),
+        stream_id: Some("s 1".into()),
+        settings: Settings::new().with("mode", "dark"),
+    });
+    let Effect::CreateFrame {
+        frame,
+        kind,
+        container,
+        url,
+    } = &effects[1]
+    else {
+        panic!("{effects:?}");
+    };
+    assert!(matches!(effects[0], Effect::StartTimer { .. }));
+    assert_eq!(*kind, FrameKind::Main);
+    assert_eq!(container, "main");
+    assert_eq!(
+        url,
+        "http://127.0.0.1:9090/apps/embed/default?embed=true&partnerId=partner&streamId=s+1&sdkOrigin=http%3A%2F%2F127.0.0.1%3A8080&mode=dark"
+    );
+    assert_eq!(effects[2], Effect::StateChanged(SessionState::Rendered));
+    assert_eq!(answers(&effects), vec![], "answered only once the frame loaded");
+    let effects = h.ev(Event::FrameLoaded(*frame));
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert!(matches!(effects[0], Effect::CancelTimer { .. }));
+    assert_eq!(h.session.state(), SessionState::Rendered);
+    assert!(!h.session.is_ready());
+    h.msg(PodMessage::ClientReady);
+    assert!(h.session.is_ready());
+}
+
+#[test]
+fn collaboration_render_uses_client2() {
+    let mut h = Harness::new(Mode::Collaboration);
+    let (_, effects) = h.render("main");
+    assert!(effects.iter().any(
+        |e| matches!(e, Effect::CreateFrame { url, .. } if url.starts_with("http://127.0.0.1:9090/apps/client2/default?embed=true"))
+    ));
+}
+
+#[test]
+fn render_times_out_when_the_frame_never_loads() {
+    let mut h = Harness::new(Mode::Focus);
+    let (request, effects) = h.render("main");
+    let (timer, after) = timers_started(&effects)[0];
+    assert_eq!(after, Duration::from_millis(500));
+    let effects = h.ev(Event::TimerFired(timer));
+    assert!(matches!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::Timeout {
+            operation: "render",
+            ..
+        }))
+    ));
+    assert_eq!(
+        h.session.frames().len(),
+        1,
+        "the frame stays: the pod may still load"
+    );
+}
+
+#[test]
+fn render_refuses_bad_arguments_without_effect() {
+    let mut h = Harness::new(Mode::Focus);
+    for (container, stream, settings) in [
+        ("", None, Settings::new()),
+        ("a b", None, Settings::new()),
+        ("main", Some(""), Settings::new()),
+        (
+            "main",
+            None,
+            Settings::new().with("sdkOrigin", "https://evil.example"),
+        ),
+    ] {
+        let (request, effects) = h.cmd(Command::Render {
+            container: container.into(),
+            stream_id: stream.map(Into::into),
+            settings,
+        });
+        assert_eq!(effects.len(), 1, "{effects:?}");
+        assert!(matches!(
+            answer_of(&effects, request),
+            Some(Err(SymphonyError::InvalidArgument { .. }))
+        ));
+        assert_eq!(h.session.state(), SessionState::Unrendered);
+    }
+}
+
+#[test]
+fn actions_wait_for_client_ready_and_keep_their_order() {
+    let mut h = Harness::new(Mode::Focus);
+    let (_, effects) = h.render("main");
+    let main = created_frames(&effects)[0];
+    h.ev(Event::FrameLoaded(main));
+    let (_, e1) = h.cmd(Command::OpenStream {
+        stream_id: "s2".into(),
+        container: None,
+    });
+    let (_, e2) = h.cmd(Command::UpdateSettings(Settings::new().with("mode", "light")));
+    assert!(
+        posted(&e1).is_empty() && posted(&e2).is_empty(),
+        "nothing posted before ready"
+    );
+    let effects = h.msg(PodMessage::ClientReady);
+    let names: Vec<_> = posted_actions(&effects)
+        .into_iter()
+        .map(|(_, k)| k.name())
+        .collect();
+    assert_eq!(names, vec!["set-stream", "set-settings"]);
+}
+
+#[test]
+fn open_stream_in_the_main_frame_is_answered_by_the_pod() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (request, effects) = h.cmd(Command::OpenStream {
+        stream_id: "s2".into(),
+        container: Some("main".into()),
+    });
+    let (id, kind) = posted_actions(&effects).remove(0);
+    assert_eq!(
+        kind,
+        ActionKind::SetStream {
+            stream_id: "s2".into(),
+            container: None
+        }
+    );
+    let effects = h.resolve(&id, ok_data());
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+
+    let (request, effects) = h.cmd(Command::OpenStream {
+        stream_id: "s3".into(),
+        container: None,
+    });
+    let (id, _) = posted_actions(&effects).remove(0);
+    let effects = h.resolve(
+        &id,
+        json!({"error": {"type": "ERROR", "message": "no such stream"}}),
+    );
+    assert_eq!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::Pod {
+            operation: "open stream",
+            message: "no such stream".into(),
+            data: None
+        }))
+    );
+}
+
+#[test]
+fn focus_child_frames_are_created_registered_then_driven() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (request, effects) = h.cmd(Command::OpenStream {
+        stream_id: "s-child".into(),
+        container: Some("side".into()),
+    });
+    assert!(
+        posted(&effects).is_empty(),
+        "the child must load and register first"
+    );
+    let Some(Effect::CreateFrame {
+        frame,
+        kind,
+        url,
+        container,
+        ..
+    }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::CreateFrame { .. }))
+        .cloned()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(kind, FrameKind::Child);
+    assert_eq!(container, "side");
+    assert_eq!(
+        url,
+        format!(
+            "http://127.0.0.1:9090/apps/embed/default/frame-root.html#{}",
+            frame.dom_id()
+        )
+    );
+    let effects = h.ev(Event::FrameLoaded(frame));
+    let messages = posted(&effects);
+    assert_eq!(
+        messages[0],
+        HostMessage::Register(Register {
+            iframe_id: frame.dom_id()
+        })
+    );
+    let HostMessage::Action(action) = &messages[1] else {
+        panic!("{messages:?}")
+    };
+    assert_eq!(
+        action.kind,
+        ActionKind::SetStream {
+            stream_id: "s-child".into(),
+            container: Some(format!("#{}", frame.dom_id()))
+        }
+    );
+    let effects = h.resolve(&action.id, ok_data());
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+
+    // The same container again: no new frame, a set-stream to the same child.
+    let (_, effects) = h.cmd(Command::OpenStream {
+        stream_id: "s-other".into(),
+        container: Some("side".into()),
+    });
+    assert!(created_frames(&effects).is_empty());
+    assert_eq!(
+        posted_actions(&effects)[0].1,
+        ActionKind::SetStream {
+            stream_id: "s-other".into(),
+            container: Some(format!("#{}", frame.dom_id()))
+        }
+    );
+    assert_eq!(h.session.frames().len(), 2);
+}
+
+#[test]
+fn collaboration_refuses_other_containers() {
+    let mut h = Harness::new(Mode::Collaboration);
+    h.render_ready();
+    let (request, effects) = h.cmd(Command::OpenStream {
+        stream_id: "s".into(),
+        container: Some("side".into()),
+    });
+    assert_eq!(effects.len(), 1);
+    let Some(Err(SymphonyError::InvalidArgument { argument, reason })) = answer_of(&effects, request) else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(argument, "container");
+    assert!(reason.contains("Collaboration"));
+}
+
+#[test]
+fn send_message_and_start_room_target_existing_frames_only() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (request, effects) = h.cmd(Command::SendMessage {
+        message: "hello".into(),
+        stream_ids: vec!["s1".into()],
+        container: Some("nowhere".into()),
+    });
+    assert!(matches!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::InvalidArgument {
+            argument: "container",
+            ..
+        }))
+    ));
+    let (request, effects) = h.cmd(Command::SendMessage {
+        message: "hello".into(),
+        stream_ids: vec![],
+        container: None,
+    });
+    assert!(matches!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::InvalidArgument {
+            argument: "stream ids",
+            ..
+        }))
+    ));
+    let (_, effects) = h.cmd(Command::SendMessage {
+        message: "hello".into(),
+        stream_ids: vec!["s1".into()],
+        container: None,
+    });
+    assert!(
+        matches!(&posted_actions(&effects)[0].1, ActionKind::SendMessage { message, options } if message == "hello" && options.mode == "blast" && options.stream_ids == vec!["s1".to_owned()])
+    );
+    let (request, effects) = h.cmd(Command::StartRoom {
+        user_ids: vec![],
+        container: None,
+    });
+    assert!(matches!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::InvalidArgument {
+            argument: "user ids",
+            ..
+        }))
+    ));
+    let (request, effects) = h.cmd(Command::StartRoom {
+        user_ids: vec![12, 13],
+        container: None,
+    });
+    let (id, kind) = posted_actions(&effects).remove(0);
+    assert_eq!(
+        kind,
+        ActionKind::StartRoom {
+            user_ids: vec![12, 13],
+            container: None
+        }
+    );
+    let effects = h.resolve(&id, ok_data());
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+}
+
+#[test]
+fn update_settings_needs_a_setting() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (request, effects) = h.cmd(Command::UpdateSettings(Settings::new()));
+    assert!(matches!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::InvalidArgument {
+            argument: "settings",
+            ..
+        }))
+    ));
+    let (_, effects) = h.cmd(Command::UpdateSettings(Settings::new().with("mode", "dark")));
+    assert_eq!(
+        posted_actions(&effects)[0].1,
+        ActionKind::SetSettings(Settings::new().with("mode", "dark"))
+    );
+}
+
+#[test]
+fn actions_time_out() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (request, effects) = h.cmd(Command::UpdateSettings(Settings::new().with("mode", "dark")));
+    let (timer, after) = timers_started(&effects)[0];
+    assert_eq!(after, Duration::from_millis(500));
+    let (id, _) = posted_actions(&effects).remove(0);
+    let effects = h.ev(Event::TimerFired(timer));
+    assert_eq!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::Timeout {
+            operation: "update settings",
+            after
+        }))
+    );
+    // A late answer changes nothing.
+    let before = h.session.core_snapshot();
+    assert!(h.resolve(&id, ok_data()).is_empty());
+    assert_eq!(h.session.core_snapshot(), before);
+    assert_eq!(h.session.diagnostics().stale_events, 1);
+}
+
+#[test]
+fn subscriptions_deliver_notifications_until_cancelled() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (request, effects) = h.cmd(Command::Subscribe {
+        kind: NotificationKind::MessageNotifications,
+        stream_id: Some("s1".into()),
+    });
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    let HostMessage::Subscription(sub) = &posted(&effects)[0] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(sub.kind, NotificationKind::MessageNotifications);
+    assert_eq!(sub.params.stream_id.as_deref(), Some("s1"));
+    let effects = h.msg(PodMessage::CallbackData {
+        id: sub.id.clone(),
+        data: json!({"streamId": "s1", "message": "hi"}),
+    });
+    assert_eq!(
+        effects,
+        vec![Effect::Notify {
+            subscription: SubscriptionId(request.0),
+            data: json!({"streamId": "s1", "message": "hi"})
+        }]
+    );
+    let (cancel, effects) = h.cmd(Command::Unsubscribe(SubscriptionId(request.0)));
+    assert_eq!(answer_of(&effects, cancel), Some(Ok(())));
+    assert!(h
+        .msg(PodMessage::CallbackData {
+            id: sub.id.clone(),
+            data: json!({})
+        })
+        .is_empty());
+    let (again, effects) = h.cmd(Command::Unsubscribe(SubscriptionId(request.0)));
+    assert!(matches!(
+        answer_of(&effects, again),
+        Some(Err(SymphonyError::InvalidArgument {
+            argument: "subscription",
+            ..
+        }))
+    ));
+    let (unread, effects) = h.cmd(Command::Subscribe {
+        kind: NotificationKind::UnreadCountNotifications,
+        stream_id: None,
+    });
+    assert!(matches!(
+        answer_of(&effects, unread),
+        Some(Err(SymphonyError::InvalidArgument {
+            argument: "stream id",
+            ..
+        }))
+    ));
+}
+
+fn every_action() -> Vec<Command> {
+    vec![
+        Command::OpenStream {
+            stream_id: "s".into(),
+            container: None,
+        },
+        Command::StartRoom {
+            user_ids: vec![1],
+            container: None,
+        },
+        Command::SendMessage {
+            message: "m".into(),
+            stream_ids: vec!["s".into()],
+            container: None,
+        },
+        Command::UpdateSettings(Settings::new().with("mode", "dark")),
+        Command::Subscribe {
+            kind: NotificationKind::GlobalUnreadCountNotifications,
+            stream_id: None,
+        },
+        Command::Unsubscribe(SubscriptionId(1)),
+    ]
+}
+
+fn assert_not_rendered_everywhere(h: &mut Harness) {
+    for command in every_action() {
+        let operation = command.operation();
+        let (request, effects) = h.cmd(command);
+        assert_eq!(
+            effects,
+            vec![Effect::Answer {
+                request,
+                result: Err(SymphonyError::NotRendered { operation })
+            }],
+            "in {}",
+            h.session.state()
+        );
+    }
+}
+
+#[test]
+fn actions_outside_rendered_answer_not_rendered_with_no_effect() {
+    let mut h = Harness::new(Mode::Focus);
+    assert_not_rendered_everywhere(&mut h);
+    h.render_ready();
+    h.cmd(Command::Logout);
+    assert_eq!(h.session.state(), SessionState::LoggingOut);
+    assert_not_rendered_everywhere(&mut h);
+    let id = logout_action(&[]);
+    assert!(id.is_none());
+}
+
+#[test]
+fn logout_before_render_is_an_immediate_success() {
+    let mut h = Harness::new(Mode::Focus);
+    let (request, effects) = h.cmd(Command::Logout);
+    assert_eq!(
+        effects,
+        vec![Effect::Answer {
+            request,
+            result: Ok(())
+        }]
+    );
+    assert_eq!(h.session.state(), SessionState::Unrendered);
+}
+
+#[test]
+fn logout_through_the_main_frame() {
+    let mut h = Harness::new(Mode::Focus);
+    let main = h.render_ready();
+    let (_, effects) = h.cmd(Command::OpenStream {
+        stream_id: "c".into(),
+        container: Some("side".into()),
+    });
+    let child = created_frames(&effects)[0];
+    h.ev(Event::FrameLoaded(child));
+    let (request, effects) = h.cmd(Command::Logout);
+    // Hidden at once, first of all; then the state; then the pod is asked.
+    let Effect::HideFrames { frames } = &effects[0] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(frames.len(), 2);
+    assert!(effects.contains(&Effect::StateChanged(SessionState::LoggingOut)));
+    let id = logout_action(&effects).expect("a logout action");
+    assert!(http_attempts(&effects).is_empty());
+    let timers = timers_started(&effects);
+    assert_eq!(
+        timers.iter().map(|t| t.1).collect::<Vec<_>>(),
+        vec![Duration::from_millis(900), Duration::from_millis(300)]
+    );
+    assert_eq!(
+        h.session.frames().len(),
+        2,
+        "frames stay (hidden) until the server answered"
+    );
+    let effects = h.resolve(&id, ok_data());
+    let mut removed = removed_frames(&effects);
+    removed.sort();
+    assert_eq!(removed, vec![main, child]);
+    let state_at = effects
+        .iter()
+        .position(|e| *e == Effect::StateChanged(SessionState::LoggedOut))
+        .unwrap();
+    let answer_at = effects
+        .iter()
+        .position(|e| matches!(e, Effect::Answer { .. }))
+        .unwrap();
+    assert!(state_at < answer_at);
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::CancelTimer { .. }))
+            .count(),
+        2
+    );
+    assert!(h.session.frames().is_empty());
+    assert_eq!(h.session.state(), SessionState::LoggedOut);
+    // Logged out for good: a second logout does nothing.
+    let (again, effects) = h.cmd(Command::Logout);
+    assert_eq!(
+        effects,
+        vec![Effect::Answer {
+            request: again,
+            result: Ok(())
+        }]
+    );
+}
+
+#[test]
+fn the_pending_action_is_interrupted_by_logout() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (pending, _) = h.cmd(Command::OpenStream {
+        stream_id: "s".into(),
+        container: None,
+    });
+    let (_, effects) = h.cmd(Command::Logout);
+    assert_eq!(
+        answer_of(&effects, pending),
+        Some(Err(SymphonyError::Interrupted {
+            operation: "open stream",
+            by: "logout"
+        }))
+    );
+}
+
+#[test]
+fn frame_logout_errors_are_typed() {
+    for (data, expected) in [
+        (
+            json!({"error": {"type": "ERROR", "message": "pod logout failed with HTTP status 500", "data": {"status": 500}}}),
+            SymphonyError::ServerStatus { status: 500 },
+        ),
+        (
+            json!({"error": {"type": "ERROR", "message": "dropped", "data": {"reason": "network"}}}),
+            SymphonyError::Network {
+                message: "dropped".into(),
+            },
+        ),
+        (
+            json!({"error": {"type": "ERROR", "message": "nope"}}),
+            SymphonyError::Pod {
+                operation: "logout",
+                message: "nope".into(),
+                data: None,
+            },
+        ),
+    ] {
+        let mut h = Harness::new(Mode::Focus);
+        h.render_ready();
+        let (request, effects) = h.cmd(Command::Logout);
+        let id = logout_action(&effects).unwrap();
+        let effects = h.resolve(&id, data);
+        assert_eq!(answer_of(&effects, request), Some(Err(expected)));
+        assert_eq!(h.session.state(), SessionState::LoggedOut, "fail closed");
+        assert_eq!(removed_frames(&effects).len(), 1);
+    }
+}
+
+#[test]
+fn silent_main_frame_falls_back_to_http() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (request, effects) = h.cmd(Command::Logout);
+    let id = logout_action(&effects).unwrap();
+    let frame_timer = timers_started(&effects)[1].0;
+    let effects = h.ev(Event::TimerFired(frame_timer));
+    let attempt = http_attempts(&effects)[0];
+    // The frame's late answer no longer counts.
+    assert!(h.resolve(&id, ok_data()).is_empty());
+    let effects = h.ev(Event::LogoutAnswered { attempt, status: 204 });
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(removed_frames(&effects).len(), 1);
+}
+
+#[test]
+fn not_ready_main_frame_logs_out_over_http_and_fails_closed() {
+    let mut h = Harness::new(Mode::Focus);
+    let (_, effects) = h.render("main");
+    let main = created_frames(&effects)[0];
+    h.ev(Event::FrameLoaded(main));
+    let (request, effects) = h.cmd(Command::Logout);
+    assert!(logout_action(&effects).is_none());
+    let attempt = http_attempts(&effects)[0];
+    let effects = h.ev(Event::LogoutAnswered { attempt, status: 500 });
+    assert_eq!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::ServerStatus { status: 500 }))
+    );
+    assert_eq!(removed_frames(&effects), vec![main]);
+    assert_eq!(h.session.state(), SessionState::LoggedOut);
+
+    // A later logout retries the server part only.
+    let (retry, effects) = h.cmd(Command::Logout);
+    assert_eq!(h.session.state(), SessionState::LoggingOut);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::HideFrames { .. })));
+    let attempt = http_attempts(&effects)[0];
+    let effects = h.ev(Event::LogoutFailed {
+        attempt,
+        message: "connection reset".into(),
+    });
+    assert_eq!(
+        answer_of(&effects, retry),
+        Some(Err(SymphonyError::Network {
+            message: "connection reset".into()
+        }))
+    );
+    assert!(removed_frames(&effects).is_empty());
+    let (retry, effects) = h.cmd(Command::Logout);
+    let attempt = http_attempts(&effects)[0];
+    let effects = h.ev(Event::LogoutAnswered { attempt, status: 200 });
+    assert_eq!(answer_of(&effects, retry), Some(Ok(())));
+    let (last, effects) = h.cmd(Command::Logout);
+    assert_eq!(
+        effects,
+        vec![Effect::Answer {
+            request: last,
+            result: Ok(())
+        }]
+    );
+}
+
+#[test]
+fn logout_times_out_and_aborts_the_request() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (request, effects) = h.cmd(Command::Logout);
+    let deadline = timers_started(&effects)[0].0;
+    let frame_timer = timers_started(&effects)[1].0;
+    let effects = h.ev(Event::TimerFired(frame_timer));
+    let attempt = http_attempts(&effects)[0];
+    let effects = h.ev(Event::TimerFired(deadline));
+    assert!(effects.contains(&Effect::AbortLogoutRequest { attempt }));
+    let Some(Err(SymphonyError::Timeout { operation, after })) = answer_of(&effects, request) else {
+        panic!("{effects:?}")
+    };
+    assert_eq!((operation, after), ("logout", Duration::from_millis(900)));
+    let json =
+        serde_json::to_value(SdkResult::from(Err(SymphonyError::Timeout { operation, after }))).unwrap();
+    assert_eq!(json["error"]["type"], "ERROR");
+    assert_eq!(removed_frames(&effects).len(), 1);
+    // The late HTTP answer changes nothing.
+    let before = h.session.core_snapshot();
+    assert!(h.ev(Event::LogoutAnswered { attempt, status: 200 }).is_empty());
+    assert_eq!(h.session.core_snapshot(), before);
+}
+
+#[test]
+fn concurrent_logouts_share_one_server_request() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (first, effects) = h.cmd(Command::Logout);
+    let id = logout_action(&effects).unwrap();
+    let mut requests = vec![first];
+    for _ in 0..9 {
+        let (request, effects) = h.cmd(Command::Logout);
+        assert!(effects.is_empty(), "joins the running logout: {effects:?}");
+        requests.push(request);
+    }
+    let effects = h.resolve(
+        &id,
+        json!({"error": {"type": "ERROR", "message": "x", "data": {"status": 503}}}),
+    );
+    let got = answers(&effects);
+    assert_eq!(got.len(), 10);
+    for (i, (request, result)) in got.into_iter().enumerate() {
+        assert_eq!(request, requests[i]);
+        assert_eq!(result, Err(SymphonyError::ServerStatus { status: 503 }));
+    }
+}
+
+#[test]
+fn render_during_logout_is_refused() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    h.cmd(Command::Logout);
+    let (request, effects) = h.render("main");
+    assert_eq!(
+        effects,
+        vec![Effect::Answer {
+            request,
+            result: Err(SymphonyError::LogoutInProgress)
+        }]
+    );
+}
+
+#[test]
+fn render_after_logout_starts_again() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (_, effects) = h.cmd(Command::Logout);
+    h.resolve(&logout_action(&effects).unwrap(), ok_data());
+    let generation = h.session.generation();
+    let (request, effects) = h.render("main");
+    assert!(effects.contains(&Effect::StateChanged(SessionState::Rendered)));
+    let main = created_frames(&effects)[0];
+    let effects = h.ev(Event::FrameLoaded(main));
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert!(h.session.generation() > generation);
+}
+
+#[test]
+fn re_render_replaces_the_frames_and_ignores_the_old_generation() {
+    let mut h = Harness::new(Mode::Focus);
+    let old_main = h.render_ready();
+    let (sub, _) = h.cmd(Command::Subscribe {
+        kind: NotificationKind::GlobalUnreadCountNotifications,
+        stream_id: None,
+    });
+    let (pending, effects) = h.cmd(Command::OpenStream {
+        stream_id: "s".into(),
+        container: None,
+    });
+    let (old_id, _) = posted_actions(&effects).remove(0);
+    let (render, effects) = h.render("main");
+    assert_eq!(
+        answer_of(&effects, pending),
+        Some(Err(SymphonyError::Interrupted {
+            operation: "open stream",
+            by: "a new render"
+        }))
+    );
+    assert!(removed_frames(&effects).contains(&old_main));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::StateChanged(_))));
+    let new_main = created_frames(&effects)[0];
+    // Old frame and old action: nothing happens.
+    let before = h.session.core_snapshot();
+    assert!(h.ev(Event::FrameLoaded(old_main)).is_empty());
+    assert!(h.resolve(&old_id, ok_data()).is_empty());
+    assert_eq!(h.session.core_snapshot(), before);
+    let effects = h.ev(Event::FrameLoaded(new_main));
+    assert_eq!(answer_of(&effects, render), Some(Ok(())));
+    // The subscription is handed to the new main frame once it is ready.
+    let effects = h.msg(PodMessage::ClientReady);
+    assert!(matches!(&posted(&effects)[0], HostMessage::Subscription(s) if s.id == format!("sub-{}", sub.0)));
+}
+
+#[test]
+fn main_frame_removed_by_someone_else() {
+    let mut h = Harness::new(Mode::Focus);
+    let main = h.render_ready();
+    let (_, effects) = h.cmd(Command::OpenStream {
+        stream_id: "c".into(),
+        container: Some("side".into()),
+    });
+    let child = created_frames(&effects)[0];
+    let (pending, _) = h.cmd(Command::UpdateSettings(Settings::new().with("mode", "dark")));
+    let effects = h.ev(Event::FrameRemoved(main));
+    assert_eq!(removed_frames(&effects), vec![child]);
+    assert_eq!(
+        answer_of(&effects, pending),
+        Some(Err(SymphonyError::Interrupted {
+            operation: "update settings",
+            by: "removal of the main frame"
+        }))
+    );
+    assert_eq!(h.session.state(), SessionState::Unrendered);
+    // The server session may still be alive: logout asks the server.
+    let (_, effects) = h.cmd(Command::Logout);
+    assert_eq!(http_attempts(&effects).len(), 1);
+}
+
+#[test]
+fn main_frame_removed_during_frame_logout_falls_back_at_once() {
+    let mut h = Harness::new(Mode::Focus);
+    let main = h.render_ready();
+    let (request, _) = h.cmd(Command::Logout);
+    let effects = h.ev(Event::FrameRemoved(main));
+    let attempt = http_attempts(&effects)[0];
+    let effects = h.ev(Event::LogoutAnswered { attempt, status: 200 });
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert!(
+        removed_frames(&effects).is_empty(),
+        "the main frame is gone already"
+    );
+}
+
+#[test]
+fn missing_container_answers_container_not_found() {
+    let mut h = Harness::new(Mode::Focus);
+    let (request, effects) = h.render("ghost");
+    let main = created_frames(&effects)[0];
+    let effects = h.ev(Event::FrameContainerMissing(main));
+    assert_eq!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::ContainerNotFound {
+            container: "ghost".into()
+        }))
+    );
+    assert_eq!(h.session.state(), SessionState::Unrendered);
+
+    h.render_ready();
+    let (request, effects) = h.cmd(Command::OpenStream {
+        stream_id: "s".into(),
+        container: Some("ghost-child".into()),
+    });
+    let child = created_frames(&effects)[0];
+    let effects = h.ev(Event::FrameContainerMissing(child));
+    assert_eq!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::ContainerNotFound {
+            container: "ghost-child".into()
+        }))
+    );
+    assert_eq!(h.session.frames().len(), 1);
+}
+
+#[test]
+fn a_second_client_ready_re_registers_children_and_subscriptions() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let (_, effects) = h.cmd(Command::OpenStream {
+        stream_id: "c".into(),
+        container: Some("side".into()),
+    });
+    let child = created_frames(&effects)[0];
+    h.ev(Event::FrameLoaded(child));
+    h.cmd(Command::Subscribe {
+        kind: NotificationKind::MessageNotifications,
+        stream_id: None,
+    });
+    let messages = posted(&h.msg(PodMessage::ClientReady));
+    assert_eq!(messages.len(), 2);
+    assert!(matches!(&messages[0], HostMessage::Register(r) if r.iframe_id == child.dom_id()));
+    assert!(matches!(&messages[1], HostMessage::Subscription(_)));
+}
+
+#[test]
+fn malformed_and_stale_inputs_are_counted_and_ignored() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    let before = h.session.core_snapshot();
+    for value in [
+        json!(null),
+        json!("clientReady"),
+        json!({"eventType": "sdk-resolve"}),
+        json!({"eventType": "x"}),
+    ] {
+        assert!(h.ev(Event::Message(value)).is_empty());
+    }
+    assert_eq!(h.session.diagnostics().malformed_messages, 4);
+    assert!(h.ev(Event::TimerFired(TimerId(999))).is_empty());
+    assert!(h.ev(Event::FrameLoaded(FrameId(999))).is_empty());
+    assert!(h
+        .ev(Event::LogoutAnswered {
+            attempt: crate::LogoutAttemptId(9),
+            status: 200
+        })
+        .is_empty());
+    assert_eq!(h.session.diagnostics().stale_events, 3);
+    assert_eq!(h.session.core_snapshot(), before);
+}

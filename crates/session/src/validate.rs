@@ -1,0 +1,191 @@
+//! Argument checks, done before anything is sent, so that bad input is a typed error.
+
+use serde_json::Value;
+
+use crate::error::SymphonyError;
+use crate::protocol::Settings;
+
+/// Query parameters the SDK sets itself; a setting may not override them.
+pub(crate) const RESERVED_PARAMS: [&str; 4] = ["embed", "partnerId", "streamId", "sdkOrigin"];
+
+/// Largest JavaScript integer that survives `JSON.parse` unchanged (2^53 - 1).
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+fn invalid(argument: &'static str, reason: impl Into<String>) -> SymphonyError {
+    SymphonyError::InvalidArgument {
+        argument,
+        reason: reason.into(),
+    }
+}
+
+/// A DOM id: non-empty, at most 256 characters, no whitespace or control characters.
+pub(crate) fn container(id: &str) -> Result<(), SymphonyError> {
+    if id.is_empty() {
+        return Err(invalid(
+            "container",
+            "the container id is empty; pass the id of a <div>",
+        ));
+    }
+    if id.chars().count() > 256 {
+        return Err(invalid(
+            "container",
+            "the container id is longer than 256 characters",
+        ));
+    }
+    if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid(
+            "container",
+            format!("{id:?} is not a valid element id: ids contain no whitespace or control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A stream id: non-empty, at most 512 characters, no control characters. Anything else
+/// is allowed; it is percent-encoded in URLs and sent as a JSON string in messages.
+pub(crate) fn stream_id(id: &str) -> Result<(), SymphonyError> {
+    if id.is_empty() {
+        return Err(invalid("stream id", "the stream id is empty"));
+    }
+    if id.chars().count() > 512 {
+        return Err(invalid(
+            "stream id",
+            "the stream id is longer than 512 characters",
+        ));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(invalid("stream id", "the stream id contains control characters"));
+    }
+    Ok(())
+}
+
+/// A message text: non-empty, at most 40 000 characters.
+pub(crate) fn message(text: &str) -> Result<(), SymphonyError> {
+    if text.trim().is_empty() {
+        return Err(invalid("message", "the message is empty"));
+    }
+    if text.chars().count() > 40_000 {
+        return Err(invalid("message", "the message is longer than 40000 characters"));
+    }
+    Ok(())
+}
+
+/// User ids: at least one, each a positive JavaScript-safe integer.
+pub(crate) fn user_ids(ids: &[u64]) -> Result<(), SymphonyError> {
+    if ids.is_empty() {
+        return Err(invalid("user ids", "give at least one user id"));
+    }
+    if let Some(bad) = ids.iter().find(|&&id| id == 0 || id > MAX_SAFE_INTEGER) {
+        return Err(invalid(
+            "user ids",
+            format!("{bad} is not a Symphony user id (1 to 2^53-1)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Settings: keys of letters, digits, `_`, `-`, `.` (at most 64), not reserved; scalar values.
+pub(crate) fn settings(settings: &Settings) -> Result<(), SymphonyError> {
+    for (key, value) in settings.iter() {
+        if key.is_empty()
+            || key.len() > 64
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            return Err(invalid(
+                "settings",
+                format!("{key:?} is not a setting name (letters, digits, '_', '-', '.'; at most 64)"),
+            ));
+        }
+        if RESERVED_PARAMS.contains(&key) {
+            return Err(invalid(
+                "settings",
+                format!("{key:?} is set by the SDK itself and cannot be a setting"),
+            ));
+        }
+        match value {
+            Value::String(s) if s.chars().any(char::is_control) => {
+                return Err(invalid(
+                    "settings",
+                    format!("the value of {key:?} contains control characters"),
+                ));
+            }
+            Value::String(_) | Value::Bool(_) | Value::Number(_) => {}
+            _ => {
+                return Err(invalid(
+                    "settings",
+                    format!("the value of {key:?} must be a string, a boolean or a number"),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn containers() {
+        assert!(container("chat-1").is_ok());
+        assert!(
+            container("a\"b<c>").is_ok(),
+            "looked up by id, never as a selector"
+        );
+        assert!(container("").is_err());
+        assert!(container("a b").is_err());
+        assert!(container(&"x".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn stream_ids_and_messages() {
+        assert!(stream_id("\"><script>alert(1)</script>").is_ok());
+        assert!(stream_id("").is_err());
+        assert!(stream_id("a\nb").is_err());
+        assert!(stream_id(&"s".repeat(513)).is_err());
+        assert!(message("hello").is_ok());
+        assert!(message("  ").is_err());
+        assert!(message(&"m".repeat(40_001)).is_err());
+    }
+
+    #[test]
+    fn user_id_range() {
+        assert!(user_ids(&[1, MAX_SAFE_INTEGER]).is_ok());
+        assert!(user_ids(&[]).is_err());
+        assert!(user_ids(&[0]).is_err());
+        assert!(user_ids(&[MAX_SAFE_INTEGER + 1]).is_err());
+    }
+
+    #[test]
+    fn settings_rules() {
+        assert!(settings(
+            &Settings::new()
+                .with("mode", "dark")
+                .with("sound", false)
+                .with("n", 3)
+        )
+        .is_ok());
+        for bad in [
+            Settings::new().with("streamId", "x"),
+            Settings::new().with("a b", "x"),
+            Settings::new().with("", "x"),
+            Settings::new().with("obj", serde_json::json!({"a": 1})),
+            Settings::new().with("nul", Value::Null),
+            Settings::new().with("ctl", "a\u{0}b"),
+        ] {
+            let err = settings(&bad).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    SymphonyError::InvalidArgument {
+                        argument: "settings",
+                        ..
+                    }
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+}

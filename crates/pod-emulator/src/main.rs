@@ -1,0 +1,119 @@
+//! Command-line entry point: parses flags, starts the emulator, prints the
+//! `listening on …` line and waits for Ctrl-C or SIGTERM.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use symphony_pod_emulator::{start, AllowedOrigins, EmulatorConfig};
+
+/// Local stand-in for a Symphony Messaging pod (Embedded Mode).
+#[derive(Debug, Parser)]
+#[command(name = "symphony-pod-emulator", version, about)]
+struct Args {
+    /// Port of the pod; 0 picks a free one.
+    #[arg(long, env = "EMULATOR_PORT", default_value_t = 9090)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, env = "EMULATOR_BIND", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind: IpAddr,
+    /// Origin trusted for CORS and embedding (repeatable; `http://host:*`
+    /// allows any port). Default: any http loopback origin.
+    #[arg(long = "allow-origin", env = "EMULATOR_ALLOW_ORIGIN", value_delimiter = ',')]
+    allow_origin: Vec<String>,
+    /// Sign in browsers never seen before as this user on their first frame load.
+    #[arg(long = "auto-login", env = "EMULATOR_AUTO_LOGIN", value_name = "NAME")]
+    auto_login: Option<String>,
+    /// Serve this directory as static files on a second listener.
+    #[arg(long = "serve-dir", env = "EMULATOR_SERVE_DIR", value_name = "DIR")]
+    serve_dir: Option<PathBuf>,
+    /// Port of the static listener; 0 picks a free one.
+    #[arg(
+        long = "serve-port",
+        env = "EMULATOR_SERVE_PORT",
+        default_value_t = 0,
+        requires = "serve_dir"
+    )]
+    serve_port: u16,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> ExitCode {
+    let allowed_origins = match AllowedOrigins::from_list(&args.allow_origin) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = EmulatorConfig {
+        bind: args.bind,
+        port: args.port,
+        allowed_origins,
+        auto_login: args.auto_login,
+        serve_dir: args.serve_dir,
+        serve_port: args.serve_port,
+    };
+    let emulator = match start(config).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {}", url_of(emulator.addr()));
+        if let (Some(dir), Some(addr)) = (emulator.serve_dir(), emulator.static_addr()) {
+            let _ = writeln!(out, "serving {} on {}", dir.display(), url_of(addr));
+        }
+        let _ = out.flush();
+    }
+    wait_for_signal().await;
+    eprintln!("shutting down");
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+fn url_of(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,486 @@
+//! Shared, in-memory state of one emulated pod: sessions, counters, faults,
+//! recorded messages, frame view reports, and the broadcast feeding the
+//! frames' event streams.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::AllowedOrigins;
+
+/// How the logout endpoints (`/logout` and `/apps/embed/logout`) behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogoutFault {
+    /// End the session and answer 200.
+    #[default]
+    Ok,
+    /// Answer with this 4xx/5xx status and keep the session.
+    Status(u16),
+    /// Never answer (until the emulator shuts down).
+    Hang,
+    /// End the session and answer 200 after this many milliseconds.
+    DelayMs(u64),
+    /// Close the connection without an HTTP answer.
+    Drop,
+}
+
+/// How the main frames behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MainFrameFault {
+    /// Post `clientReady` and answer every `sdk-action`.
+    #[default]
+    Ok,
+    /// Never post `clientReady`.
+    NeverReady,
+    /// Post `clientReady` but never answer an `sdk-action`.
+    NoAnswer,
+}
+
+/// Longest accepted `delayMs` (10 minutes).
+pub const MAX_DELAY_MS: u64 = 600_000;
+
+/// How many frame view reports the pod keeps; older ones are dropped.
+pub const MAX_VIEWS: usize = 500;
+
+impl LogoutFault {
+    pub(crate) fn to_json(self) -> Value {
+        match self {
+            Self::Ok => json!("ok"),
+            Self::Status(s) => json!({ "status": s }),
+            Self::Hang => json!("hang"),
+            Self::DelayMs(ms) => json!({ "delayMs": ms }),
+            Self::Drop => json!("drop"),
+        }
+    }
+
+    pub(crate) fn from_json(value: &Value) -> Result<Self, String> {
+        const ACCEPTED: &str = "accepted logout faults: \"ok\", \"hang\", \"drop\", {\"status\": 400..=599}, {\"delayMs\": 0..=600000}";
+        match value {
+            Value::String(s) => match s.as_str() {
+                "ok" => Ok(Self::Ok),
+                "hang" => Ok(Self::Hang),
+                "drop" => Ok(Self::Drop),
+                other => Err(format!("unknown logout fault {other:?}; {ACCEPTED}")),
+            },
+            Value::Object(map) if map.len() == 1 => {
+                if let Some(status) = map.get("status") {
+                    match status.as_u64() {
+                        Some(s @ 400..=599) => Ok(Self::Status(s as u16)),
+                        _ => Err(format!(
+                            "logout status must be an integer from 400 to 599; {ACCEPTED}"
+                        )),
+                    }
+                } else if let Some(delay) = map.get("delayMs") {
+                    match delay.as_u64() {
+                        Some(ms) if ms <= MAX_DELAY_MS => Ok(Self::DelayMs(ms)),
+                        _ => Err(format!(
+                            "logout delayMs must be an integer from 0 to {MAX_DELAY_MS}; {ACCEPTED}"
+                        )),
+                    }
+                } else {
+                    Err(format!("unknown logout fault {value}; {ACCEPTED}"))
+                }
+            }
+            other => Err(format!("unknown logout fault {other}; {ACCEPTED}")),
+        }
+    }
+}
+
+impl MainFrameFault {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::NeverReady => "neverReady",
+            Self::NoAnswer => "noAnswer",
+        }
+    }
+
+    pub(crate) fn from_json(value: &Value) -> Result<Self, String> {
+        const ACCEPTED: &str = "accepted mainFrame faults: \"ok\", \"neverReady\", \"noAnswer\"";
+        match value.as_str() {
+            Some("ok") => Ok(Self::Ok),
+            Some("neverReady") => Ok(Self::NeverReady),
+            Some("noAnswer") => Ok(Self::NoAnswer),
+            _ => Err(format!("unknown mainFrame fault {value}; {ACCEPTED}")),
+        }
+    }
+}
+
+/// The active faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Faults {
+    pub logout: LogoutFault,
+    pub main_frame: MainFrameFault,
+}
+
+impl Faults {
+    pub(crate) fn to_json(self) -> Value {
+        json!({ "logout": self.logout.to_json(), "mainFrame": self.main_frame.as_str() })
+    }
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub id: String,
+    pub user: String,
+}
+
+/// Who produced a recorded message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageSource {
+    /// Injected with `POST /__emulator/messages` (someone else wrote it).
+    Admin,
+    /// Sent by a signed-in frame (`send-message` or the composer).
+    Frame,
+}
+
+/// A recorded chat message.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: u64,
+    pub stream_id: String,
+    pub text: String,
+    pub from_name: String,
+    pub source: MessageSource,
+}
+
+/// A message as pushed to the frames, with the unread counts after it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageEvent {
+    #[serde(flatten)]
+    pub message: Message,
+    /// Unread count of the message's stream.
+    pub unread: u64,
+    /// Unread count over all streams.
+    pub global_unread: u64,
+}
+
+/// Which kind of frame reported a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViewFrame {
+    /// A main frame (Focus or Collaboration).
+    Main,
+    /// A Focus child frame (`frame-root.html`).
+    Child,
+}
+
+/// Which main frame reported a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViewMode {
+    Focus,
+    Collaboration,
+}
+
+/// What a frame shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViewPage {
+    /// The chat of a signed-in user.
+    Chat,
+    /// The sign-in form (main frames).
+    Signin,
+    /// An error card (main frames with a bad `sdkOrigin`).
+    Error,
+    /// "waiting for stream" (child frames).
+    Waiting,
+}
+
+/// What one frame reported it shows, in the order the pod received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct View {
+    pub frame: ViewFrame,
+    /// `None` for child frames.
+    pub mode: Option<ViewMode>,
+    pub page: ViewPage,
+    pub user: Option<String>,
+    pub stream_id: Option<String>,
+    /// The child id from the child frame's `location.hash`.
+    #[serde(rename = "iFrameId")]
+    pub i_frame_id: Option<String>,
+    /// Assigned by the pod: 1, 2, ... in arrival order, never reused (not
+    /// even after a reset).
+    pub seq: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Inner {
+    /// Sessions in creation order.
+    pub sessions: Vec<Session>,
+    pub known_browsers: HashSet<String>,
+    pub logout_frame: u64,
+    pub logout_http: u64,
+    pub frames_loaded: u64,
+    pub subscriptions: u64,
+    pub faults: Faults,
+    pub messages: Vec<Message>,
+    pub unread: HashMap<String, u64>,
+    pub next_message_id: u64,
+    /// The last [`MAX_VIEWS`] view reports, oldest first.
+    pub views: VecDeque<View>,
+    pub next_view_seq: u64,
+}
+
+impl Inner {
+    pub fn session(&self, id: &str) -> Option<&Session> {
+        self.sessions.iter().find(|s| s.id == id)
+    }
+
+    pub fn end_session(&mut self, id: &str) -> bool {
+        let before = self.sessions.len();
+        self.sessions.retain(|s| s.id != id);
+        before != self.sessions.len()
+    }
+
+    pub fn to_json(&self) -> Value {
+        let messages: Vec<Value> = self
+            .messages
+            .iter()
+            .map(|m| {
+                json!({
+                    "id": m.id,
+                    "streamId": m.stream_id,
+                    "text": m.text,
+                    "fromName": m.from_name,
+                    "source": m.source,
+                })
+            })
+            .collect();
+        json!({
+            "sessions": self.sessions,
+            "knownBrowsers": self.known_browsers.len(),
+            "logoutRequests": { "frame": self.logout_frame, "http": self.logout_http },
+            "framesLoaded": self.frames_loaded,
+            "subscriptions": self.subscriptions,
+            "faults": self.faults.to_json(),
+            "messages": messages,
+            "views": self.views,
+        })
+    }
+
+    /// Records a view report, assigning its `seq`, and drops the oldest
+    /// report beyond [`MAX_VIEWS`].
+    pub fn record_view(&mut self, mut view: View) -> View {
+        view.seq = self.next_view_seq;
+        self.next_view_seq += 1;
+        self.views.push_back(view.clone());
+        while self.views.len() > MAX_VIEWS {
+            self.views.pop_front();
+        }
+        view
+    }
+}
+
+/// Handle to the shared state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub port: u16,
+    pub allowed: AllowedOrigins,
+    pub auto_login: Option<String>,
+    pub shutdown: CancellationToken,
+    pub events: broadcast::Sender<MessageEvent>,
+    inner: Mutex<Inner>,
+}
+
+impl AppState {
+    pub(crate) fn new(
+        port: u16,
+        allowed: AllowedOrigins,
+        auto_login: Option<String>,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let (events, _) = broadcast::channel(256);
+        Self {
+            shared: Arc::new(Shared {
+                port,
+                allowed,
+                auto_login,
+                shutdown,
+                events,
+                inner: Mutex::new(Inner {
+                    next_message_id: 1,
+                    next_view_seq: 1,
+                    ..Inner::default()
+                }),
+            }),
+        }
+    }
+
+    /// Locks the state. A poisoned lock (a panic elsewhere) is recovered:
+    /// the data is plain bookkeeping and stays usable.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.shared
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.shared.port
+    }
+
+    pub(crate) fn session_cookie(&self) -> String {
+        format!("symphony_session_{}", self.shared.port)
+    }
+
+    pub(crate) fn browser_cookie(&self) -> String {
+        format!("symphony_browser_{}", self.shared.port)
+    }
+
+    pub(crate) fn channel_name(&self) -> String {
+        format!("symphony-emulator-{}", self.shared.port)
+    }
+
+    /// Creates a session for `user` and returns it.
+    pub(crate) fn create_session(&self, user: &str) -> Session {
+        let session = Session {
+            id: new_id(),
+            user: user.to_string(),
+        };
+        self.lock().sessions.push(session.clone());
+        session
+    }
+
+    /// Records a message, updates unread counts and pushes it to the frames.
+    pub(crate) fn record_message(
+        &self,
+        stream_id: &str,
+        text: &str,
+        from_name: &str,
+        source: MessageSource,
+    ) -> MessageEvent {
+        let event = {
+            let mut inner = self.lock();
+            let id = inner.next_message_id;
+            inner.next_message_id += 1;
+            let message = Message {
+                id,
+                stream_id: stream_id.to_string(),
+                text: text.to_string(),
+                from_name: from_name.to_string(),
+                source,
+            };
+            inner.messages.push(message.clone());
+            if source == MessageSource::Admin {
+                *inner.unread.entry(stream_id.to_string()).or_insert(0) += 1;
+            }
+            let unread = inner.unread.get(stream_id).copied().unwrap_or(0);
+            let global_unread = inner.unread.values().sum();
+            MessageEvent {
+                message,
+                unread,
+                global_unread,
+            }
+        };
+        // No receiver is fine: nobody is listening.
+        let _ = self.shared.events.send(event.clone());
+        event
+    }
+
+    /// Recorded messages with an id greater than `since`, as events.
+    pub(crate) fn messages_since(&self, since: u64) -> Vec<MessageEvent> {
+        let inner = self.lock();
+        let global_unread = inner.unread.values().sum();
+        inner
+            .messages
+            .iter()
+            .filter(|m| m.id > since)
+            .map(|m| MessageEvent {
+                message: m.clone(),
+                unread: inner.unread.get(&m.stream_id).copied().unwrap_or(0),
+                global_unread,
+            })
+            .collect()
+    }
+
+    pub(crate) fn reset(&self) {
+        let mut inner = self.lock();
+        *inner = Inner {
+            next_message_id: inner.next_message_id,
+            next_view_seq: inner.next_view_seq,
+            ..Inner::default()
+        };
+    }
+}
+
+/// A fresh random identifier (UUID v4, hex without dashes).
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logout_fault_round_trip() {
+        for fault in [
+            LogoutFault::Ok,
+            LogoutFault::Status(503),
+            LogoutFault::Hang,
+            LogoutFault::DelayMs(300),
+            LogoutFault::Drop,
+        ] {
+            assert_eq!(LogoutFault::from_json(&fault.to_json()), Ok(fault));
+        }
+        assert!(LogoutFault::from_json(&json!({"status": 200})).is_err());
+        assert!(LogoutFault::from_json(&json!({"status": "500"})).is_err());
+        assert!(LogoutFault::from_json(&json!({"delayMs": -1})).is_err());
+        assert!(LogoutFault::from_json(&json!("explode")).is_err());
+        assert!(LogoutFault::from_json(&json!(null)).is_err());
+        assert!(LogoutFault::from_json(&json!({"status": 500, "delayMs": 1})).is_err());
+    }
+
+    #[test]
+    fn views_are_capped_and_numbered() {
+        let mut inner = Inner {
+            next_view_seq: 1,
+            ..Inner::default()
+        };
+        let view = View {
+            frame: ViewFrame::Child,
+            mode: None,
+            page: ViewPage::Waiting,
+            user: None,
+            stream_id: None,
+            i_frame_id: Some("c1".into()),
+            seq: 0,
+        };
+        for _ in 0..MAX_VIEWS + 3 {
+            inner.record_view(view.clone());
+        }
+        assert_eq!(inner.views.len(), MAX_VIEWS);
+        assert_eq!(inner.views.front().map(|v| v.seq), Some(4));
+        assert_eq!(inner.views.back().map(|v| v.seq), Some(MAX_VIEWS as u64 + 3));
+        let json = serde_json::to_value(&inner.views[0]).expect("serializes");
+        assert_eq!(
+            json,
+            json!({"frame": "child", "mode": null, "page": "waiting", "user": null,
+                   "streamId": null, "iFrameId": "c1", "seq": 4})
+        );
+    }
+
+    #[test]
+    fn main_frame_fault_parse() {
+        assert_eq!(
+            MainFrameFault::from_json(&json!("noAnswer")),
+            Ok(MainFrameFault::NoAnswer)
+        );
+        let err = MainFrameFault::from_json(&json!("sometimes")).unwrap_err();
+        assert!(err.contains("neverReady"));
+    }
+}

@@ -1,0 +1,143 @@
+//! Helpers shared by the integration tests: start a pod on port 0, build
+//! clients, read state, and pick apart frame pages.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use serde_json::Value;
+use symphony_pod_emulator::{start, EmulatorConfig, RunningEmulator};
+
+pub const HOST_ORIGIN: &str = "http://127.0.0.1:8080";
+
+pub async fn pod() -> RunningEmulator {
+    pod_with(|_| {}).await
+}
+
+pub async fn pod_with(configure: impl FnOnce(&mut EmulatorConfig)) -> RunningEmulator {
+    let mut config = EmulatorConfig::default();
+    configure(&mut config);
+    start(config).await.expect("emulator starts")
+}
+
+/// A browser-like client: cookie store, no automatic redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client")
+}
+
+/// A client without cookies.
+pub fn plain() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client")
+}
+
+pub async fn state(pod: &RunningEmulator) -> Value {
+    plain()
+        .get(format!("{}/__emulator/state", pod.url()))
+        .send()
+        .await
+        .expect("state request")
+        .json()
+        .await
+        .expect("state JSON")
+}
+
+/// Signs `client` in as `user` with the form endpoint.
+pub async fn sign_in(pod: &RunningEmulator, client: &reqwest::Client, user: &str) {
+    let resp = client
+        .post(format!("{}/login", pod.url()))
+        .form(&[("user", user)])
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(resp.status(), 200, "login answered {}", resp.status());
+}
+
+pub async fn put_faults(pod: &RunningEmulator, body: Value) -> reqwest::Response {
+    plain()
+        .put(format!("{}/__emulator/faults", pod.url()))
+        .json(&body)
+        .send()
+        .await
+        .expect("faults request")
+}
+
+/// URL of a frame with the given query pairs (properly encoded).
+pub fn frame_url(pod: &RunningEmulator, path: &str, query: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse(&format!("{}{}", pod.url(), path)).expect("url");
+    {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in query {
+            pairs.append_pair(k, v);
+        }
+    }
+    url.to_string()
+}
+
+/// GETs a Focus main frame for stream `s1` embedded by [`HOST_ORIGIN`].
+pub async fn focus_frame(pod: &RunningEmulator, client: &reqwest::Client) -> (u16, String) {
+    let url = frame_url(
+        pod,
+        "/apps/embed/default",
+        &[("embed", "true"), ("streamId", "s1"), ("sdkOrigin", HOST_ORIGIN)],
+    );
+    let resp = client.get(url).send().await.expect("frame request");
+    let status = resp.status().as_u16();
+    (status, resp.text().await.expect("frame body"))
+}
+
+/// The JSON in `<script type="application/json" id="boot">`.
+pub fn boot_json(html: &str) -> Option<Value> {
+    data_json(html, "boot")
+}
+
+/// The JSON in `<script type="application/json" id="{id}">`.
+pub fn data_json(html: &str, id: &str) -> Option<Value> {
+    let start_tag = format!("<script type=\"application/json\" id=\"{id}\">");
+    let start = html.find(&start_tag)? + start_tag.len();
+    let end = html[start..].find("</script>")? + start;
+    serde_json::from_str(&html[start..end]).ok()
+}
+
+/// POSTs a view report (any body) the way a frame does; no cookies needed.
+pub async fn post_view(pod: &RunningEmulator, body: &str) -> reqwest::Response {
+    plain()
+        .post(format!("{}/apps/embed/views", pod.url()))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("view request")
+}
+
+/// Text content of the element with `id` (no nested markup expected).
+pub fn element_text<'a>(html: &'a str, id: &str) -> Option<&'a str> {
+    let marker = format!("id=\"{id}\"");
+    let at = html.find(&marker)?;
+    let open_end = html[at..].find('>')? + at + 1;
+    let close = html[open_end..].find('<')? + open_end;
+    Some(&html[open_end..close])
+}
+
+pub fn is_sign_in_page(html: &str) -> bool {
+    html.contains("id=\"signin\"") && html.contains("Sign in") && !html.contains("id=\"chat\"")
+}
+
+pub fn is_chat_page(html: &str) -> bool {
+    html.contains("id=\"chat\"") && !html.contains("id=\"signin\"")
+}
+
+pub fn set_cookies(resp: &reqwest::Response) -> Vec<String> {
+    resp.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect()
+}

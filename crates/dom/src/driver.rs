@@ -1,0 +1,410 @@
+//! Carries out the session's effects in the browser and feeds the browser's events back.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::{Rc, Weak};
+
+use futures::channel::oneshot;
+use gloo::events::EventListener;
+use gloo::timers::callback::Timeout;
+use gloo_utils::format::JsValueSerdeExt;
+use serde_json::Value;
+use symphony_session::protocol::HostMessage;
+use symphony_session::{
+    Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, Session, SessionState, SubscriptionId,
+    SymphonyError, TimerId,
+};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortController, Document, HtmlIFrameElement, HtmlStyleElement, MessageEvent, Window};
+
+/// Shared by every clone of the handle; callbacks hold a [`Weak`] to it.
+pub(crate) type Shared = Rc<RefCell<Driver>>;
+
+/// Permissions a chat may ask for (calls, screen share, clipboard, full screen).
+const FRAME_ALLOW: &str =
+    "clipboard-read; clipboard-write; fullscreen; camera; microphone; display-capture; autoplay";
+
+/// Attribute carried by every frame this library creates, with the instance number.
+pub(crate) const INSTANCE_ATTRIBUTE: &str = "data-symphony-instance";
+/// Attribute carrying the frame's id within its instance.
+pub(crate) const FRAME_ATTRIBUTE: &str = "data-symphony-frame";
+
+struct MountedFrame {
+    element: HtmlIFrameElement,
+    kind: FrameKind,
+    _load: EventListener,
+}
+
+pub(crate) type StateCallback = Rc<dyn Fn(SessionState)>;
+pub(crate) type NotificationCallback = Rc<dyn Fn(&Value)>;
+
+/// Counters kept by the adapter, for diagnostics and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DomDiagnostics {
+    /// `message` events refused because of their origin or source.
+    pub rejected_messages: u64,
+    /// Messages from the main frame that were not understood.
+    pub malformed_messages: u64,
+    /// Events that referred to something no longer current.
+    pub stale_events: u64,
+    /// Frames this instance has in the document now.
+    pub frames: usize,
+    /// 1 while the window `message` listener is attached, else 0.
+    pub message_listeners: usize,
+    /// Timers running now.
+    pub timers: usize,
+    /// HTTP logout requests in flight.
+    pub http_requests: usize,
+}
+
+pub(crate) struct Driver {
+    pub(crate) session: Session,
+    instance: u32,
+    window: Window,
+    document: Document,
+    frames: HashMap<FrameId, MountedFrame>,
+    timers: HashMap<TimerId, Timeout>,
+    logouts: HashMap<LogoutAttemptId, AbortController>,
+    pub(crate) waiters: HashMap<RequestId, oneshot::Sender<Result<(), SymphonyError>>>,
+    message_listener: Option<EventListener>,
+    hide_style: Option<HtmlStyleElement>,
+    pub(crate) state_listeners: BTreeMap<u64, StateCallback>,
+    pub(crate) notification_listeners: HashMap<SubscriptionId, NotificationCallback>,
+    pub(crate) next_listener: u64,
+    rejected_messages: u64,
+    weak: Weak<RefCell<Driver>>,
+}
+
+/// User code to run once the driver is no longer borrowed (it may call back into us).
+enum Deferred {
+    State(Vec<StateCallback>, SessionState),
+    Notify(NotificationCallback, Value),
+}
+
+impl Driver {
+    pub(crate) fn new_shared(session: Session, instance: u32, window: Window, document: Document) -> Shared {
+        Rc::new_cyclic(|weak| {
+            RefCell::new(Driver {
+                session,
+                instance,
+                window,
+                document,
+                frames: HashMap::new(),
+                timers: HashMap::new(),
+                logouts: HashMap::new(),
+                waiters: HashMap::new(),
+                message_listener: None,
+                hide_style: None,
+                state_listeners: BTreeMap::new(),
+                notification_listeners: HashMap::new(),
+                next_listener: 0,
+                rejected_messages: 0,
+                weak: weak.clone(),
+            })
+        })
+    }
+
+    pub(crate) fn diagnostics(&self) -> DomDiagnostics {
+        let core = self.session.diagnostics();
+        DomDiagnostics {
+            rejected_messages: self.rejected_messages,
+            malformed_messages: core.malformed_messages,
+            stale_events: core.stale_events,
+            frames: self.frames.len(),
+            message_listeners: usize::from(self.message_listener.is_some()),
+            timers: self.timers.len(),
+            http_requests: self.logouts.len(),
+        }
+    }
+
+    fn main_window(&self) -> Option<Window> {
+        self.frames
+            .values()
+            .find(|f| f.kind == FrameKind::Main)
+            .and_then(|f| f.element.content_window())
+    }
+
+    /// Carries out one effect; returns user code to run after the borrow ends.
+    fn execute(&mut self, effect: Effect) -> Option<Deferred> {
+        match effect {
+            Effect::CreateFrame {
+                frame,
+                kind,
+                container,
+                url,
+            } => {
+                if let Err(event) = self.create_frame(frame, kind, &container, &url) {
+                    self.session.handle_event(event);
+                }
+            }
+            Effect::HideFrames { .. } => self.hide_frames(),
+            Effect::RemoveFrame { frame } => {
+                if let Some(mounted) = self.frames.remove(&frame) {
+                    mounted.element.remove();
+                }
+            }
+            Effect::Post(message) => self.post(&message),
+            Effect::SendLogoutRequest { attempt, url } => self.send_logout(attempt, url),
+            Effect::AbortLogoutRequest { attempt } => {
+                if let Some(controller) = self.logouts.remove(&attempt) {
+                    controller.abort();
+                }
+            }
+            Effect::StartTimer { timer, after } => {
+                let weak = self.weak.clone();
+                let millis = u32::try_from(after.as_millis()).unwrap_or(u32::MAX);
+                let handle = Timeout::new(millis, move || {
+                    if let Some(shared) = weak.upgrade() {
+                        feed(&shared, Event::TimerFired(timer));
+                        // Drop the fired handle after this callback has returned, not inside it.
+                        let weak = Rc::downgrade(&shared);
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if let Some(shared) = weak.upgrade() {
+                                if let Ok(mut driver) = shared.try_borrow_mut() {
+                                    driver.timers.remove(&timer);
+                                }
+                            }
+                        });
+                    }
+                });
+                self.timers.insert(timer, handle);
+            }
+            Effect::CancelTimer { timer } => {
+                // Dropping the handle clears the browser timer.
+                self.timers.remove(&timer);
+            }
+            Effect::Answer { request, result } => {
+                if let Some(waiter) = self.waiters.remove(&request) {
+                    // The caller may have stopped waiting; nothing to do then.
+                    let _ = waiter.send(result);
+                }
+            }
+            Effect::StateChanged(state) => {
+                match state {
+                    SessionState::Rendered | SessionState::LoggingOut => self.attach_message_listener(),
+                    SessionState::LoggedOut | SessionState::Unrendered => {
+                        // We may be inside that listener's own callback: drop it afterwards.
+                        if let Some(listener) = self.message_listener.take() {
+                            wasm_bindgen_futures::spawn_local(async move { drop(listener) });
+                        }
+                        self.show_frames();
+                    }
+                }
+                let listeners = self.state_listeners.values().cloned().collect();
+                return Some(Deferred::State(listeners, state));
+            }
+            Effect::Notify { subscription, data } => {
+                if let Some(callback) = self.notification_listeners.get(&subscription) {
+                    return Some(Deferred::Notify(callback.clone(), data));
+                }
+            }
+        }
+        None
+    }
+
+    fn create_frame(
+        &mut self,
+        frame: FrameId,
+        kind: FrameKind,
+        container: &str,
+        url: &str,
+    ) -> Result<(), Event> {
+        let missing = || Event::FrameContainerMissing(frame);
+        let parent = self.document.get_element_by_id(container).ok_or_else(missing)?;
+        let element: HtmlIFrameElement = self
+            .document
+            .create_element("iframe")
+            .map_err(|_| missing())?
+            .dyn_into()
+            .map_err(|_| missing())?;
+        let title = match kind {
+            FrameKind::Main => "Symphony Messaging",
+            FrameKind::Child => "Symphony Messaging chat",
+        };
+        element.set_title(title);
+        // Attribute writes on a fresh element cannot fail; ignore the Result to stay panic-free.
+        let _ = element.set_attribute("allow", FRAME_ALLOW);
+        let _ = element.set_attribute("referrerpolicy", "strict-origin-when-cross-origin");
+        let _ = element.set_attribute(INSTANCE_ATTRIBUTE, &self.instance.to_string());
+        let _ = element.set_attribute(FRAME_ATTRIBUTE, &frame.0.to_string());
+        let _ = element.set_attribute("style", "width:100%;height:100%;border:0;display:block");
+        element.set_src(url);
+        let weak = self.weak.clone();
+        let load = EventListener::new(&element, "load", move |_| {
+            if let Some(shared) = weak.upgrade() {
+                feed(&shared, Event::FrameLoaded(frame));
+            }
+        });
+        parent.append_child(&element).map_err(|_| missing())?;
+        self.frames.insert(
+            frame,
+            MountedFrame {
+                element,
+                kind,
+                _load: load,
+            },
+        );
+        Ok(())
+    }
+
+    /// One style change hides every frame of this instance; the layout does not move.
+    fn hide_frames(&mut self) {
+        let rule = format!(
+            "iframe[{INSTANCE_ATTRIBUTE}=\"{}\"]{{visibility:hidden!important}}",
+            self.instance
+        );
+        if let Some(style) = &self.hide_style {
+            style.set_text_content(Some(&rule));
+            return;
+        }
+        let Ok(style) = self.document.create_element("style") else {
+            return;
+        };
+        let Ok(style) = style.dyn_into::<HtmlStyleElement>() else {
+            return;
+        };
+        style.set_text_content(Some(&rule));
+        if let Some(head) = self.document.head() {
+            if head.append_child(&style).is_ok() {
+                self.hide_style = Some(style);
+            }
+        }
+    }
+
+    fn show_frames(&mut self) {
+        if let Some(style) = self.hide_style.take() {
+            style.remove();
+        }
+    }
+
+    fn post(&self, message: &HostMessage) {
+        let Some(target) = self.main_window() else {
+            return;
+        };
+        let Ok(value) = <JsValue as JsValueSerdeExt>::from_serde(&message.to_value()) else {
+            return;
+        };
+        // A failure here means the frame is gone; the request's timeout answers the caller.
+        let _ = target.post_message(&value, self.session.config().pod_origin());
+    }
+
+    fn send_logout(&mut self, attempt: LogoutAttemptId, url: String) {
+        let controller = AbortController::new().ok();
+        let signal = controller.as_ref().map(AbortController::signal);
+        if let Some(controller) = controller {
+            self.logouts.insert(attempt, controller);
+        }
+        let weak = self.weak.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let request = gloo::net::http::Request::post(&url)
+                .credentials(web_sys::RequestCredentials::Include)
+                .abort_signal(signal.as_ref());
+            let event = match request.send().await {
+                Ok(response) => Event::LogoutAnswered {
+                    attempt,
+                    status: response.status(),
+                },
+                Err(err) => Event::LogoutFailed {
+                    attempt,
+                    message: err.to_string(),
+                },
+            };
+            if let Some(shared) = weak.upgrade() {
+                if let Ok(mut driver) = shared.try_borrow_mut() {
+                    driver.logouts.remove(&attempt);
+                }
+                feed(&shared, event);
+            }
+        });
+    }
+
+    fn attach_message_listener(&mut self) {
+        if self.message_listener.is_some() {
+            return;
+        }
+        let weak = self.weak.clone();
+        let pod_origin = self.session.config().pod_origin().to_owned();
+        self.message_listener = Some(EventListener::new(&self.window, "message", move |event| {
+            let Some(shared) = weak.upgrade() else {
+                return;
+            };
+            let Some(event) = event.dyn_ref::<MessageEvent>() else {
+                return;
+            };
+            let accepted = {
+                let Ok(mut driver) = shared.try_borrow_mut() else {
+                    return;
+                };
+                let from_main = match (event.source(), driver.main_window()) {
+                    (Some(source), Some(main)) => JsValue::from(source) == JsValue::from(main),
+                    _ => false,
+                };
+                if event.origin() != pod_origin || !from_main {
+                    driver.rejected_messages += 1;
+                    false
+                } else {
+                    true
+                }
+            };
+            if accepted {
+                // Anything JSON.stringify cannot handle becomes null: counted as malformed.
+                let value = event.data().into_serde::<Value>().unwrap_or(Value::Null);
+                feed(&shared, Event::Message(value));
+            }
+        }));
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        for (_, frame) in self.frames.drain() {
+            frame.element.remove();
+        }
+        for (_, controller) in self.logouts.drain() {
+            controller.abort();
+        }
+        self.show_frames();
+    }
+}
+
+/// Feeds one event, then carries out what follows from it.
+pub(crate) fn feed(shared: &Shared, event: Event) {
+    match shared.try_borrow_mut() {
+        Ok(mut driver) => driver.session.handle_event(event),
+        Err(_) => {
+            // Only reachable if user code re-enters while we hold the borrow; retry later.
+            let weak = Rc::downgrade(shared);
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(shared) = weak.upgrade() {
+                    feed(&shared, event);
+                }
+            });
+            return;
+        }
+    }
+    pump(shared);
+}
+
+/// Carries out every queued effect. User callbacks run with the driver released.
+pub(crate) fn pump(shared: &Shared) {
+    loop {
+        let deferred = {
+            let Ok(mut driver) = shared.try_borrow_mut() else {
+                return;
+            };
+            let Some(effect) = driver.session.poll_effect() else {
+                return;
+            };
+            driver.execute(effect)
+        };
+        match deferred {
+            Some(Deferred::State(listeners, state)) => {
+                for listener in listeners {
+                    listener(state);
+                }
+            }
+            Some(Deferred::Notify(callback, data)) => callback(&data),
+            None => {}
+        }
+    }
+}

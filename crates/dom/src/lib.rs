@@ -1,0 +1,325 @@
+//! `symphony-dom` runs a Symphony Messaging Embedded Mode session in the browser. It is the
+//! only crate that touches the DOM: it creates and removes the chat iframes, talks to the
+//! pod's main frame with `postMessage` (accepting only messages from the pod origin and the
+//! main frame's window), runs the timers, and sends the HTTP logout fallback with `gloo-net`.
+//! What to do, and when, is decided by the sans-IO core in `symphony-session`; this crate
+//! only carries its effects out and reports the browser's events back. It knows nothing of
+//! Yew (that is `yew-symphony`).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use symphony_dom::{Config, RenderOptions, Symphony};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let origin = symphony_dom::page_origin().ok_or("no window")?;
+//! let config = Config::builder("https://acme.symphony.com", origin)
+//!     .partner_id("acme")
+//!     .build()?;
+//! let symphony = Symphony::new(config);
+//! symphony.render("chat", RenderOptions::stream("stream-id")).await?;
+//! symphony.open_stream("other-stream", Some("side-chat")).await?;
+//! // Later, from anywhere (a clone of the handle is cheap):
+//! let result = symphony.logout().await;
+//! // Symphony's documented shape: `{}` or `{"error": {...}}`.
+//! println!("{}", symphony_dom::SdkResult::from(&result).to_json());
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod driver;
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use futures::channel::oneshot;
+use serde_json::Value;
+use symphony_session::{Command, Session, SubscriptionId};
+
+pub use driver::DomDiagnostics;
+use driver::{pump, Driver, Shared};
+pub use symphony_session::{
+    Config, ConfigBuilder, ConfigError, ErrorPayload, Mode, NotificationKind, SdkResult, SessionState,
+    Settings, SymphonyError,
+};
+
+/// The data attribute every iframe created here carries (its value: the instance number).
+pub const FRAME_MARKER_ATTRIBUTE: &str = driver::INSTANCE_ATTRIBUTE;
+
+static NEXT_INSTANCE: AtomicU32 = AtomicU32::new(1);
+
+/// The page's origin (`window.location.origin`), to pass to [`Config::builder`].
+pub fn page_origin() -> Option<String> {
+    web_sys::window().and_then(|w| w.location().origin().ok())
+}
+
+/// What to render first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RenderOptions {
+    /// The chat to show in the main frame.
+    pub stream_id: Option<String>,
+    /// Settings for every frame (`mode=dark`, `sound=false`, ...).
+    pub settings: Settings,
+}
+
+impl RenderOptions {
+    /// Show this stream first.
+    pub fn stream(stream_id: impl Into<String>) -> Self {
+        Self {
+            stream_id: Some(stream_id.into()),
+            settings: Settings::new(),
+        }
+    }
+
+    /// Adds settings.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+}
+
+/// Where and to whom [`Symphony::send_message`] sends.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SendMessageOptions {
+    /// Target streams (at least one).
+    pub stream_ids: Vec<String>,
+    /// The container of the frame to use; the main frame when `None`.
+    pub container: Option<String>,
+}
+
+/// A handle to one embedded Symphony session. Cheap to clone; every clone drives the same
+/// session. When the last clone is dropped, every frame it created is removed and every
+/// listener, timer and request is released.
+#[derive(Clone)]
+pub struct Symphony {
+    shared: Shared,
+}
+
+impl PartialEq for Symphony {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl std::fmt::Debug for Symphony {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Symphony")
+            .field("state", &self.state())
+            .field("diagnostics", &self.diagnostics())
+            .finish()
+    }
+}
+
+impl Symphony {
+    /// A session for this config, in the `Unrendered` state.
+    ///
+    /// # Panics
+    ///
+    /// Outside a browser window (no `window` or `document`): this crate is for browsers.
+    pub fn new(config: Config) -> Self {
+        let window = web_sys::window().expect("symphony-dom needs a browser window");
+        let document = window.document().expect("symphony-dom needs a document");
+        let instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
+        Self {
+            shared: Driver::new_shared(Session::new(config), instance, window, document),
+        }
+    }
+
+    async fn request(&self, command: Command) -> Result<(), SymphonyError> {
+        let operation = command.operation();
+        let (sender, receiver) = oneshot::channel();
+        {
+            let mut driver = self.shared.borrow_mut();
+            let request = driver.session.handle_command(command);
+            driver.waiters.insert(request, sender);
+        }
+        pump(&self.shared);
+        receiver.await.unwrap_or(Err(SymphonyError::Interrupted {
+            operation,
+            by: "the Symphony handle being dropped",
+        }))
+    }
+
+    /// Renders the main frame into the element with id `container`. Resolves once the frame
+    /// has loaded (signed in or showing the pod's sign-in page); [`Symphony::is_ready`] tells
+    /// whether the user is signed in. Rendering again replaces the frames.
+    pub async fn render(&self, container: &str, options: RenderOptions) -> Result<(), SymphonyError> {
+        self.request(Command::Render {
+            container: container.to_owned(),
+            stream_id: options.stream_id,
+            settings: options.settings,
+        })
+        .await
+    }
+
+    /// Shows a stream in the main frame (`container` `None` or the render container) or, in
+    /// Focus mode, in a child frame in another container (created on first use).
+    pub async fn open_stream(&self, stream_id: &str, container: Option<&str>) -> Result<(), SymphonyError> {
+        self.request(Command::OpenStream {
+            stream_id: stream_id.to_owned(),
+            container: container.map(str::to_owned),
+        })
+        .await
+    }
+
+    /// Starts a room with these users, in the main frame or the frame of `container`.
+    pub async fn start_room(&self, user_ids: &[u64], container: Option<&str>) -> Result<(), SymphonyError> {
+        self.request(Command::StartRoom {
+            user_ids: user_ids.to_vec(),
+            container: container.map(str::to_owned),
+        })
+        .await
+    }
+
+    /// Opens the send-message dialog, pre-filled with `message`, for these streams.
+    pub async fn send_message(
+        &self,
+        message: &str,
+        options: SendMessageOptions,
+    ) -> Result<(), SymphonyError> {
+        self.request(Command::SendMessage {
+            message: message.to_owned(),
+            stream_ids: options.stream_ids,
+            container: options.container,
+        })
+        .await
+    }
+
+    /// Changes the settings of every frame.
+    pub async fn update_settings(&self, settings: Settings) -> Result<(), SymphonyError> {
+        self.request(Command::UpdateSettings(settings)).await
+    }
+
+    /// Logs the user out of the pod, then removes every frame; the session is then as if
+    /// [`Symphony::render`] had never been called. Frames are hidden at once. Fails closed:
+    /// on a server error or timeout the frames are removed all the same and the error is
+    /// returned; calling `logout` again retries the server part. Concurrent calls share one
+    /// server request and get the same result.
+    ///
+    /// Mind Symphony's warning: this ends the user's session in every app of this browser.
+    pub async fn logout(&self) -> Result<(), SymphonyError> {
+        self.request(Command::Logout).await
+    }
+
+    /// Calls `callback` with each notification of `kind` (for `stream_id`, or every stream)
+    /// until the returned handle is dropped.
+    pub fn listen(
+        &self,
+        kind: NotificationKind,
+        stream_id: Option<&str>,
+        callback: impl Fn(&Value) + 'static,
+    ) -> Result<NotificationListener, SymphonyError> {
+        let (sender, mut receiver) = oneshot::channel();
+        let subscription = {
+            let mut driver = self.shared.borrow_mut();
+            let request = driver.session.handle_command(Command::Subscribe {
+                kind,
+                stream_id: stream_id.map(str::to_owned),
+            });
+            driver.waiters.insert(request, sender);
+            let subscription = SubscriptionId(request.0);
+            driver
+                .notification_listeners
+                .insert(subscription, Rc::new(callback));
+            subscription
+        };
+        pump(&self.shared);
+        // The core answers a subscription at once.
+        let result = match receiver.try_recv() {
+            Ok(Some(result)) => result,
+            _ => Err(SymphonyError::Interrupted {
+                operation: "subscribe",
+                by: "an unexpected pending answer",
+            }),
+        };
+        match result {
+            Ok(()) => Ok(NotificationListener {
+                shared: Rc::downgrade(&self.shared),
+                subscription,
+            }),
+            Err(err) => {
+                self.shared
+                    .borrow_mut()
+                    .notification_listeners
+                    .remove(&subscription);
+                Err(err)
+            }
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> SessionState {
+        self.shared.borrow().session.state()
+    }
+
+    /// True once the main frame said `clientReady` (loaded, user signed in).
+    pub fn is_ready(&self) -> bool {
+        self.shared.borrow().session.is_ready()
+    }
+
+    /// Calls `callback` on every state change until the returned handle is dropped.
+    pub fn on_state_change(&self, callback: impl Fn(SessionState) + 'static) -> StateListener {
+        let mut driver = self.shared.borrow_mut();
+        driver.next_listener += 1;
+        let id = driver.next_listener;
+        driver.state_listeners.insert(id, Rc::new(callback));
+        StateListener {
+            shared: Rc::downgrade(&self.shared),
+            id,
+        }
+    }
+
+    /// Counters: refused messages, frames, listeners, timers, requests in flight.
+    pub fn diagnostics(&self) -> DomDiagnostics {
+        self.shared.borrow().diagnostics()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> Config {
+        self.shared.borrow().session.config().clone()
+    }
+}
+
+/// Stops a notification subscription when dropped.
+#[must_use = "the subscription ends when this handle is dropped"]
+pub struct NotificationListener {
+    shared: Weak<RefCell<Driver>>,
+    subscription: SubscriptionId,
+}
+
+impl Drop for NotificationListener {
+    fn drop(&mut self) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        let subscription = self.subscription;
+        let Ok(mut driver) = shared.try_borrow_mut() else {
+            return;
+        };
+        driver.notification_listeners.remove(&subscription);
+        // Answered NotRendered after a logout: nothing to undo then.
+        driver.session.handle_command(Command::Unsubscribe(subscription));
+        drop(driver);
+        pump(&shared);
+    }
+}
+
+/// Stops state-change callbacks when dropped.
+#[must_use = "the callback stops when this handle is dropped"]
+pub struct StateListener {
+    shared: Weak<RefCell<Driver>>,
+    id: u64,
+}
+
+impl Drop for StateListener {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.upgrade() {
+            if let Ok(mut driver) = shared.try_borrow_mut() {
+                driver.state_listeners.remove(&self.id);
+            }
+        }
+    }
+}

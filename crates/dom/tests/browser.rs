@@ -1,0 +1,508 @@
+//! The DOM adapter in headless Chromium, against the pod emulator on another origin.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::mpsc;
+use futures::StreamExt;
+use serde_json::{json, Value};
+use support::*;
+use symphony_dom::{
+    Mode, NotificationKind, RenderOptions, SdkResult, SendMessageOptions, SessionState, Settings, Symphony,
+    SymphonyError,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn rendered_focus() -> Symphony {
+    fresh().await;
+    container("main");
+    let symphony = Symphony::new(config(Mode::Focus));
+    symphony
+        .render("main", RenderOptions::stream("stream-main"))
+        .await
+        .expect("render");
+    ready(&symphony).await;
+    symphony
+}
+
+fn json_of(result: &Result<(), SymphonyError>) -> Value {
+    serde_json::to_value(SdkResult::from(result)).expect("json")
+}
+
+#[wasm_bindgen_test]
+async fn focus_render_with_three_containers() {
+    let symphony = rendered_focus().await;
+    container("side-a");
+    container("side-b");
+    symphony
+        .open_stream("stream-a", Some("side-a"))
+        .await
+        .expect("child a");
+    symphony
+        .open_stream("stream-b", Some("side-b"))
+        .await
+        .expect("child b");
+    let frames = our_frames();
+    assert_eq!(frames.len(), 3);
+    for (frame, parent) in frames.iter().zip(["main", "side-a", "side-b"]) {
+        assert_eq!(frame.parent_element().map(|p| p.id()).as_deref(), Some(parent));
+        assert!(!frame.title().is_empty(), "every frame has a title");
+        assert_eq!(
+            frame.get_attribute("referrerpolicy").as_deref(),
+            Some("strict-origin-when-cross-origin")
+        );
+        assert!(frame
+            .get_attribute("allow")
+            .is_some_and(|a| a.contains("clipboard-write")));
+    }
+    assert!(frames[0]
+        .src()
+        .starts_with(&format!("{}/apps/embed/default?embed=true", emulator())));
+    assert!(frames[1]
+        .src()
+        .starts_with(&format!("{}/apps/embed/default/frame-root.html#", emulator())));
+    let snapshot = state().await;
+    assert_eq!(snapshot["framesLoaded"], 3);
+    assert_eq!(sessions(&snapshot), 1, "auto-login signed the browser in");
+    // Each child shows its own stream, as the frames report to the emulator.
+    eventually(3000, "children showing their streams", || async {
+        let views = state().await["views"].clone();
+        let shown: Vec<_> = views
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|v| v["frame"] == "child")
+            .filter_map(|v| v["streamId"].as_str().map(str::to_owned))
+            .collect();
+        shown.contains(&"stream-a".to_owned()) && shown.contains(&"stream-b".to_owned())
+    })
+    .await;
+    symphony.logout().await.expect("logout");
+}
+
+#[wasm_bindgen_test]
+async fn collaboration_render() {
+    fresh().await;
+    container("main");
+    let symphony = Symphony::new(config(Mode::Collaboration));
+    symphony
+        .render("main", RenderOptions::default())
+        .await
+        .expect("render");
+    ready(&symphony).await;
+    let frames = our_frames();
+    assert_eq!(frames.len(), 1);
+    assert!(frames[0]
+        .src()
+        .starts_with(&format!("{}/apps/client2/default?embed=true", emulator())));
+    let err = symphony.open_stream("s", Some("elsewhere")).await.unwrap_err();
+    assert!(matches!(
+        err,
+        SymphonyError::InvalidArgument {
+            argument: "container",
+            ..
+        }
+    ));
+    symphony
+        .open_stream("s2", None)
+        .await
+        .expect("set-stream in the full client");
+    symphony.logout().await.expect("logout");
+}
+
+#[wasm_bindgen_test]
+async fn actions_are_answered_by_the_pod() {
+    let symphony = rendered_focus().await;
+    symphony.open_stream("stream-2", None).await.expect("set-stream");
+    symphony
+        .send_message(
+            "hello from the test",
+            SendMessageOptions {
+                stream_ids: vec!["stream-2".into()],
+                container: None,
+            },
+        )
+        .await
+        .expect("send-message");
+    symphony
+        .update_settings(Settings::new().with("mode", "dark"))
+        .await
+        .expect("set-settings");
+    symphony.start_room(&[101, 102], None).await.expect("start-room");
+    let messages = state().await["messages"].clone();
+    assert!(
+        messages
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|m| m["text"] == "hello from the test"),
+        "the pod recorded the sent message: {messages}"
+    );
+    symphony.logout().await.expect("logout");
+}
+
+#[wasm_bindgen_test]
+async fn notifications_are_delivered() {
+    let symphony = rendered_focus().await;
+    let (sender, mut receiver) = mpsc::unbounded::<Value>();
+    let listener = symphony
+        .listen(
+            NotificationKind::MessageNotifications,
+            Some("stream-main"),
+            move |data| {
+                let _ = sender.unbounded_send(data.clone());
+            },
+        )
+        .expect("listen");
+    eventually(3000, "the subscription reaching the pod", || async {
+        state().await["subscriptions"].as_u64().unwrap_or(0) >= 1
+    })
+    .await;
+    inject("stream-main", "market update").await;
+    let data = within(5000, receiver.next())
+        .await
+        .flatten()
+        .expect("a notification within 5 s");
+    assert_eq!(data["streamId"], "stream-main");
+    assert_eq!(data["message"], "market update");
+    drop(listener);
+    symphony.logout().await.expect("logout");
+}
+
+#[wasm_bindgen_test]
+async fn logout_success_then_render_again() {
+    let symphony = rendered_focus().await;
+    let states = Rc::new(RefCell::new(Vec::new()));
+    let seen = states.clone();
+    let _watch = symphony.on_state_change(move |s| seen.borrow_mut().push(s));
+    let before = state().await;
+    assert_eq!(sessions(&before), 1);
+    let result = symphony.logout().await;
+    assert_eq!(SdkResult::from(&result).to_json(), "{}");
+    assert!(our_frames().is_empty(), "no frame left");
+    assert_eq!(symphony.state(), SessionState::LoggedOut);
+    assert_eq!(
+        *states.borrow(),
+        vec![SessionState::LoggingOut, SessionState::LoggedOut]
+    );
+    let after = state().await;
+    assert_eq!(sessions(&after), 0, "the emulator ended the session");
+    assert_eq!(logout_requests(&after), (1, 0), "through the main frame");
+    assert_eq!(symphony.diagnostics().message_listeners, 0);
+
+    // Render again: the frame shows the sign-in page, since the session is gone.
+    container("main");
+    symphony
+        .render("main", RenderOptions::stream("stream-main"))
+        .await
+        .expect("render again");
+    assert_eq!(our_frames().len(), 1);
+    eventually(3000, "the sign-in page in the new main frame", || async {
+        let views = state().await["views"].clone();
+        views
+            .as_array()
+            .and_then(|v| v.last().cloned())
+            .is_some_and(|v| v["frame"] == "main" && v["page"] == "signin")
+    })
+    .await;
+    assert!(!symphony.is_ready());
+    symphony.logout().await.expect("logout of an unsigned frame");
+    assert!(our_frames().is_empty());
+}
+
+async fn logout_with_fault(fault: Value, ready_first: bool) -> (Result<(), SymphonyError>, Value) {
+    fresh().await;
+    container("main");
+    let symphony = Symphony::new(config(Mode::Focus));
+    if !ready_first {
+        faults(json!({"mainFrame": "neverReady"})).await;
+    }
+    symphony
+        .render("main", RenderOptions::stream("s"))
+        .await
+        .expect("render");
+    if ready_first {
+        ready(&symphony).await;
+    }
+    faults(fault).await;
+    let result = symphony.logout().await;
+    assert!(our_frames().is_empty(), "fail closed: frames removed");
+    assert_eq!(symphony.state(), SessionState::LoggedOut);
+    let state = state().await;
+    faults(json!({"logout": "ok", "mainFrame": "ok"})).await;
+    (result, state)
+}
+
+#[wasm_bindgen_test]
+async fn logout_server_error_fails_closed() {
+    let (result, state) = logout_with_fault(json!({"logout": {"status": 500}}), true).await;
+    assert_eq!(result, Err(SymphonyError::ServerStatus { status: 500 }));
+    let json = json_of(&result);
+    assert_eq!(json["error"]["type"], "ERROR");
+    assert_eq!(json["error"]["data"]["status"], 500);
+    assert_eq!(logout_requests(&state), (1, 0));
+    assert_eq!(sessions(&state), 1, "the server kept the session");
+}
+
+#[wasm_bindgen_test]
+async fn logout_hang_times_out() {
+    let started = js_sys::Date::now();
+    let (result, state) = logout_with_fault(json!({"logout": "hang"}), true).await;
+    let Err(SymphonyError::Timeout { operation, after }) = result else {
+        panic!("{result:?}")
+    };
+    assert_eq!(operation, "logout");
+    assert_eq!(after.as_millis(), 2000);
+    assert!(js_sys::Date::now() - started >= 2000.0);
+    // The frame hung, then the HTTP fallback hung too.
+    assert_eq!(logout_requests(&state), (1, 1));
+}
+
+#[wasm_bindgen_test]
+async fn logout_dropped_connection_is_a_network_error() {
+    let (result, _) = logout_with_fault(json!({"logout": "drop"}), false).await;
+    assert!(matches!(result, Err(SymphonyError::Network { .. })), "{result:?}");
+    assert_eq!(json_of(&result)["error"]["data"]["code"], "NETWORK");
+    let (result, _) = logout_with_fault(json!({"logout": "drop"}), true).await;
+    assert!(
+        matches!(result, Err(SymphonyError::Network { .. })),
+        "through the frame: {result:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn never_ready_main_frame_uses_the_http_fallback() {
+    let (result, state) = logout_with_fault(json!({}), false).await;
+    assert_eq!(result, Ok(()));
+    assert_eq!(logout_requests(&state), (0, 1));
+    assert_eq!(sessions(&state), 0);
+}
+
+#[wasm_bindgen_test]
+async fn silent_main_frame_falls_back_to_http() {
+    fresh().await;
+    container("main");
+    let symphony = Symphony::new(config(Mode::Focus));
+    faults(json!({"mainFrame": "noAnswer"})).await;
+    symphony
+        .render("main", RenderOptions::stream("s"))
+        .await
+        .expect("render");
+    ready(&symphony).await;
+    assert_eq!(symphony.logout().await, Ok(()));
+    let state = state().await;
+    assert_eq!(logout_requests(&state).1, 1, "HTTP after the frame stayed silent");
+    assert_eq!(sessions(&state), 0);
+}
+
+#[wasm_bindgen_test]
+async fn ten_concurrent_logouts_share_one_request() {
+    let symphony = rendered_focus().await;
+    let calls: Vec<_> = (0..10)
+        .map(|_| {
+            let s = symphony.clone();
+            async move { s.logout().await }
+        })
+        .collect();
+    let results = futures::future::join_all(calls).await;
+    assert_eq!(results.len(), 10);
+    assert!(results.iter().all(|r| *r == results[0]), "{results:?}");
+    assert_eq!(results[0], Ok(()));
+    let (frame, http) = logout_requests(&state().await);
+    assert_eq!(frame + http, 1, "exactly one server request");
+}
+
+#[wasm_bindgen_test]
+async fn logout_before_render_and_calls_after_logout() {
+    fresh().await;
+    let symphony = Symphony::new(config(Mode::Focus));
+    assert_eq!(symphony.logout().await, Ok(()));
+    assert_eq!(logout_requests(&state().await), (0, 0), "no request");
+    let symphony = rendered_focus().await;
+    symphony.logout().await.expect("logout");
+    let loaded = state().await["framesLoaded"].clone();
+    let err = symphony.open_stream("s", Some("main")).await.unwrap_err();
+    assert_eq!(
+        err,
+        SymphonyError::NotRendered {
+            operation: "open stream"
+        }
+    );
+    let err = symphony
+        .update_settings(Settings::new().with("mode", "dark"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SymphonyError::NotRendered { .. }));
+    assert!(symphony
+        .listen(NotificationKind::GlobalUnreadCountNotifications, None, |_| {})
+        .is_err());
+    assert!(our_frames().is_empty());
+    assert_eq!(state().await["framesLoaded"], loaded, "no frame was loaded");
+}
+
+#[wasm_bindgen_test]
+async fn missing_container_is_a_typed_error() {
+    fresh().await;
+    let symphony = Symphony::new(config(Mode::Focus));
+    let err = symphony
+        .render("no-such-div", RenderOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SymphonyError::ContainerNotFound {
+            container: "no-such-div".into()
+        }
+    );
+    assert_eq!(symphony.state(), SessionState::Unrendered);
+    assert!(our_frames().is_empty());
+}
+
+/// Loads a page of `base` that posts `messages` to this page, and waits until it did.
+async fn forge_from(base: &str, messages: &Value) {
+    let (sender, mut receiver) = mpsc::unbounded::<()>();
+    let done = gloo::events::EventListener::new(&web_sys::window().unwrap(), "message", move |event| {
+        let event = event.dyn_ref::<web_sys::MessageEvent>().unwrap();
+        if event.data().as_string().as_deref() == Some("forge-done") {
+            let _ = sender.unbounded_send(());
+        }
+    });
+    let frame: web_sys::HtmlIFrameElement = document().create_element("iframe").unwrap().dyn_into().unwrap();
+    let mut url = url_with(base, "/__emulator/forge");
+    url.query_pairs_mut()
+        .append_pair("messages", &messages.to_string());
+    frame.set_src(url.as_str());
+    document().body().unwrap().append_child(&frame).unwrap();
+    within(5000, receiver.next())
+        .await
+        .flatten()
+        .expect("the forging page ran");
+    drop(done);
+    frame.remove();
+}
+
+fn url_with(base: &str, path: &str) -> url::Url {
+    let mut url = url::Url::parse(base).expect("emulator URL");
+    url.set_path(path);
+    url
+}
+
+#[wasm_bindgen_test]
+async fn forged_messages_are_refused() {
+    fresh().await;
+    container("main");
+    // The real main frame never says clientReady, so only a forgery could make us ready.
+    faults(json!({"mainFrame": "neverReady"})).await;
+    let symphony = Symphony::new(config(Mode::Focus));
+    symphony
+        .render("main", RenderOptions::stream("s"))
+        .await
+        .expect("render");
+    // A pending action (queued until ready) whose id is set-settings-1.
+    let (sender, mut answered) = mpsc::unbounded();
+    let s = symphony.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = sender.unbounded_send(s.update_settings(Settings::new().with("mode", "dark")).await);
+    });
+    let forged = json!([
+        {"eventType": "clientReady"},
+        {"eventType": "sdk-resolve", "payload": {"id": "set-settings-1", "data": {}}},
+        {"eventType": "sdk-resolve", "payload": {"id": "logout-2", "data": {}}},
+        {"eventType": "sdk-callback-data", "payload": {"id": "sub-1", "data": {}}},
+    ]);
+    let before = symphony.diagnostics();
+    // From another origin, and from the pod's own origin but not the main frame.
+    forge_from(other_emulator(), &forged).await;
+    forge_from(emulator(), &forged).await;
+    let after = symphony.diagnostics();
+    let tried = 2 * (forged.as_array().unwrap().len() as u64 + 1);
+    assert_eq!(
+        after.rejected_messages - before.rejected_messages,
+        tried,
+        "every forged message refused: {before:?} -> {after:?}"
+    );
+    assert_eq!(
+        after.stale_events, before.stale_events,
+        "none reached the state machine"
+    );
+    assert_eq!(after.malformed_messages, before.malformed_messages);
+    assert!(!symphony.is_ready(), "a forged clientReady was not believed");
+    assert!(
+        answered.try_recv().is_err(),
+        "a forged sdk-resolve answered nothing"
+    );
+    // Logout interrupts the action that is still waiting for the real pod.
+    assert_eq!(
+        symphony.logout().await,
+        Ok(()),
+        "over HTTP, as the frame is not ready"
+    );
+    let late = within(2000, answered.next()).await.flatten();
+    assert_eq!(
+        late,
+        Some(Err(SymphonyError::Interrupted {
+            operation: "update settings",
+            by: "logout"
+        }))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn unrelated_iframe_survives_logout() {
+    let symphony = rendered_focus().await;
+    let other: web_sys::HtmlIFrameElement = document().create_element("iframe").unwrap().dyn_into().unwrap();
+    other.set_src("about:blank");
+    other.set_id("unrelated");
+    support::document()
+        .get_element_by_id("main")
+        .unwrap()
+        .append_child(&other)
+        .unwrap();
+    symphony.logout().await.expect("logout");
+    assert!(our_frames().is_empty());
+    assert!(
+        document().get_element_by_id("unrelated").is_some(),
+        "not ours: left alone"
+    );
+    other.remove();
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_handle_removes_frames_and_listeners() {
+    let symphony = rendered_focus().await;
+    container("side-a");
+    symphony.open_stream("a", Some("side-a")).await.expect("child");
+    assert_eq!(our_frames().len(), 2);
+    assert_eq!(symphony.diagnostics().message_listeners, 1);
+    drop(symphony);
+    assert!(our_frames().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn frames_are_hidden_at_once_when_logout_starts() {
+    let symphony = rendered_focus().await;
+    faults(json!({"logout": {"delayMs": 300}})).await;
+    let mut logout = Box::pin(symphony.logout());
+    // The first poll issues the request; nothing else has run since.
+    assert!(futures::poll!(&mut logout).is_pending());
+    // Still in the document, but not visible, while the pod takes its time.
+    let frames = our_frames();
+    assert_eq!(frames.len(), 1);
+    let style = web_sys::window()
+        .unwrap()
+        .get_computed_style(&frames[0])
+        .unwrap()
+        .unwrap();
+    assert_eq!(style.get_property_value("visibility").unwrap(), "hidden");
+    assert_eq!(symphony.state(), SessionState::LoggingOut);
+    let result = within(5000, logout).await.expect("logout answered");
+    assert_eq!(result, Ok(()));
+    assert!(our_frames().is_empty());
+    faults(json!({"logout": "ok"})).await;
+}

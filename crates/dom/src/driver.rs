@@ -9,13 +9,15 @@ use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
 use gloo_utils::format::JsValueSerdeExt;
 use serde_json::Value;
-use symphony_session::protocol::HostMessage;
+use symphony_session::protocol::{HostMessage, TabMessage};
 use symphony_session::{
     Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, Session, SessionState, SubscriptionId,
     SymphonyError, TimerId,
 };
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, Document, HtmlIFrameElement, HtmlStyleElement, MessageEvent, Window};
+use web_sys::{
+    AbortController, BroadcastChannel, Document, HtmlIFrameElement, HtmlStyleElement, MessageEvent, Window,
+};
 
 /// Shared by every clone of the handle; callbacks hold a [`Weak`] to it.
 pub(crate) type Shared = Rc<RefCell<Driver>>;
@@ -29,10 +31,85 @@ pub(crate) const INSTANCE_ATTRIBUTE: &str = "data-symphony-instance";
 /// Attribute carrying the frame's id within its instance.
 pub(crate) const FRAME_ATTRIBUTE: &str = "data-symphony-frame";
 
+thread_local! {
+    static LIVE: std::cell::Cell<LiveCounts> = const { std::cell::Cell::new(LiveCounts { instances: 0, frames: 0, message_listeners: 0 }) };
+}
+
+/// What every [`Symphony`](crate::Symphony) of this thread holds now, together. After the
+/// last handle is dropped, all three are zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiveCounts {
+    /// Sessions whose driver is alive.
+    pub instances: usize,
+    /// Iframes in the document.
+    pub frames: usize,
+    /// Window `message` listeners attached.
+    pub message_listeners: usize,
+}
+
+/// The thread's [`LiveCounts`].
+pub fn live_counts() -> LiveCounts {
+    LIVE.with(std::cell::Cell::get)
+}
+
+fn count(change: impl FnOnce(&mut LiveCounts)) {
+    LIVE.with(|live| {
+        let mut counts = live.get();
+        change(&mut counts);
+        live.set(counts);
+    });
+}
+
 struct MountedFrame {
     element: HtmlIFrameElement,
     kind: FrameKind,
     _load: EventListener,
+}
+
+impl MountedFrame {
+    fn new(element: HtmlIFrameElement, kind: FrameKind, load: EventListener) -> Self {
+        count(|c| c.frames += 1);
+        Self {
+            element,
+            kind,
+            _load: load,
+        }
+    }
+}
+
+impl Drop for MountedFrame {
+    fn drop(&mut self) {
+        self.element.remove();
+        count(|c| c.frames -= 1);
+    }
+}
+
+/// The window `message` listener, counted while it lives.
+struct MessageListener(#[allow(dead_code)] EventListener);
+
+impl MessageListener {
+    fn new(listener: EventListener) -> Self {
+        count(|c| c.message_listeners += 1);
+        Self(listener)
+    }
+}
+
+impl Drop for MessageListener {
+    fn drop(&mut self) {
+        count(|c| c.message_listeners -= 1);
+    }
+}
+
+/// The cross-tab channel and its listener; closed when dropped.
+struct TabChannel {
+    channel: BroadcastChannel,
+    _listener: EventListener,
+}
+
+impl Drop for TabChannel {
+    fn drop(&mut self) {
+        self.channel.close();
+    }
 }
 
 pub(crate) type StateCallback = Rc<dyn Fn(SessionState)>;
@@ -66,7 +143,9 @@ pub(crate) struct Driver {
     timers: HashMap<TimerId, Timeout>,
     logouts: HashMap<LogoutAttemptId, AbortController>,
     pub(crate) waiters: HashMap<RequestId, oneshot::Sender<Result<(), SymphonyError>>>,
-    message_listener: Option<EventListener>,
+    message_listener: Option<MessageListener>,
+    tab_channel: Option<TabChannel>,
+    last_state: SessionState,
     hide_style: Option<HtmlStyleElement>,
     pub(crate) state_listeners: BTreeMap<u64, StateCallback>,
     pub(crate) notification_listeners: HashMap<SubscriptionId, NotificationCallback>,
@@ -82,8 +161,15 @@ enum Deferred {
 }
 
 impl Driver {
-    pub(crate) fn new_shared(session: Session, instance: u32, window: Window, document: Document) -> Shared {
-        Rc::new_cyclic(|weak| {
+    pub(crate) fn new_shared(
+        session: Session,
+        instance: u32,
+        window: Window,
+        document: Document,
+        sync_tabs: bool,
+    ) -> Shared {
+        count(|c| c.instances += 1);
+        let shared = Rc::new_cyclic(|weak| {
             RefCell::new(Driver {
                 session,
                 instance,
@@ -94,6 +180,8 @@ impl Driver {
                 logouts: HashMap::new(),
                 waiters: HashMap::new(),
                 message_listener: None,
+                tab_channel: None,
+                last_state: SessionState::Unrendered,
                 hide_style: None,
                 state_listeners: BTreeMap::new(),
                 notification_listeners: HashMap::new(),
@@ -101,7 +189,52 @@ impl Driver {
                 rejected_messages: 0,
                 weak: weak.clone(),
             })
+        });
+        if sync_tabs {
+            let channel = Driver::open_tab_channel(&shared);
+            shared.borrow_mut().tab_channel = channel;
+        }
+        shared
+    }
+
+    /// Listens for logouts finished in other documents of this origin, for the same pod.
+    fn open_tab_channel(shared: &Shared) -> Option<TabChannel> {
+        let pod = shared.borrow().session.config().pod_origin().to_owned();
+        let channel = BroadcastChannel::new(&TabMessage::channel_name(&pod)).ok()?;
+        let weak = Rc::downgrade(shared);
+        let listener = EventListener::new(&channel, "message", move |event| {
+            let Some(event) = event.dyn_ref::<MessageEvent>() else {
+                return;
+            };
+            let Ok(TabMessage::LoggedOut { pod: from, ok }) = event.data().into_serde::<TabMessage>() else {
+                return;
+            };
+            if from != pod {
+                return;
+            }
+            if let Some(shared) = weak.upgrade() {
+                feed(&shared, Event::LoggedOutElsewhere { server_confirmed: ok });
+            }
+        });
+        Some(TabChannel {
+            channel,
+            _listener: listener,
         })
+    }
+
+    /// Tells the other documents that our logout finished.
+    fn announce_logout(&self) {
+        let Some(tab) = &self.tab_channel else {
+            return;
+        };
+        let message = TabMessage::LoggedOut {
+            pod: self.session.config().pod_origin().to_owned(),
+            ok: !self.session.server_session_may_be_alive(),
+        };
+        if let Ok(value) = <JsValue as JsValueSerdeExt>::from_serde(&message) {
+            // Fails only when the channel is closed, i.e. while we are being dropped.
+            let _ = tab.channel.post_message(&value);
+        }
     }
 
     pub(crate) fn diagnostics(&self) -> DomDiagnostics {
@@ -139,9 +272,8 @@ impl Driver {
             }
             Effect::HideFrames { .. } => self.hide_frames(),
             Effect::RemoveFrame { frame } => {
-                if let Some(mounted) = self.frames.remove(&frame) {
-                    mounted.element.remove();
-                }
+                // Dropping the frame takes it out of the document.
+                self.frames.remove(&frame);
             }
             Effect::Post(message) => self.post(&message),
             Effect::SendLogoutRequest { attempt, url } => self.send_logout(attempt, url),
@@ -180,6 +312,10 @@ impl Driver {
                 }
             }
             Effect::StateChanged(state) => {
+                let previous = std::mem::replace(&mut self.last_state, state);
+                if previous == SessionState::LoggingOut && state == SessionState::LoggedOut {
+                    self.announce_logout();
+                }
                 match state {
                     SessionState::Rendered | SessionState::LoggingOut => self.attach_message_listener(),
                     SessionState::LoggedOut | SessionState::Unrendered => {
@@ -236,14 +372,7 @@ impl Driver {
             }
         });
         parent.append_child(&element).map_err(|_| missing())?;
-        self.frames.insert(
-            frame,
-            MountedFrame {
-                element,
-                kind,
-                _load: load,
-            },
-        );
+        self.frames.insert(frame, MountedFrame::new(element, kind, load));
         Ok(())
     }
 
@@ -324,42 +453,46 @@ impl Driver {
         }
         let weak = self.weak.clone();
         let pod_origin = self.session.config().pod_origin().to_owned();
-        self.message_listener = Some(EventListener::new(&self.window, "message", move |event| {
-            let Some(shared) = weak.upgrade() else {
-                return;
-            };
-            let Some(event) = event.dyn_ref::<MessageEvent>() else {
-                return;
-            };
-            let accepted = {
-                let Ok(mut driver) = shared.try_borrow_mut() else {
+        self.message_listener = Some(MessageListener::new(EventListener::new(
+            &self.window,
+            "message",
+            move |event| {
+                let Some(shared) = weak.upgrade() else {
                     return;
                 };
-                let from_main = match (event.source(), driver.main_window()) {
-                    (Some(source), Some(main)) => JsValue::from(source) == JsValue::from(main),
-                    _ => false,
+                let Some(event) = event.dyn_ref::<MessageEvent>() else {
+                    return;
                 };
-                if event.origin() != pod_origin || !from_main {
-                    driver.rejected_messages += 1;
-                    false
-                } else {
-                    true
+                let accepted = {
+                    let Ok(mut driver) = shared.try_borrow_mut() else {
+                        return;
+                    };
+                    let from_main = match (event.source(), driver.main_window()) {
+                        (Some(source), Some(main)) => JsValue::from(source) == JsValue::from(main),
+                        _ => false,
+                    };
+                    if event.origin() != pod_origin || !from_main {
+                        driver.rejected_messages += 1;
+                        false
+                    } else {
+                        true
+                    }
+                };
+                if accepted {
+                    // Anything JSON.stringify cannot handle becomes null: counted as malformed.
+                    let value = event.data().into_serde::<Value>().unwrap_or(Value::Null);
+                    feed(&shared, Event::Message(value));
                 }
-            };
-            if accepted {
-                // Anything JSON.stringify cannot handle becomes null: counted as malformed.
-                let value = event.data().into_serde::<Value>().unwrap_or(Value::Null);
-                feed(&shared, Event::Message(value));
-            }
-        }));
+            },
+        )));
     }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        for (_, frame) in self.frames.drain() {
-            frame.element.remove();
-        }
+        count(|c| c.instances -= 1);
+        // Dropping each frame removes it from the document.
+        self.frames.clear();
         for (_, controller) in self.logouts.drain() {
             controller.abort();
         }

@@ -39,7 +39,7 @@ use futures::channel::oneshot;
 use serde_json::Value;
 use symphony_session::{Command, Session, SubscriptionId};
 
-pub use driver::DomDiagnostics;
+pub use driver::{live_counts, DomDiagnostics, LiveCounts};
 use driver::{pump, Driver, Shared};
 pub use symphony_session::{
     Config, ConfigBuilder, ConfigError, ErrorPayload, Mode, NotificationKind, SdkResult, SessionState,
@@ -54,6 +54,15 @@ static NEXT_INSTANCE: AtomicU32 = AtomicU32::new(1);
 /// The page's origin (`window.location.origin`), to pass to [`Config::builder`].
 pub fn page_origin() -> Option<String> {
     web_sys::window().and_then(|w| w.location().origin().ok())
+}
+
+/// Options of [`Symphony::with_options`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// When a logout finishes here, tell the app's other tabs (same origin, same pod) over a
+    /// `BroadcastChannel`, and go `LoggedOut` when one of them says the same: their frames
+    /// are removed without a second server request. Off by default.
+    pub sync_tabs: bool,
 }
 
 /// What to render first.
@@ -120,11 +129,26 @@ impl Symphony {
     ///
     /// Outside a browser window (no `window` or `document`): this crate is for browsers.
     pub fn new(config: Config) -> Self {
+        Self::with_options(config, Options::default())
+    }
+
+    /// A session with options; see [`Options`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a browser window (no `window` or `document`): this crate is for browsers.
+    pub fn with_options(config: Config, options: Options) -> Self {
         let window = web_sys::window().expect("symphony-dom needs a browser window");
         let document = window.document().expect("symphony-dom needs a document");
         let instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
         Self {
-            shared: Driver::new_shared(Session::new(config), instance, window, document),
+            shared: Driver::new_shared(
+                Session::new(config),
+                instance,
+                window,
+                document,
+                options.sync_tabs,
+            ),
         }
     }
 

@@ -506,3 +506,141 @@ async fn frames_are_hidden_at_once_when_logout_starts() {
     assert!(our_frames().is_empty());
     faults(json!({"logout": "ok"})).await;
 }
+
+fn syncing(mode: Mode) -> Symphony {
+    Symphony::with_options(config(mode), symphony_dom::Options { sync_tabs: true })
+}
+
+/// Resolves when the handle reaches `state`.
+async fn reaches(symphony: &Symphony, state: SessionState) {
+    let (sender, mut receiver) = mpsc::unbounded();
+    let _watch = symphony.on_state_change(move |s| {
+        let _ = sender.unbounded_send(s);
+    });
+    if symphony.state() == state {
+        return;
+    }
+    let reached = within(5000, async {
+        while let Some(s) = receiver.next().await {
+            if s == state {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(reached, Some(true), "never reached {state}");
+}
+
+#[wasm_bindgen_test]
+async fn a_logout_reaches_the_other_instances_without_a_second_request() {
+    fresh().await;
+    container("main");
+    container("other");
+    let here = syncing(Mode::Focus);
+    let there = syncing(Mode::Focus);
+    here.render("main", RenderOptions::stream("s1"))
+        .await
+        .expect("render here");
+    ready(&here).await;
+    there
+        .render("other", RenderOptions::stream("s2"))
+        .await
+        .expect("render there");
+    ready(&there).await;
+    assert_eq!(our_frames().len(), 2);
+    assert_eq!(here.logout().await, Ok(()));
+    reaches(&there, SessionState::LoggedOut).await;
+    assert!(our_frames().is_empty(), "the other instance removed its frames");
+    assert_eq!(there.logout().await, Ok(()), "nothing left to do there");
+    let (frame, http) = logout_requests(&state().await);
+    assert_eq!(frame + http, 1, "one server request for both");
+}
+
+#[wasm_bindgen_test]
+async fn tabs_hear_each_other_across_documents() {
+    use symphony_session::protocol::TabMessage;
+    fresh().await;
+    // A second document of this origin stands for another tab of the app.
+    let channel = TabMessage::channel_name(emulator());
+    let script = format!(
+        "const ch = new BroadcastChannel({channel:?});\
+         ch.onmessage = e => parent.postMessage({{heard: e.data}}, '*');\
+         addEventListener('message', e => {{ if (e.data && e.data.send) ch.postMessage(e.data.send); }});\
+         parent.postMessage('tab-ready', '*');"
+    );
+    let (sender, mut inbox) = mpsc::unbounded::<Value>();
+    let _listen = gloo::events::EventListener::new(&web_sys::window().unwrap(), "message", move |event| {
+        let event = event.dyn_ref::<web_sys::MessageEvent>().unwrap();
+        if let Some(text) = event.data().as_string() {
+            let _ = sender.unbounded_send(Value::String(text));
+        } else if let Ok(value) = gloo_utils::format::JsValueSerdeExt::into_serde::<Value>(&event.data()) {
+            if value.get("heard").is_some() {
+                let _ = sender.unbounded_send(value);
+            }
+        }
+    });
+    let tab: web_sys::HtmlIFrameElement = document().create_element("iframe").unwrap().dyn_into().unwrap();
+    tab.set_srcdoc(&format!("<script>{script}</script>"));
+    document().body().unwrap().append_child(&tab).unwrap();
+    assert_eq!(
+        within(5000, inbox.next()).await.flatten(),
+        Some(Value::String("tab-ready".into()))
+    );
+
+    // That tab logs out: our frames go, without a request from us.
+    container("main");
+    let here = syncing(Mode::Focus);
+    here.render("main", RenderOptions::stream("s1"))
+        .await
+        .expect("render");
+    ready(&here).await;
+    let said = TabMessage::LoggedOut {
+        pod: emulator().to_owned(),
+        ok: true,
+    };
+    let send =
+        <wasm_bindgen::JsValue as gloo_utils::format::JsValueSerdeExt>::from_serde(&json!({"send": said}))
+            .unwrap();
+    tab.content_window().unwrap().post_message(&send, "*").unwrap();
+    reaches(&here, SessionState::LoggedOut).await;
+    assert!(our_frames().is_empty());
+    assert_eq!(logout_requests(&state().await), (0, 0));
+
+    // We log out: that tab hears it.
+    container("main");
+    here.render("main", RenderOptions::stream("s1"))
+        .await
+        .expect("render again");
+    ready(&here).await;
+    assert_eq!(here.logout().await, Ok(()));
+    let heard = within(5000, inbox.next())
+        .await
+        .flatten()
+        .expect("the other tab heard us");
+    let heard: TabMessage = serde_json::from_value(heard["heard"].clone()).expect("a tab message");
+    assert_eq!(
+        heard,
+        TabMessage::LoggedOut {
+            pod: emulator().to_owned(),
+            ok: true
+        }
+    );
+    tab.remove();
+}
+
+#[wasm_bindgen_test]
+async fn nothing_lives_on_after_the_last_handle() {
+    let symphony = rendered_focus().await;
+    let live = symphony_dom::live_counts();
+    assert!(
+        live.instances >= 1 && live.frames >= 1 && live.message_listeners >= 1,
+        "{live:?}"
+    );
+    drop(symphony);
+    // Listener drops are deferred by one task.
+    gloo_timers::future::TimeoutFuture::new(0).await;
+    let live = symphony_dom::live_counts();
+    assert_eq!(live.frames, 0, "{live:?}");
+    assert_eq!(live.message_listeners, 0, "{live:?}");
+}

@@ -192,6 +192,13 @@ pub enum Event {
     },
     /// A timer started with [`Effect::StartTimer`] elapsed.
     TimerFired(TimerId),
+    /// Another document of this app (another tab) finished a logout from the same pod. The
+    /// frames here go too, without a second server request. `server_confirmed` tells
+    /// whether the pod confirmed the end of the session there.
+    LoggedOutElsewhere {
+        /// The other document's logout succeeded on the server.
+        server_confirmed: bool,
+    },
 }
 
 /// Something the driver must do, in order.
@@ -487,6 +494,12 @@ impl Session {
         }
     }
 
+    /// False once a logout's server part has succeeded (here or, as reported, in another
+    /// tab) and nothing was rendered since; true from a render until then.
+    pub fn server_session_may_be_alive(&self) -> bool {
+        self.server_session_may_be_alive
+    }
+
     /// Increases with every render and every completed logout.
     pub fn generation(&self) -> u64 {
         self.generation
@@ -564,6 +577,7 @@ impl Session {
                 self.http_logout_done(attempt, Err(SymphonyError::Network { message }))
             }
             Event::TimerFired(timer) => self.timer_fired(timer),
+            Event::LoggedOutElsewhere { server_confirmed } => self.logged_out_elsewhere(server_confirmed),
         };
         if !handled {
             self.diagnostics.stale_events += 1;
@@ -921,6 +935,34 @@ impl Session {
                 }
             }
             _ => false,
+        }
+    }
+
+    fn logged_out_elsewhere(&mut self, server_confirmed: bool) -> bool {
+        if server_confirmed {
+            self.server_session_may_be_alive = false;
+        }
+        match &mut self.phase {
+            Phase::Rendered(view) => {
+                let mut view = view.clone();
+                self.io.emit(Effect::HideFrames {
+                    frames: view.frames(),
+                });
+                self.io
+                    .interrupt(&mut view, |operation| SymphonyError::Interrupted {
+                        operation,
+                        by: "a logout in another tab",
+                    });
+                for frame in view.frames() {
+                    self.io.emit(Effect::RemoveFrame { frame });
+                }
+                self.subscriptions.clear();
+                self.generation += 1;
+                self.enter(SessionState::Rendered, Phase::LoggedOut);
+                true
+            }
+            // Our own logout is running and will answer its callers; the rest has no frames.
+            Phase::LoggingOut(_) | Phase::Unrendered | Phase::LoggedOut => server_confirmed,
         }
     }
 

@@ -224,6 +224,28 @@ pub enum PodMessage {
     },
 }
 
+/// A message between documents (tabs) of the same app, over a `BroadcastChannel` named by
+/// [`TabMessage::channel_name`]. Not part of Symphony's protocol: it lets one tab's logout
+/// reach the others without a second server request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum TabMessage {
+    /// A logout finished in the sending tab.
+    LoggedOut {
+        /// The pod the sending tab was logged out of.
+        pod: String,
+        /// The pod confirmed the end of the session.
+        ok: bool,
+    },
+}
+
+impl TabMessage {
+    /// The channel name for one pod: tabs embedding other pods do not hear each other.
+    pub fn channel_name(pod_origin: &str) -> String {
+        format!("symphony-embedded-mode:{pod_origin}")
+    }
+}
+
 /// Why a message from the main frame was not understood. Such messages are ignored.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
@@ -399,6 +421,22 @@ mod tests {
         assert_eq!(
             send.to_value()["payload"]["params"],
             json!({"message": "hi", "options": {"mode": "blast", "streamIds": ["s1"]}})
+        );
+    }
+
+    #[test]
+    fn tab_messages_have_a_stable_shape() {
+        let msg = TabMessage::LoggedOut {
+            pod: "https://acme.symphony.com".into(),
+            ok: true,
+        };
+        assert_eq!(
+            serde_json::to_value(&msg).unwrap(),
+            json!({"type": "loggedOut", "pod": "https://acme.symphony.com", "ok": true})
+        );
+        assert_eq!(
+            TabMessage::channel_name("https://acme.symphony.com"),
+            "symphony-embedded-mode:https://acme.symphony.com"
         );
     }
 

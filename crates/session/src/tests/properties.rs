@@ -32,6 +32,7 @@ enum Op {
     HttpFail(usize),
     FireTimer(usize),
     Garbage(Value),
+    Elsewhere(bool),
 }
 
 fn arb_json() -> impl Strategy<Value = Value> {
@@ -110,6 +111,7 @@ fn arb_op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(Op::HttpFail),
         4 => any::<usize>().prop_map(Op::FireTimer),
         1 => arb_message().prop_map(Op::Garbage),
+        1 => any::<bool>().prop_map(Op::Elsewhere),
     ]
 }
 
@@ -326,6 +328,12 @@ fn event_for(op: &Op, observer: &Observer) -> Option<(Event, Option<u64>)> {
         })?,
         Op::FireTimer(i) => pick(&observer.timers, i).map(|(t, g)| (Event::TimerFired(t), Some(g)))?,
         Op::Garbage(value) => (Event::Message(value.clone()), None),
+        Op::Elsewhere(confirmed) => (
+            Event::LoggedOutElsewhere {
+                server_confirmed: *confirmed,
+            },
+            None,
+        ),
         _ => return None,
     })
 }

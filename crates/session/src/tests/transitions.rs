@@ -908,3 +908,45 @@ fn malformed_and_stale_inputs_are_counted_and_ignored() {
     assert_eq!(h.session.diagnostics().stale_events, 3);
     assert_eq!(h.session.core_snapshot(), before);
 }
+
+#[test]
+fn a_logout_in_another_tab_removes_the_frames_without_a_request() {
+    let mut h = Harness::new(Mode::Focus);
+    let main = h.render_ready();
+    let (pending, _) = h.cmd(Command::UpdateSettings(Settings::new().with("mode", "dark")));
+    let effects = h.ev(Event::LoggedOutElsewhere {
+        server_confirmed: true,
+    });
+    assert!(matches!(effects[0], Effect::HideFrames { .. }));
+    assert_eq!(removed_frames(&effects), vec![main]);
+    assert!(effects.contains(&Effect::StateChanged(SessionState::LoggedOut)));
+    assert_eq!(
+        answer_of(&effects, pending),
+        Some(Err(SymphonyError::Interrupted {
+            operation: "update settings",
+            by: "a logout in another tab"
+        }))
+    );
+    assert!(http_attempts(&effects).is_empty() && logout_action(&effects).is_none());
+    // The server session is known to be over: a logout here asks nothing.
+    let (request, effects) = h.cmd(Command::Logout);
+    assert_eq!(
+        effects,
+        vec![Effect::Answer {
+            request,
+            result: Ok(())
+        }]
+    );
+}
+
+#[test]
+fn an_unconfirmed_logout_elsewhere_leaves_the_server_part_to_retry() {
+    let mut h = Harness::new(Mode::Focus);
+    h.render_ready();
+    h.ev(Event::LoggedOutElsewhere {
+        server_confirmed: false,
+    });
+    assert_eq!(h.session.state(), SessionState::LoggedOut);
+    let (_, effects) = h.cmd(Command::Logout);
+    assert_eq!(http_attempts(&effects).len(), 1);
+}

@@ -14,9 +14,11 @@ use symphony_session::{
     Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, Session, SessionState, SubscriptionId,
     SymphonyError, TimerId,
 };
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    AbortController, BroadcastChannel, Document, HtmlIFrameElement, HtmlStyleElement, MessageEvent, Window,
+    AbortController, BroadcastChannel, Document, HtmlIFrameElement, HtmlStyleElement, MessageEvent,
+    MutationObserver, MutationObserverInit, Window,
 };
 
 /// Shared by every clone of the handle; callbacks hold a [`Weak`] to it.
@@ -100,6 +102,21 @@ impl Drop for MessageListener {
     }
 }
 
+type MutationCallback = Closure<dyn FnMut(js_sys::Array, MutationObserver)>;
+
+/// Watches the document for our frames being taken out by someone else (a component
+/// unmounting their container, say); disconnected when dropped.
+struct RemovalWatch {
+    observer: MutationObserver,
+    _callback: MutationCallback,
+}
+
+impl Drop for RemovalWatch {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
+
 /// The cross-tab channel and its listener; closed when dropped.
 struct TabChannel {
     channel: BroadcastChannel,
@@ -113,6 +130,14 @@ impl Drop for TabChannel {
 }
 
 pub(crate) type StateCallback = Rc<dyn Fn(SessionState)>;
+pub(crate) type ReadyCallback = Rc<dyn Fn(bool)>;
+
+/// A registered change callback.
+#[derive(Clone)]
+pub(crate) enum ChangeCallback {
+    State(StateCallback),
+    Ready(ReadyCallback),
+}
 pub(crate) type NotificationCallback = Rc<dyn Fn(&Value)>;
 
 /// Counters kept by the adapter, for diagnostics and tests.
@@ -144,10 +169,11 @@ pub(crate) struct Driver {
     logouts: HashMap<LogoutAttemptId, AbortController>,
     pub(crate) waiters: HashMap<RequestId, oneshot::Sender<Result<(), SymphonyError>>>,
     message_listener: Option<MessageListener>,
+    removal_watch: Option<RemovalWatch>,
     tab_channel: Option<TabChannel>,
     last_state: SessionState,
     hide_style: Option<HtmlStyleElement>,
-    pub(crate) state_listeners: BTreeMap<u64, StateCallback>,
+    pub(crate) change_listeners: BTreeMap<u64, ChangeCallback>,
     pub(crate) notification_listeners: HashMap<SubscriptionId, NotificationCallback>,
     pub(crate) next_listener: u64,
     rejected_messages: u64,
@@ -157,6 +183,7 @@ pub(crate) struct Driver {
 /// User code to run once the driver is no longer borrowed (it may call back into us).
 enum Deferred {
     State(Vec<StateCallback>, SessionState),
+    Ready(Vec<ReadyCallback>, bool),
     Notify(NotificationCallback, Value),
 }
 
@@ -180,10 +207,11 @@ impl Driver {
                 logouts: HashMap::new(),
                 waiters: HashMap::new(),
                 message_listener: None,
+                removal_watch: None,
                 tab_channel: None,
                 last_state: SessionState::Unrendered,
                 hide_style: None,
-                state_listeners: BTreeMap::new(),
+                change_listeners: BTreeMap::new(),
                 notification_listeners: HashMap::new(),
                 next_listener: 0,
                 rejected_messages: 0,
@@ -317,17 +345,38 @@ impl Driver {
                     self.announce_logout();
                 }
                 match state {
-                    SessionState::Rendered | SessionState::LoggingOut => self.attach_message_listener(),
+                    SessionState::Rendered | SessionState::LoggingOut => {
+                        self.attach_message_listener();
+                        self.watch_removals();
+                    }
                     SessionState::LoggedOut | SessionState::Unrendered => {
-                        // We may be inside that listener's own callback: drop it afterwards.
-                        if let Some(listener) = self.message_listener.take() {
-                            wasm_bindgen_futures::spawn_local(async move { drop(listener) });
-                        }
+                        // We may be inside one of their callbacks: drop them afterwards.
+                        let listener = self.message_listener.take();
+                        let watch = self.removal_watch.take();
+                        wasm_bindgen_futures::spawn_local(async move { drop((listener, watch)) });
                         self.show_frames();
                     }
                 }
-                let listeners = self.state_listeners.values().cloned().collect();
+                let listeners = self
+                    .change_listeners
+                    .values()
+                    .filter_map(|l| match l {
+                        ChangeCallback::State(callback) => Some(callback.clone()),
+                        ChangeCallback::Ready(_) => None,
+                    })
+                    .collect();
                 return Some(Deferred::State(listeners, state));
+            }
+            Effect::ReadyChanged(ready) => {
+                let listeners = self
+                    .change_listeners
+                    .values()
+                    .filter_map(|l| match l {
+                        ChangeCallback::Ready(callback) => Some(callback.clone()),
+                        ChangeCallback::State(_) => None,
+                    })
+                    .collect();
+                return Some(Deferred::Ready(listeners, ready));
             }
             Effect::Notify { subscription, data } => {
                 if let Some(callback) = self.notification_listeners.get(&subscription) {
@@ -447,6 +496,49 @@ impl Driver {
         });
     }
 
+    fn watch_removals(&mut self) {
+        if self.removal_watch.is_some() {
+            return;
+        }
+        let weak = self.weak.clone();
+        let callback: MutationCallback = Closure::new(move |_: js_sys::Array, _: MutationObserver| {
+            let Some(shared) = weak.upgrade() else {
+                return;
+            };
+            let gone: Vec<FrameId> = match shared.try_borrow() {
+                Ok(driver) => driver
+                    .frames
+                    .iter()
+                    .filter(|(_, f)| !f.element.is_connected())
+                    .map(|(id, _)| *id)
+                    .collect(),
+                Err(_) => return,
+            };
+            for frame in gone {
+                if let Ok(mut driver) = shared.try_borrow_mut() {
+                    // Already out of the document: forget it without touching the DOM.
+                    driver.frames.remove(&frame);
+                }
+                feed(&shared, Event::FrameRemoved(frame));
+            }
+        });
+        let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) else {
+            return;
+        };
+        let Some(root) = self.document.document_element() else {
+            return;
+        };
+        let options = MutationObserverInit::new();
+        options.set_child_list(true);
+        options.set_subtree(true);
+        if observer.observe_with_options(&root, &options).is_ok() {
+            self.removal_watch = Some(RemovalWatch {
+                observer,
+                _callback: callback,
+            });
+        }
+    }
+
     fn attach_message_listener(&mut self) {
         if self.message_listener.is_some() {
             return;
@@ -491,6 +583,7 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         count(|c| c.instances -= 1);
+        self.removal_watch = None;
         // Dropping each frame removes it from the document.
         self.frames.clear();
         for (_, controller) in self.logouts.drain() {
@@ -534,6 +627,11 @@ pub(crate) fn pump(shared: &Shared) {
             Some(Deferred::State(listeners, state)) => {
                 for listener in listeners {
                     listener(state);
+                }
+            }
+            Some(Deferred::Ready(listeners, ready)) => {
+                for listener in listeners {
+                    listener(ready);
                 }
             }
             Some(Deferred::Notify(callback, data)) => callback(&data),

@@ -40,7 +40,7 @@ use serde_json::Value;
 use symphony_session::{Command, Session, SubscriptionId};
 
 pub use driver::{live_counts, DomDiagnostics, LiveCounts};
-use driver::{pump, Driver, Shared};
+use driver::{pump, ChangeCallback, Driver, Shared};
 pub use symphony_session::{
     Config, ConfigBuilder, ConfigError, ErrorPayload, Mode, NotificationKind, SdkResult, SessionState,
     Settings, SymphonyError,
@@ -286,10 +286,20 @@ impl Symphony {
 
     /// Calls `callback` on every state change until the returned handle is dropped.
     pub fn on_state_change(&self, callback: impl Fn(SessionState) + 'static) -> StateListener {
+        self.add_listener(ChangeCallback::State(Rc::new(callback)))
+    }
+
+    /// Calls `callback` when readiness changes ([`Symphony::is_ready`]) until the returned
+    /// handle is dropped.
+    pub fn on_ready_change(&self, callback: impl Fn(bool) + 'static) -> StateListener {
+        self.add_listener(ChangeCallback::Ready(Rc::new(callback)))
+    }
+
+    fn add_listener(&self, callback: ChangeCallback) -> StateListener {
         let mut driver = self.shared.borrow_mut();
         driver.next_listener += 1;
         let id = driver.next_listener;
-        driver.state_listeners.insert(id, Rc::new(callback));
+        driver.change_listeners.insert(id, callback);
         StateListener {
             shared: Rc::downgrade(&self.shared),
             id,
@@ -331,7 +341,7 @@ impl Drop for NotificationListener {
     }
 }
 
-/// Stops state-change callbacks when dropped.
+/// Stops a state or readiness callback when dropped.
 #[must_use = "the callback stops when this handle is dropped"]
 pub struct StateListener {
     shared: Weak<RefCell<Driver>>,
@@ -342,7 +352,7 @@ impl Drop for StateListener {
     fn drop(&mut self) {
         if let Some(shared) = self.shared.upgrade() {
             if let Ok(mut driver) = shared.try_borrow_mut() {
-                driver.state_listeners.remove(&self.id);
+                driver.change_listeners.remove(&self.id);
             }
         }
     }

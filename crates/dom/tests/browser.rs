@@ -561,32 +561,7 @@ async fn a_logout_reaches_the_other_instances_without_a_second_request() {
 async fn tabs_hear_each_other_across_documents() {
     use symphony_session::protocol::TabMessage;
     fresh().await;
-    // A second document of this origin stands for another tab of the app.
-    let channel = TabMessage::channel_name(emulator());
-    let script = format!(
-        "const ch = new BroadcastChannel({channel:?});\
-         ch.onmessage = e => parent.postMessage({{heard: e.data}}, '*');\
-         addEventListener('message', e => {{ if (e.data && e.data.send) ch.postMessage(e.data.send); }});\
-         parent.postMessage('tab-ready', '*');"
-    );
-    let (sender, mut inbox) = mpsc::unbounded::<Value>();
-    let _listen = gloo::events::EventListener::new(&web_sys::window().unwrap(), "message", move |event| {
-        let event = event.dyn_ref::<web_sys::MessageEvent>().unwrap();
-        if let Some(text) = event.data().as_string() {
-            let _ = sender.unbounded_send(Value::String(text));
-        } else if let Ok(value) = gloo_utils::format::JsValueSerdeExt::into_serde::<Value>(&event.data()) {
-            if value.get("heard").is_some() {
-                let _ = sender.unbounded_send(value);
-            }
-        }
-    });
-    let tab: web_sys::HtmlIFrameElement = document().create_element("iframe").unwrap().dyn_into().unwrap();
-    tab.set_srcdoc(&format!("<script>{script}</script>"));
-    document().body().unwrap().append_child(&tab).unwrap();
-    assert_eq!(
-        within(5000, inbox.next()).await.flatten(),
-        Some(Value::String("tab-ready".into()))
-    );
+    let mut tab = OtherTab::open().await;
 
     // That tab logs out: our frames go, without a request from us.
     container("main");
@@ -595,14 +570,7 @@ async fn tabs_hear_each_other_across_documents() {
         .await
         .expect("render");
     ready(&here).await;
-    let said = TabMessage::LoggedOut {
-        pod: emulator().to_owned(),
-        ok: true,
-    };
-    let send =
-        <wasm_bindgen::JsValue as gloo_utils::format::JsValueSerdeExt>::from_serde(&json!({"send": said}))
-            .unwrap();
-    tab.content_window().unwrap().post_message(&send, "*").unwrap();
+    tab.announce_logout();
     reaches(&here, SessionState::LoggedOut).await;
     assert!(our_frames().is_empty());
     assert_eq!(logout_requests(&state().await), (0, 0));
@@ -614,19 +582,13 @@ async fn tabs_hear_each_other_across_documents() {
         .expect("render again");
     ready(&here).await;
     assert_eq!(here.logout().await, Ok(()));
-    let heard = within(5000, inbox.next())
-        .await
-        .flatten()
-        .expect("the other tab heard us");
-    let heard: TabMessage = serde_json::from_value(heard["heard"].clone()).expect("a tab message");
     assert_eq!(
-        heard,
+        tab.heard().await,
         TabMessage::LoggedOut {
             pod: emulator().to_owned(),
             ok: true
         }
     );
-    tab.remove();
 }
 
 #[wasm_bindgen_test]
@@ -643,4 +605,31 @@ async fn nothing_lives_on_after_the_last_handle() {
     let live = symphony_dom::live_counts();
     assert_eq!(live.frames, 0, "{live:?}");
     assert_eq!(live.message_listeners, 0, "{live:?}");
+}
+
+#[wasm_bindgen_test]
+async fn frames_taken_out_by_the_page_are_noticed() {
+    let symphony = rendered_focus().await;
+    let side = container("side-a");
+    symphony.open_stream("a", Some("side-a")).await.expect("child");
+    // The app removes the child's container (a component unmounting, say).
+    side.remove();
+    reaches_frames(&symphony, 1).await;
+    // Then the main frame's container: the session is as if never rendered.
+    document().get_element_by_id("main").expect("main").remove();
+    reaches(&symphony, SessionState::Unrendered).await;
+    assert_eq!(symphony.diagnostics().frames, 0);
+    assert!(our_frames().is_empty());
+    // The server session may still be alive: logout asks the pod over HTTP.
+    assert_eq!(symphony.logout().await, Ok(()));
+    assert_eq!(logout_requests(&state().await), (0, 1));
+}
+
+async fn reaches_frames(symphony: &Symphony, frames: usize) {
+    let symphony = symphony.clone();
+    eventually(3000, "the adapter noticing the removal", move || {
+        let n = symphony.diagnostics().frames;
+        async move { n == frames }
+    })
+    .await;
 }

@@ -261,6 +261,9 @@ pub enum Effect {
     },
     /// The state changed.
     StateChanged(SessionState),
+    /// Readiness changed: `true` once the main frame said `clientReady` (user signed in),
+    /// `false` when that main frame goes (logout, new render, removal).
+    ReadyChanged(bool),
     /// A notification for a subscription.
     Notify {
         /// The subscription.
@@ -430,6 +433,8 @@ pub struct Session {
     subscriptions: BTreeMap<String, (SubscriptionId, Subscription)>,
     /// True from a render until a logout's server part succeeds.
     server_session_may_be_alive: bool,
+    /// The readiness last announced with [`Effect::ReadyChanged`].
+    announced_ready: bool,
     generation: u64,
     diagnostics: Diagnostics,
 }
@@ -451,6 +456,7 @@ impl Session {
             },
             subscriptions: BTreeMap::new(),
             server_session_may_be_alive: false,
+            announced_ready: false,
             generation: 0,
             diagnostics: Diagnostics::default(),
         }
@@ -549,7 +555,17 @@ impl Session {
                 }
             }
         }
+        self.announce_readiness();
         request
+    }
+
+    /// Emits [`Effect::ReadyChanged`] when readiness differs from what was last announced.
+    fn announce_readiness(&mut self) {
+        let ready = self.is_ready();
+        if ready != self.announced_ready {
+            self.announced_ready = ready;
+            self.io.emit(Effect::ReadyChanged(ready));
+        }
     }
 
     /// Takes an event.
@@ -582,6 +598,7 @@ impl Session {
         if !handled {
             self.diagnostics.stale_events += 1;
         }
+        self.announce_readiness();
     }
 
     /// Enters `phase`, announcing the state if it differs from `before`.
@@ -1050,6 +1067,7 @@ impl Session {
             self.io.clone(),
             self.subscriptions.clone(),
             self.server_session_may_be_alive,
+            self.announced_ready,
             self.generation,
         )
     }

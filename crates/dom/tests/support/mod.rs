@@ -157,19 +157,32 @@ where
     }
 }
 
-/// Waits until the main frame said `clientReady`.
+/// Waits until the main frame said `clientReady` (the adapter's readiness event).
 pub async fn ready(symphony: &Symphony) {
-    let start = js_sys::Date::now();
-    while !symphony.is_ready() {
-        if js_sys::Date::now() - start > 8000.0 {
-            panic!(
-                "no clientReady from the main frame within 8 s; adapter: {:?}; page {}; pod: {}",
-                symphony.diagnostics(),
-                page_origin(),
-                state().await
-            );
+    let (sender, mut receiver) = futures::channel::mpsc::unbounded();
+    let _watch = symphony.on_ready_change(move |ready| {
+        let _ = sender.unbounded_send(ready);
+    });
+    if symphony.is_ready() {
+        return;
+    }
+    let became_ready = within(8000, async {
+        use futures::StreamExt;
+        while let Some(ready) = receiver.next().await {
+            if ready {
+                return true;
+            }
         }
-        TimeoutFuture::new(20).await;
+        false
+    })
+    .await;
+    if became_ready != Some(true) {
+        panic!(
+            "no clientReady from the main frame within 8 s; adapter: {:?}; page {}; pod: {}",
+            symphony.diagnostics(),
+            page_origin(),
+            state().await
+        );
     }
 }
 
@@ -178,5 +191,94 @@ pub async fn fresh() {
     reset().await;
     for frame in our_frames() {
         frame.remove();
+    }
+}
+
+/// A second document of this origin (a same-origin `srcdoc` frame), standing for another
+/// tab of the app: it relays the app's cross-tab channel in both directions.
+pub struct OtherTab {
+    frame: web_sys::HtmlIFrameElement,
+    inbox: futures::channel::mpsc::UnboundedReceiver<Value>,
+    _listener: gloo::events::EventListener,
+}
+
+impl OtherTab {
+    pub async fn open() -> Self {
+        use futures::StreamExt;
+        use symphony_session::protocol::TabMessage;
+        let channel = TabMessage::channel_name(emulator());
+        let script = format!(
+            "const ch = new BroadcastChannel({channel:?});\
+             ch.onmessage = e => parent.postMessage({{heard: e.data}}, '*');\
+             addEventListener('message', e => {{ if (e.data && e.data.send) ch.postMessage(e.data.send); }});\
+             parent.postMessage({{tabReady: true}}, '*');"
+        );
+        let (sender, mut inbox) = futures::channel::mpsc::unbounded::<Value>();
+        let listener =
+            gloo::events::EventListener::new(&web_sys::window().expect("window"), "message", move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else {
+                    return;
+                };
+                if let Ok(value) = gloo_utils::format::JsValueSerdeExt::into_serde::<Value>(&event.data()) {
+                    if value.get("heard").is_some() || value.get("tabReady").is_some() {
+                        let _ = sender.unbounded_send(value);
+                    }
+                }
+            });
+        let frame: web_sys::HtmlIFrameElement = document()
+            .create_element("iframe")
+            .expect("iframe")
+            .dyn_into()
+            .expect("an iframe");
+        frame.set_srcdoc(&format!("<script>{script}</script>"));
+        document()
+            .body()
+            .expect("body")
+            .append_child(&frame)
+            .expect("append");
+        let first = within(5000, inbox.next()).await.flatten();
+        assert_eq!(
+            first,
+            Some(json!({"tabReady": true})),
+            "the other document started"
+        );
+        Self {
+            frame,
+            inbox,
+            _listener: listener,
+        }
+    }
+
+    /// That tab says it finished a logout from our pod.
+    pub fn announce_logout(&self) {
+        let said = symphony_session::protocol::TabMessage::LoggedOut {
+            pod: emulator().to_owned(),
+            ok: true,
+        };
+        let send = <wasm_bindgen::JsValue as gloo_utils::format::JsValueSerdeExt>::from_serde(
+            &json!({"send": said}),
+        )
+        .expect("a JS value");
+        self.frame
+            .content_window()
+            .expect("the other document's window")
+            .post_message(&send, "*")
+            .expect("posted");
+    }
+
+    /// The next message that tab heard on the channel.
+    pub async fn heard(&mut self) -> symphony_session::protocol::TabMessage {
+        use futures::StreamExt;
+        let heard = within(5000, self.inbox.next())
+            .await
+            .flatten()
+            .expect("the other tab heard something");
+        serde_json::from_value(heard["heard"].clone()).expect("a tab message")
+    }
+}
+
+impl Drop for OtherTab {
+    fn drop(&mut self) {
+        self.frame.remove();
     }
 }

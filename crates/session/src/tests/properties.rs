@@ -131,6 +131,7 @@ struct Observer {
     frame_logout: Option<String>,
     http_logout: Option<LogoutAttemptId>,
     episode: Vec<RequestId>,
+    ready: bool,
 }
 
 impl Observer {
@@ -191,6 +192,10 @@ impl Observer {
                     );
                 }
                 Effect::StateChanged(SessionState::LoggedOut) => logged_out = true,
+                Effect::ReadyChanged(ready) => {
+                    assert_ne!(self.ready, *ready, "readiness announced twice");
+                    self.ready = *ready;
+                }
                 Effect::StateChanged(_) | Effect::Notify { .. } => {}
             }
         }
@@ -222,6 +227,11 @@ impl Observer {
         if matches!(state, SessionState::LoggedOut | SessionState::Unrendered) {
             assert!(self.live.is_empty(), "frames left in {state}: {:?}", self.live);
         }
+        assert_eq!(
+            self.ready,
+            h.session.is_ready(),
+            "announced readiness is the machine's"
+        );
         let internal: BTreeSet<_> = h.session.frames().into_iter().collect();
         assert_eq!(
             internal, self.live,

@@ -67,8 +67,11 @@ fn render_creates_the_main_frame_and_answers_on_load() {
     assert!(matches!(effects[0], Effect::CancelTimer { .. }));
     assert_eq!(h.session.state(), SessionState::Rendered);
     assert!(!h.session.is_ready());
-    h.msg(PodMessage::ClientReady);
+    assert_eq!(h.msg(PodMessage::ClientReady), vec![Effect::ReadyChanged(true)]);
     assert!(h.session.is_ready());
+    assert!(h.msg(PodMessage::ClientReady).is_empty(), "announced once");
+    let (_, effects) = h.cmd(Command::Logout);
+    assert!(effects.contains(&Effect::ReadyChanged(false)));
 }
 
 #[test]

@@ -1,0 +1,307 @@
+//! The agent: a main-thread actor that serves render, chat and logout requests from any
+//! component, in order where order matters.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::{mpsc, oneshot};
+use futures::StreamExt;
+use symphony_dom::{
+    Config, Mode, NotificationKind, NotificationListener, Options, RenderOptions, SendMessageOptions,
+    SessionState, Settings, StateListener, Symphony, SymphonyError,
+};
+
+type Reply = oneshot::Sender<Result<(), SymphonyError>>;
+
+/// A chat a [`SymphonyChat`](crate::SymphonyChat) component asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ChatSpec {
+    id: u64,
+    container: String,
+    stream_id: String,
+}
+
+/// Requests the agent serves. Rendering requests run one after the other (a render must be
+/// done before a child frame can join it); the others run at once, so that concurrent
+/// logouts meet in the session and share one server round trip.
+enum Request {
+    RenderChats(Reply),
+    Render {
+        container: String,
+        options: RenderOptions,
+        reply: Reply,
+    },
+    ShowChat {
+        container: String,
+        stream_id: String,
+        reply: Reply,
+    },
+    Logout(Reply),
+}
+
+struct Inner {
+    symphony: Symphony,
+    requests: mpsc::UnboundedSender<Request>,
+    chats: Rc<RefCell<Vec<ChatSpec>>>,
+    next_chat: RefCell<u64>,
+}
+
+/// The Symphony agent of a [`SymphonyProvider`](crate::SymphonyProvider): cheap to clone,
+/// compared by identity. Get it with [`use_symphony`](crate::use_symphony).
+///
+/// Every method answers with Symphony's result: `Ok(())` (`{}`) or a [`SymphonyError`]
+/// (`{"error":{"type":"ERROR",..}}` through [`SdkResult`](crate::SdkResult)).
+#[derive(Clone)]
+pub struct SymphonyAgent {
+    inner: Rc<Inner>,
+}
+
+impl PartialEq for SymphonyAgent {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl std::fmt::Debug for SymphonyAgent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SymphonyAgent")
+            .field("symphony", &self.inner.symphony)
+            .finish()
+    }
+}
+
+/// Unregisters a chat when dropped (the component unmounted).
+pub(crate) struct ChatRegistration {
+    chats: Rc<RefCell<Vec<ChatSpec>>>,
+    id: u64,
+}
+
+impl Drop for ChatRegistration {
+    fn drop(&mut self) {
+        self.chats.borrow_mut().retain(|chat| chat.id != self.id);
+    }
+}
+
+impl SymphonyAgent {
+    /// An agent owning a new session for `config`. `sync_tabs`: see
+    /// [`Options::sync_tabs`](symphony_dom::Options::sync_tabs).
+    pub fn new(config: Config, sync_tabs: bool) -> Self {
+        let symphony = Symphony::with_options(config, Options { sync_tabs });
+        let (requests, receiver) = mpsc::unbounded();
+        let chats = Rc::new(RefCell::new(Vec::new()));
+        wasm_bindgen_futures::spawn_local(serve(symphony.clone(), chats.clone(), receiver));
+        Self {
+            inner: Rc::new(Inner {
+                symphony,
+                requests,
+                chats,
+                next_chat: RefCell::new(0),
+            }),
+        }
+    }
+
+    async fn ask(
+        &self,
+        make: impl FnOnce(Reply) -> Request,
+        operation: &'static str,
+    ) -> Result<(), SymphonyError> {
+        let (reply, answer) = oneshot::channel();
+        if self.inner.requests.unbounded_send(make(reply)).is_err() {
+            return Err(gone(operation));
+        }
+        answer.await.unwrap_or(Err(gone(operation)))
+    }
+
+    /// Logs the user out of the pod and removes every frame (see
+    /// [`Symphony::logout`]). Any number of components may ask at the same time: they share
+    /// one server round trip and all get the same result.
+    pub async fn logout(&self) -> Result<(), SymphonyError> {
+        self.ask(Request::Logout, "logout").await
+    }
+
+    /// Renders every mounted [`SymphonyChat`](crate::SymphonyChat): the first one mounted
+    /// gets the main frame, the others child frames (Focus mode). This is how an app renders
+    /// again after a logout.
+    pub async fn render(&self) -> Result<(), SymphonyError> {
+        self.ask(Request::RenderChats, "render").await
+    }
+
+    /// Renders the main frame into `container` explicitly.
+    pub async fn render_into(&self, container: &str, options: RenderOptions) -> Result<(), SymphonyError> {
+        let container = container.to_owned();
+        self.ask(
+            |reply| Request::Render {
+                container,
+                options,
+                reply,
+            },
+            "render",
+        )
+        .await
+    }
+
+    pub(crate) fn register_chat(&self, container: &str, stream_id: &str) -> ChatRegistration {
+        let id = {
+            let mut next = self.inner.next_chat.borrow_mut();
+            *next += 1;
+            *next
+        };
+        self.inner.chats.borrow_mut().push(ChatSpec {
+            id,
+            container: container.to_owned(),
+            stream_id: stream_id.to_owned(),
+        });
+        ChatRegistration {
+            chats: self.inner.chats.clone(),
+            id,
+        }
+    }
+
+    pub(crate) async fn show_chat(&self, container: &str, stream_id: &str) -> Result<(), SymphonyError> {
+        let (container, stream_id) = (container.to_owned(), stream_id.to_owned());
+        self.ask(
+            |reply| Request::ShowChat {
+                container,
+                stream_id,
+                reply,
+            },
+            "open stream",
+        )
+        .await
+    }
+
+    /// Shows a stream in the main frame, or in Focus mode in `container`'s frame.
+    pub async fn open_stream(&self, stream_id: &str, container: Option<&str>) -> Result<(), SymphonyError> {
+        self.inner.symphony.open_stream(stream_id, container).await
+    }
+
+    /// Opens the send-message dialog, pre-filled.
+    pub async fn send_message(
+        &self,
+        message: &str,
+        options: SendMessageOptions,
+    ) -> Result<(), SymphonyError> {
+        self.inner.symphony.send_message(message, options).await
+    }
+
+    /// Starts a room with these users.
+    pub async fn start_room(&self, user_ids: &[u64], container: Option<&str>) -> Result<(), SymphonyError> {
+        self.inner.symphony.start_room(user_ids, container).await
+    }
+
+    /// Changes the settings of every frame.
+    pub async fn update_settings(&self, settings: Settings) -> Result<(), SymphonyError> {
+        self.inner.symphony.update_settings(settings).await
+    }
+
+    /// Notifications until the returned handle is dropped; see [`Symphony::listen`].
+    pub fn listen(
+        &self,
+        kind: NotificationKind,
+        stream_id: Option<&str>,
+        callback: impl Fn(&serde_json::Value) + 'static,
+    ) -> Result<NotificationListener, SymphonyError> {
+        self.inner.symphony.listen(kind, stream_id, callback)
+    }
+
+    /// The session state now.
+    pub fn state(&self) -> SessionState {
+        self.inner.symphony.state()
+    }
+
+    /// True once the main frame said `clientReady` (the user is signed in).
+    pub fn is_ready(&self) -> bool {
+        self.inner.symphony.is_ready()
+    }
+
+    /// The session handle underneath, for anything the agent does not wrap.
+    pub fn symphony(&self) -> &Symphony {
+        &self.inner.symphony
+    }
+
+    pub(crate) fn watch(
+        &self,
+        on_state: impl Fn(SessionState) + 'static,
+        on_ready: impl Fn(bool) + 'static,
+    ) -> (StateListener, StateListener) {
+        (
+            self.inner.symphony.on_state_change(on_state),
+            self.inner.symphony.on_ready_change(on_ready),
+        )
+    }
+}
+
+fn gone(operation: &'static str) -> SymphonyError {
+    SymphonyError::Interrupted {
+        operation,
+        by: "the SymphonyProvider being unmounted",
+    }
+}
+
+/// The actor loop. It ends when the agent (the only sender) is dropped, releasing its
+/// clone of the session, so that unmounting the provider removes every frame.
+async fn serve(
+    symphony: Symphony,
+    chats: Rc<RefCell<Vec<ChatSpec>>>,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+) {
+    while let Some(request) = requests.next().await {
+        match request {
+            Request::Logout(reply) => {
+                let symphony = symphony.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = reply.send(symphony.logout().await);
+                });
+            }
+            Request::Render {
+                container,
+                options,
+                reply,
+            } => {
+                let _ = reply.send(symphony.render(&container, options).await);
+            }
+            Request::RenderChats(reply) => {
+                let specs = chats.borrow().clone();
+                let _ = reply.send(render_chats(&symphony, &specs).await);
+            }
+            Request::ShowChat {
+                container,
+                stream_id,
+                reply,
+            } => {
+                let result = match symphony.state() {
+                    // Never rendered: the first chat mounted becomes the main frame.
+                    SessionState::Unrendered => {
+                        let specs = chats.borrow().clone();
+                        render_chats(&symphony, &specs).await
+                    }
+                    SessionState::Rendered => symphony.open_stream(&stream_id, Some(&container)).await,
+                    // After a logout, rendering again is the app's explicit choice.
+                    SessionState::LoggingOut | SessionState::LoggedOut => Ok(()),
+                };
+                let _ = reply.send(result);
+            }
+        }
+    }
+}
+
+/// Renders the first chat as the main frame and, in Focus mode, the others as children.
+async fn render_chats(symphony: &Symphony, chats: &[ChatSpec]) -> Result<(), SymphonyError> {
+    let Some((main, others)) = chats.split_first() else {
+        return Err(SymphonyError::InvalidArgument {
+            argument: "chats",
+            reason: "no <SymphonyChat> is mounted; mount one, or call render_into(container, ..)".to_owned(),
+        });
+    };
+    symphony
+        .render(&main.container, RenderOptions::stream(main.stream_id.clone()))
+        .await?;
+    if symphony.config().mode() == Mode::Focus {
+        for chat in others {
+            symphony
+                .open_stream(&chat.stream_id, Some(&chat.container))
+                .await?;
+        }
+    }
+    Ok(())
+}

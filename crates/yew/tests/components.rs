@@ -1,0 +1,349 @@
+//! The Yew integration in headless Chromium, against the pod emulator on another origin.
+#![cfg(target_arch = "wasm32")]
+
+#[path = "../../dom/tests/support/mod.rs"]
+mod support;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde_json::json;
+use support::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+use yew::prelude::*;
+use yew_symphony::{
+    use_logout, use_session_state, use_session_status, use_symphony, Config, Mode, SymphonyAgent,
+    SymphonyChat, SymphonyProvider,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[derive(Properties, PartialEq)]
+struct RequesterProps {
+    name: AttrValue,
+}
+
+/// A component with a logout button, its result and the state it sees.
+#[function_component]
+fn Requester(props: &RequesterProps) -> Html {
+    let logout = use_logout();
+    let state = use_session_state();
+    html! {
+        <div class="requester" data-name={props.name.clone()}>
+            <button onclick={logout.callback()}>{ "Log out" }</button>
+            <span class="state">{ state.as_str() }</span>
+            <span class="result">{ logout.last_json().unwrap_or_default() }</span>
+        </div>
+    }
+}
+
+/// Shows readiness, and hands the agent to the test.
+#[derive(Properties)]
+struct ProbeProps {
+    agent: Rc<RefCell<Option<SymphonyAgent>>>,
+}
+
+impl PartialEq for ProbeProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.agent, &other.agent)
+    }
+}
+
+#[function_component]
+fn Probe(props: &ProbeProps) -> Html {
+    let agent = use_symphony();
+    *props.agent.borrow_mut() = Some(agent);
+    let status = use_session_status();
+    html! { <span class="probe" data-ready={status.ready.to_string()}>{ status.state.as_str() }</span> }
+}
+
+/// Mounted on demand, after the fact: it renders again from a component.
+#[function_component]
+fn Latecomer() -> Html {
+    let state = use_session_state();
+    let agent = use_symphony();
+    let render = Callback::from(move |_| {
+        let agent = agent.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = agent.render().await;
+        });
+    });
+    html! {
+        <div class="late">
+            <span class="state">{ state.as_str() }</span>
+            <button class="render" onclick={render}>{ "Render" }</button>
+        </div>
+    }
+}
+
+#[derive(Properties)]
+struct AppProps {
+    config: Config,
+    agent: Rc<RefCell<Option<SymphonyAgent>>>,
+    prefix: AttrValue,
+}
+
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.config == other.config && Rc::ptr_eq(&self.agent, &other.agent) && self.prefix == other.prefix
+    }
+}
+
+#[function_component]
+fn App(props: &AppProps) -> Html {
+    let late = use_state(|| false);
+    let mount_late = {
+        let late = late.clone();
+        Callback::from(move |_| late.set(true))
+    };
+    let p = &props.prefix;
+    html! {
+        <SymphonyProvider config={props.config.clone()}>
+            <Probe agent={props.agent.clone()} />
+            <SymphonyChat container={format!("{p}-main")} stream_id="stream-main" />
+            <SymphonyChat container={format!("{p}-side")} stream_id="stream-side" />
+            <Requester name="a" />
+            <Requester name="b" />
+            <Requester name="c" />
+            <button class="mount-late" onclick={mount_late}>{ "Mount" }</button>
+            if *late { <Latecomer /> }
+        </SymphonyProvider>
+    }
+}
+
+struct Mounted {
+    root: Element,
+    handle: Option<yew::AppHandle<App>>,
+    agent: Rc<RefCell<Option<SymphonyAgent>>>,
+}
+
+impl Mounted {
+    fn all(&self, selector: &str) -> Vec<HtmlElement> {
+        let list = self.root.query_selector_all(selector).expect("selector");
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|n| n.dyn_into().ok())
+            .collect()
+    }
+
+    fn texts(&self, selector: &str) -> Vec<String> {
+        self.all(selector)
+            .iter()
+            .map(|e| e.text_content().unwrap_or_default())
+            .collect()
+    }
+
+    fn agent(&self) -> SymphonyAgent {
+        self.agent.borrow().clone().expect("the probe captured the agent")
+    }
+
+    /// Waits for the rendered page to say `what`.
+    async fn until(&self, what: &str, condition: impl Fn(&Mounted) -> bool) {
+        eventually(8000, what, || {
+            let ok = condition(self);
+            async move { ok }
+        })
+        .await;
+    }
+
+    fn unmount(&mut self) {
+        // The test's own copy of the agent would keep the session alive.
+        self.agent.borrow_mut().take();
+        if let Some(handle) = self.handle.take() {
+            handle.destroy();
+        }
+        self.root.remove();
+    }
+}
+
+fn mount(prefix: &str, config: Config) -> Mounted {
+    let root = document().create_element("div").expect("div");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("append");
+    let agent = Rc::new(RefCell::new(None));
+    let handle = yew::Renderer::<App>::with_root_and_props(
+        root.clone(),
+        AppProps {
+            config,
+            agent: agent.clone(),
+            prefix: AttrValue::from(prefix.to_owned()),
+        },
+    )
+    .render();
+    Mounted {
+        root,
+        handle: Some(handle),
+        agent,
+    }
+}
+
+async fn mounted_and_ready(prefix: &str) -> Mounted {
+    let app = mount(prefix, config(Mode::Focus));
+    app.until("the main chat ready", |app| {
+        app.all(".probe")
+            .first()
+            .is_some_and(|p| p.get_attribute("data-ready").as_deref() == Some("true"))
+    })
+    .await;
+    app.until("the side chat's frame", |_| our_frames().len() == 2)
+        .await;
+    app
+}
+
+#[wasm_bindgen_test]
+async fn three_components_log_out_at_the_same_moment() {
+    fresh().await;
+    let mut app = mounted_and_ready("three").await;
+    // Three clicks in one task: the three requests reach the agent together.
+    for button in app.all(".requester button") {
+        button.click();
+    }
+    app.until("three results", |app| {
+        app.texts(".requester .result").iter().all(|t| !t.is_empty())
+    })
+    .await;
+    let results = app.texts(".requester .result");
+    assert_eq!(results, vec!["{}", "{}", "{}"]);
+    app.until("LoggedOut everywhere", |app| {
+        app.texts(".requester .state").iter().all(|t| t == "LoggedOut")
+    })
+    .await;
+    assert!(our_frames().is_empty());
+    let (frame, http) = logout_requests(&state().await);
+    assert_eq!(frame + http, 1, "one server request for three components");
+    app.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn a_component_mounted_after_logout_sees_it_and_can_render_again() {
+    fresh().await;
+    let mut app = mounted_and_ready("late").await;
+    assert_eq!(app.agent().logout().await, Ok(()));
+    app.all(".mount-late")[0].click();
+    app.until("the latecomer showing LoggedOut", |app| {
+        app.texts(".late .state") == vec!["LoggedOut".to_owned()]
+    })
+    .await;
+    assert!(
+        our_frames().is_empty(),
+        "nothing renders by itself after a logout"
+    );
+    app.all(".late .render")[0].click();
+    app.until("Rendered again, from the latecomer", |app| {
+        app.texts(".late .state") == vec!["Rendered".to_owned()]
+    })
+    .await;
+    app.until("both chats back", |_| our_frames().len() == 2).await;
+    app.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn unmounting_the_provider_leaves_nothing() {
+    fresh().await;
+    let mut app = mounted_and_ready("gone").await;
+    let before = yew_symphony::live_counts();
+    assert!(before.frames == 2 && before.message_listeners == 1, "{before:?}");
+    app.unmount();
+    // The agent's loop and the listener release on the next tasks.
+    let probe = app.agent.clone();
+    eventually(2000, "every frame, listener and session released", || async {
+        web_sys::console::log_1(
+            &format!("{:?} {}", yew_symphony::live_counts(), probe.borrow().is_some()).into(),
+        );
+        let live = yew_symphony::live_counts();
+        live.frames == 0 && live.message_listeners == 0 && live.instances == 0
+    })
+    .await;
+    assert!(our_frames().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_logout_in_one_app_reaches_the_other() {
+    fresh().await;
+    let mut first = mounted_and_ready("one").await;
+    let mut second = mount("two", config(Mode::Focus));
+    second
+        .until("the second app ready", |app| {
+            app.all(".probe")
+                .first()
+                .is_some_and(|p| p.get_attribute("data-ready").as_deref() == Some("true"))
+        })
+        .await;
+    first.until("four frames", |_| our_frames().len() == 4).await;
+    assert_eq!(first.agent().logout().await, Ok(()));
+    second
+        .until("the other app LoggedOut", |app| {
+            app.texts(".requester .state").iter().all(|t| t == "LoggedOut")
+        })
+        .await;
+    assert!(our_frames().is_empty(), "the other app removed its frames");
+    let (frame, http) = logout_requests(&state().await);
+    assert_eq!(frame + http, 1, "without a second server request");
+    first.unmount();
+    second.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn the_state_is_shared_by_every_component() {
+    fresh().await;
+    let mut app = mounted_and_ready("shared").await;
+    assert_eq!(app.texts(".requester .state"), vec!["Rendered"; 3]);
+    faults(json!({"logout": {"status": 500}})).await;
+    app.all(".requester button")[1].click();
+    app.until("the error in the requester that asked", |app| {
+        !app.texts(".requester .result")[1].is_empty()
+    })
+    .await;
+    let result: serde_json::Value = serde_json::from_str(&app.texts(".requester .result")[1]).expect("json");
+    assert_eq!(result["error"]["type"], "ERROR");
+    assert_eq!(result["error"]["data"]["status"], 500);
+    assert_eq!(
+        app.texts(".requester .result")[0],
+        "",
+        "only the asking component shows a result"
+    );
+    assert_eq!(app.texts(".requester .state"), vec!["LoggedOut"; 3]);
+    assert!(our_frames().is_empty(), "fail closed");
+    app.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn a_logout_in_another_document_reaches_the_app() {
+    fresh().await;
+    let mut tab = OtherTab::open().await;
+    let mut app = mounted_and_ready("doc").await;
+    tab.announce_logout();
+    app.until("LoggedOut after the other tab's logout", |app| {
+        app.texts(".requester .state").iter().all(|t| t == "LoggedOut")
+    })
+    .await;
+    assert!(our_frames().is_empty());
+    assert_eq!(
+        logout_requests(&state().await),
+        (0, 0),
+        "no request from this document"
+    );
+    // And the other way: this app's logout reaches that document.
+    app.all(".late, .mount-late")[0].click();
+    app.until("the latecomer", |app| !app.all(".late .render").is_empty())
+        .await;
+    app.all(".late .render")[0].click();
+    app.until("both chats back", |_| our_frames().len() == 2).await;
+    app.until("ready again", |app| {
+        app.all(".probe")
+            .first()
+            .is_some_and(|p| p.get_attribute("data-ready").as_deref() == Some("true"))
+    })
+    .await;
+    app.all(".requester button")[0].click();
+    assert!(matches!(
+        tab.heard().await,
+        symphony_session::protocol::TabMessage::LoggedOut { ok: true, .. }
+    ));
+    app.unmount();
+}

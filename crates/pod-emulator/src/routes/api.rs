@@ -275,27 +275,41 @@ pub(super) async fn admin_messages(State(state): State<AppState>) -> Response {
 }
 
 pub(super) async fn admin_inject_message(State(state): State<AppState>, body: Bytes) -> Response {
-    let map = match parse_json_object(&body) {
+    let message = match parse_message(&body, true) {
         Ok(m) => m,
         Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
     };
-    let stream_id = match validate_name(map.get("streamId").and_then(Value::as_str), "streamId") {
-        Ok(s) => s,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
-    };
-    let text = match validate_text(map.get("text")) {
-        Ok(t) => t,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
-    };
-    let from_name = match map.get("fromName") {
-        None | Some(Value::Null) => "Emulator Bot".to_string(),
-        Some(v) => match validate_name(v.as_str(), "fromName") {
-            Ok(n) => n,
-            Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
-        },
-    };
-    let event = state.record_message(&stream_id, &text, &from_name, MessageSource::Admin);
+    let from_name = message.from_name.unwrap_or_else(|| "Emulator Bot".to_string());
+    let event = state.record_message(
+        &message.stream_id,
+        &message.text,
+        &from_name,
+        MessageSource::Admin,
+    );
     (StatusCode::CREATED, Json(event)).into_response()
+}
+
+/// A chat message posted to the emulator, by the admin API or by a frame.
+struct MessageBody {
+    stream_id: String,
+    text: String,
+    /// Only the admin API may name the sender.
+    from_name: Option<String>,
+}
+
+fn parse_message(body: &[u8], with_sender: bool) -> Result<MessageBody, String> {
+    let map = parse_json_object(body)?;
+    let stream_id = validate_name(map.get("streamId").and_then(Value::as_str), "streamId")?;
+    let text = validate_text(map.get("text"))?;
+    let from_name = match map.get("fromName") {
+        Some(v) if with_sender && !v.is_null() => Some(validate_name(v.as_str(), "fromName")?),
+        _ => None,
+    };
+    Ok(MessageBody {
+        stream_id,
+        text,
+        from_name,
+    })
 }
 
 fn validate_text(value: Option<&Value>) -> Result<String, String> {
@@ -349,19 +363,16 @@ pub(super) async fn frame_message(
     let Some(session) = current_session(&state, &headers) else {
         return json_error(StatusCode::UNAUTHORIZED, "not signed in");
     };
-    let map = match parse_json_object(&body) {
+    let message = match parse_message(&body, false) {
         Ok(m) => m,
         Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
     };
-    let stream_id = match validate_name(map.get("streamId").and_then(Value::as_str), "streamId") {
-        Ok(s) => s,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
-    };
-    let text = match validate_text(map.get("text")) {
-        Ok(t) => t,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
-    };
-    let event = state.record_message(&stream_id, &text, &session.user, MessageSource::Frame);
+    let event = state.record_message(
+        &message.stream_id,
+        &message.text,
+        &session.user,
+        MessageSource::Frame,
+    );
     (StatusCode::CREATED, Json(event)).into_response()
 }
 

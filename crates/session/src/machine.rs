@@ -1142,10 +1142,29 @@ fn resolve_target(config: &Config, view: &View, container: Option<&str>) -> Resu
         .unwrap_or_else(|| Target::NewChild(container.to_owned())))
 }
 
-fn existing_frame_container(target: &Target) -> Result<Option<String>, SymphonyError> {
+/// Where an action is finally sent.
+enum Route {
+    Main,
+    Child(FrameId),
+    /// A child frame to create first; the action waits for its load.
+    Create(String, FrameId),
+}
+
+impl Route {
+    /// The `container` parameter of the action: `#childId`, or none for the main frame.
+    fn container_param(&self) -> Option<String> {
+        match self {
+            Route::Main => None,
+            Route::Child(frame) | Route::Create(_, frame) => Some(format!("#{}", frame.dom_id())),
+        }
+    }
+}
+
+/// Actions other than open-stream need a frame that exists already.
+fn existing_frame(target: Target) -> Result<Route, SymphonyError> {
     match target {
-        Target::Main => Ok(None),
-        Target::Child(frame) => Ok(Some(format!("#{}", frame.dom_id()))),
+        Target::Main => Ok(Route::Main),
+        Target::Child(frame) => Ok(Route::Child(frame)),
         Target::NewChild(container) => Err(SymphonyError::InvalidArgument {
             argument: "container",
             reason: format!("no chat is shown in {container:?}; open a stream there first"),
@@ -1163,29 +1182,27 @@ fn act(
     command: Command,
 ) -> Result<(), SymphonyError> {
     let operation = command.operation();
-    let (kind, target) = match command {
+    let (kind, route) = match command {
         Command::OpenStream { stream_id, container } => {
             validate::stream_id(&stream_id)?;
-            let target = resolve_target(config, view, container.as_deref())?;
-            let frame_container = match &target {
-                Target::Main => None,
-                Target::Child(frame) => Some(format!("#{}", frame.dom_id())),
-                // The child's id is known before it exists: allocate it now.
-                Target::NewChild(_) => Some(format!("#{}", FrameId(io.next_frame + 1).dom_id())),
+            let route = match resolve_target(config, view, container.as_deref())? {
+                Target::Main => Route::Main,
+                Target::Child(frame) => Route::Child(frame),
+                Target::NewChild(container) => Route::Create(container, io.new_frame()),
             };
             (
                 ActionKind::SetStream {
                     stream_id,
-                    container: frame_container,
+                    container: route.container_param(),
                 },
-                target,
+                route,
             )
         }
         Command::StartRoom { user_ids, container } => {
             validate::user_ids(&user_ids)?;
-            let target = resolve_target(config, view, container.as_deref())?;
-            let container = existing_frame_container(&target)?;
-            (ActionKind::StartRoom { user_ids, container }, target)
+            let route = existing_frame(resolve_target(config, view, container.as_deref())?)?;
+            let container = route.container_param();
+            (ActionKind::StartRoom { user_ids, container }, route)
         }
         Command::SendMessage {
             message,
@@ -1202,8 +1219,8 @@ fn act(
             for stream_id in &stream_ids {
                 validate::stream_id(stream_id)?;
             }
-            let target = resolve_target(config, view, container.as_deref())?;
-            let container = existing_frame_container(&target)?;
+            let route = existing_frame(resolve_target(config, view, container.as_deref())?)?;
+            let container = route.container_param();
             (
                 ActionKind::SendMessage {
                     message,
@@ -1213,7 +1230,7 @@ fn act(
                         container,
                     },
                 },
-                target,
+                route,
             )
         }
         Command::UpdateSettings(settings) => {
@@ -1224,7 +1241,7 @@ fn act(
                     reason: "give at least one setting to change".to_owned(),
                 });
             }
-            (ActionKind::SetSettings(settings), Target::Main)
+            (ActionKind::SetSettings(settings), Route::Main)
         }
         Command::Subscribe { kind, stream_id } => {
             if let Some(stream_id) = &stream_id {
@@ -1278,9 +1295,9 @@ fn act(
         },
     );
     let message = HostMessage::Action(Action { id, kind });
-    match target {
-        Target::Main => io.send(view, message),
-        Target::Child(frame) => {
+    match route {
+        Route::Main => io.send(view, message),
+        Route::Child(frame) => {
             let loaded = view.children.get(&frame).is_some_and(|c| c.loaded);
             if loaded {
                 io.send(view, message);
@@ -1288,8 +1305,7 @@ fn act(
                 child.queued.push(message);
             }
         }
-        Target::NewChild(container) => {
-            let frame = io.new_frame();
+        Route::Create(container, frame) => {
             view.children.insert(
                 frame,
                 ChildFrame {

@@ -78,6 +78,8 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Before the ready line: whoever reads it may signal at once.
+    let stop = stop_signal();
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "listening on {}", url_of(emulator.addr()));
@@ -86,7 +88,7 @@ async fn run(args: Args) -> ExitCode {
         }
         let _ = out.flush();
     }
-    wait_for_signal().await;
+    stop.await;
     eprintln!("shutting down");
     emulator.shutdown().await;
     ExitCode::SUCCESS
@@ -96,24 +98,38 @@ fn url_of(addr: SocketAddr) -> String {
     format!("http://{addr}")
 }
 
-async fn wait_for_signal() {
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when
+/// it is first polled, so that a signal sent right after the ready line is not fatal.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let term = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match (term, interrupt) {
+                (Ok(mut term), Ok(mut interrupt)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = term.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                (Ok(mut term), Err(_)) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                (Err(_), _) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -22,8 +22,9 @@ struct ChatSpec {
 }
 
 /// Requests the agent serves. Rendering requests run one after the other (a render must be
-/// done before a child frame can join it); the others run at once, so that concurrent
-/// logouts meet in the session and share one server round trip.
+/// done before a child frame can join it); logouts run at once, even while a render waits
+/// for the pod, so that a logout is never held up by a render and concurrent logouts meet
+/// in the session and share one server round trip.
 enum Request {
     RenderChats(Reply),
     Render {
@@ -240,7 +241,37 @@ fn gone(operation: &'static str) -> SymphonyError {
 
 /// The actor loop. It ends when the agent (the only sender) is dropped, releasing its
 /// clone of the session, so that unmounting the provider removes every frame.
+///
+/// Logouts start here at once. Rendering requests go to a second loop that serves them in
+/// order: a render can wait for the pod for as long as the request timeout (a main frame
+/// showing the pod's sign-in page never becomes ready), and a logout must not wait behind it.
 async fn serve(
+    symphony: Symphony,
+    chats: Rc<RefCell<Vec<ChatSpec>>>,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+) {
+    let (ordered, ordered_requests) = mpsc::unbounded();
+    wasm_bindgen_futures::spawn_local(serve_in_order(symphony.clone(), chats, ordered_requests));
+    while let Some(request) = requests.next().await {
+        match request {
+            Request::Logout(reply) => {
+                let symphony = symphony.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = reply.send(symphony.logout().await);
+                });
+            }
+            // The ordered loop lives as long as this one; if it is gone, the reply's sender
+            // is dropped and the caller hears that the provider went away.
+            other => {
+                let _ = ordered.unbounded_send(other);
+            }
+        }
+    }
+}
+
+/// Serves render, show-chat and open requests one after the other. It ends when [`serve`]
+/// ends (it holds the only sender).
+async fn serve_in_order(
     symphony: Symphony,
     chats: Rc<RefCell<Vec<ChatSpec>>>,
     mut requests: mpsc::UnboundedReceiver<Request>,
@@ -248,6 +279,7 @@ async fn serve(
     while let Some(request) = requests.next().await {
         match request {
             Request::Logout(reply) => {
+                // `serve` keeps logouts; should one arrive here, it must not wait either.
                 let symphony = symphony.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let _ = reply.send(symphony.logout().await);
@@ -285,7 +317,9 @@ async fn serve(
     }
 }
 
-/// Renders the first chat as the main frame and, in Focus mode, the others as children.
+/// Renders the first chat as the main frame and, in Focus mode, the others as children. The
+/// children are asked for together, so that every chat's frame is on the page at once even
+/// while the main frame is not ready yet (the pod's sign-in page).
 async fn render_chats(symphony: &Symphony, chats: &[ChatSpec]) -> Result<(), SymphonyError> {
     let Some((main, others)) = chats.split_first() else {
         return Err(SymphonyError::InvalidArgument {
@@ -297,11 +331,13 @@ async fn render_chats(symphony: &Symphony, chats: &[ChatSpec]) -> Result<(), Sym
         .render(&main.container, RenderOptions::stream(main.stream_id.clone()))
         .await?;
     if symphony.config().mode() == Mode::Focus {
-        for chat in others {
-            symphony
-                .open_stream(&chat.stream_id, Some(&chat.container))
-                .await?;
-        }
+        let opened = futures::future::join_all(
+            others
+                .iter()
+                .map(|chat| symphony.open_stream(&chat.stream_id, Some(&chat.container))),
+        )
+        .await;
+        opened.into_iter().collect::<Result<(), _>>()?;
     }
     Ok(())
 }

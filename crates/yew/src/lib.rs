@@ -244,9 +244,12 @@ pub struct SymphonyChatProps {
 #[function_component]
 pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
     let agent = use_symphony();
+    // The agent is a dependency: a provider given a new config has a new agent (a new
+    // session), and the chat must register with it and show itself there.
     use_effect_with(
-        (props.container.clone(), props.stream_id.clone()),
-        move |(container, stream_id)| {
+        (agent, props.container.clone(), props.stream_id.clone()),
+        move |(agent, container, stream_id)| {
+            let agent = agent.clone();
             let registration = agent.register_chat(container, stream_id);
             let (container, stream_id) = (container.to_string(), stream_id.to_string());
             wasm_bindgen_futures::spawn_local(async move {

@@ -347,3 +347,126 @@ async fn a_logout_in_another_document_reaches_the_app() {
     ));
     app.unmount();
 }
+
+/// A provider whose config a button changes (another partner id: another session).
+#[function_component]
+fn Reconfigurable() -> Html {
+    let second = use_state(|| false);
+    let switch = {
+        let second = second.clone();
+        Callback::from(move |_| second.set(true))
+    };
+    let partner = if *second { "second-partner" } else { "test-partner" };
+    let config = Config::builder(emulator(), page_origin())
+        .partner_id(partner)
+        .build()
+        .expect("valid test config");
+    html! {
+        <SymphonyProvider {config}>
+            <Requester name="r" />
+            <SymphonyChat container="reconf-main" stream_id="stream-main" />
+            <SymphonyChat container="reconf-side" stream_id="stream-side" />
+            <button class="switch" onclick={switch}>{ "Switch" }</button>
+        </SymphonyProvider>
+    }
+}
+
+fn main_frame_src() -> Option<String> {
+    document()
+        .query_selector("#reconf-main iframe")
+        .ok()
+        .flatten()
+        .and_then(|f| f.get_attribute("src"))
+}
+
+#[wasm_bindgen_test]
+async fn a_new_config_restarts_the_session_with_the_mounted_chats() {
+    fresh().await;
+    let root = document().create_element("div").expect("div");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("append");
+    let handle = yew::Renderer::<Reconfigurable>::with_root(root.clone()).render();
+    eventually(8000, "both chats with the first config", || async {
+        our_frames().len() == 2 && main_frame_src().is_some_and(|src| src.contains("partnerId=test-partner"))
+    })
+    .await;
+    let first_instance = our_frames()[0].get_attribute(symphony_dom::FRAME_MARKER_ATTRIBUTE);
+    let button: HtmlElement = root
+        .query_selector(".switch")
+        .ok()
+        .flatten()
+        .and_then(|b| b.dyn_into().ok())
+        .expect("the switch button");
+    button.click();
+    eventually(
+        8000,
+        "both chats again, in a new session with the new config",
+        || async {
+            let frames = our_frames();
+            frames.len() == 2
+                && frames
+                    .iter()
+                    .all(|f| f.get_attribute(symphony_dom::FRAME_MARKER_ATTRIBUTE) != first_instance)
+                && main_frame_src().is_some_and(|src| src.contains("partnerId=second-partner"))
+        },
+    )
+    .await;
+    assert_eq!(
+        document()
+            .query_selector_all("#reconf-side iframe")
+            .expect("selector")
+            .length(),
+        1,
+        "the side chat is a child frame of the new session"
+    );
+    handle.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_logout_does_not_wait_for_a_render_stuck_on_the_sign_in_page() {
+    fresh().await;
+    let mut app = mounted_and_ready("stuck").await;
+    assert_eq!(app.agent().logout().await, Ok(()));
+    // The pod knows this browser and has no session for it: the main frame shows the
+    // sign-in page and never becomes ready, so the side chat's open-stream waits for it.
+    let render = Rc::new(RefCell::new(None));
+    {
+        let (agent, render) = (app.agent(), render.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = agent.render().await;
+            *render.borrow_mut() = Some(result);
+        });
+    }
+    app.until("both chats' frames, on the sign-in page", |_| {
+        our_frames().len() == 2
+    })
+    .await;
+    eventually(8000, "the pod showing the sign-in page", || async {
+        state().await["views"].as_array().is_some_and(|views| {
+            views
+                .iter()
+                .any(|v| v["frame"] == "main" && v["page"] == "signin")
+        })
+    })
+    .await;
+    assert!(
+        render.borrow().is_none(),
+        "the render still waits for the main frame"
+    );
+    // The config's request timeout is 5 s; the logout must not wait for it.
+    let logout = within(2500, app.agent().logout()).await;
+    assert_eq!(logout, Some(Ok(())), "the logout answered at once");
+    assert!(our_frames().is_empty());
+    app.until("the interrupted render answered", |_| render.borrow().is_some())
+        .await;
+    assert!(
+        matches!(&*render.borrow(), Some(Err(_))),
+        "the render was cut short by the logout: {:?}",
+        render.borrow()
+    );
+    app.unmount();
+}

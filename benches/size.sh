@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Release wasm sizes of the demo, of a Yew hello-world and of that hello-world with one chat
+# through yew-symphony (both in benches/hello-world), built the same way: cargo build --release for wasm32, wasm-bindgen --target web, wasm-opt -Oz (npm
+# package binaryen, installed under target/tools), gzip -9. Prints one `BENCH {json}` line.
+# Called by `./x bench`; needs cargo, wasm-bindgen, npm and the wasm32 target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BINARYEN_VERSION=132.0.0
+TOOLS=target/tools
+WASM_OPT=$TOOLS/node_modules/.bin/wasm-opt
+OUT=target/bench/size
+
+if ! "$WASM_OPT" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
+    echo "installing binaryen $BINARYEN_VERSION (wasm-opt) under $TOOLS" >&2
+    mkdir -p "$TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" >&2
+fi
+
+size() { stat -c %s "$1"; }
+gz() { gzip -9 -c "$1" | wc -c; }
+
+# Prints {"bindgen":..,"opt":..,"gzip":..,"js_gzip":..} for one binary of a package.
+measure() {
+    local package=$1 bin=$2 dir=$OUT/$2
+    cargo build --release --target wasm32-unknown-unknown -p "$package" --bin "$bin" --locked >&2
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    wasm-bindgen --target web --no-typescript --out-dir "$dir" \
+        "target/wasm32-unknown-unknown/release/$bin.wasm" >&2
+    "$WASM_OPT" -Oz "$dir/${bin}_bg.wasm" -o "$dir/${bin}_opt.wasm" >&2
+    printf '{"bindgen":%d,"opt":%d,"gzip":%d,"js_gzip":%d}' \
+        "$(size "$dir/${bin}_bg.wasm")" "$(size "$dir/${bin}_opt.wasm")" \
+        "$(gz "$dir/${bin}_opt.wasm")" "$(gz "$dir/$bin.js")"
+}
+
+demo=$(measure symphony-demo symphony-demo)
+hello=$(measure bench-hello-world bench-hello-world)
+one_chat=$(measure bench-hello-world bench-hello-symphony)
+python3 - "$demo" "$hello" "$one_chat" "$("$WASM_OPT" --version)" <<'PY'
+import json, sys
+demo, hello, one_chat = (json.loads(a) for a in sys.argv[1:4])
+tool = sys.argv[4]
+ratio = demo["gzip"] / hello["gzip"]
+total = (demo["gzip"] + demo["js_gzip"]) / (hello["gzip"] + hello["js_gzip"])
+print("BENCH " + json.dumps({
+    "bench": "size", "unit": "bytes", "demo": demo, "hello_world": hello, "hello_one_chat": one_chat,
+    "ratio_one_chat_gzip": round(one_chat["gzip"] / hello["gzip"], 3),
+    "ratio_gzip": round(ratio, 3), "ratio_opt": round(demo["opt"] / hello["opt"], 3),
+    "ratio_gzip_with_js": round(total, 3), "wasm_opt": tool,
+    "target": "demo <= 1.25 x hello-world (wasm, -Oz, gzip -9)", "met": ratio <= 1.25,
+}, sort_keys=True))
+PY

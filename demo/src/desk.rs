@@ -1,0 +1,317 @@
+//! The desk's components. Everything about the session comes from `yew-symphony`'s hooks
+//! and `<SymphonyChat>`; these components only lay it out and label it.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+use yew_symphony::{
+    use_logout, use_session_status, use_symphony, SessionState, SessionStatus, SymphonyChat, UseLogout,
+};
+
+use crate::connection::Connection;
+
+/// The deal the desk is working on (the page's own content, not Symphony's).
+const DEAL: &str = "Project Atlas";
+
+/// The chats: the first is the main frame, the other two Focus child frames.
+const MAIN_CHAT: (&str, &str) = ("desk-main", "atlas-deal-room");
+const LEGAL_CHAT: (&str, &str) = ("desk-legal", "atlas-legal");
+const CREDIT_CHAT: (&str, &str) = ("desk-credit", "atlas-credit");
+
+/// What the header says about the session: "Signed in" once the main frame said so.
+fn session_label(status: SessionStatus) -> &'static str {
+    match (status.state, status.ready) {
+        (SessionState::Rendered, true) => "Signed in",
+        (SessionState::Rendered, false) => "Waiting for sign-in",
+        (SessionState::Unrendered, _) => "Not rendered",
+        (SessionState::LoggingOut, _) => "Logging out…",
+        (SessionState::LoggedOut, _) => "Logged out",
+    }
+}
+
+fn session_tone(status: SessionStatus) -> &'static str {
+    match (status.state, status.ready) {
+        (SessionState::Rendered, true) => "pill ok",
+        (SessionState::LoggingOut, _) => "pill busy",
+        (SessionState::LoggedOut, _) => "pill off",
+        _ => "pill wait",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct DeskProps {
+    /// The pod's origin, for the footer.
+    pub pod: AttrValue,
+    /// The settings form, rendered in the side panel.
+    pub settings: Html,
+}
+
+/// The whole page inside the provider.
+#[function_component]
+pub fn Desk(props: &DeskProps) -> Html {
+    // One logout hook for the header's button and the status panel's result: the result
+    // shown is the one answered to this button's request.
+    let logout = use_logout();
+    html! {
+        <div class="desk">
+            <Header logout={logout.clone()} />
+            <main class="desk-body">
+                <section class="column main-column">
+                    <DealTicket />
+                    <MainChat />
+                </section>
+                <section class="column side-column">
+                    <FocusPair />
+                    <div class="panels">
+                        <StatusPanel {logout} />
+                        { props.settings.clone() }
+                    </div>
+                </section>
+            </main>
+            <Footer pod={props.pod.clone()} />
+        </div>
+    }
+}
+
+/// Shown while no valid pod is configured: the settings form, and why nothing else is.
+#[derive(Properties, PartialEq)]
+pub struct UnconfiguredProps {
+    /// The settings form.
+    pub settings: Html,
+}
+
+#[function_component]
+pub fn Unconfigured(props: &UnconfiguredProps) -> Html {
+    html! {
+        <div class="desk">
+            <header class="topbar">
+                <Brand />
+                <div class="session">
+                    <span class="pill off" data-testid="signed-in">{ "No pod configured" }</span>
+                </div>
+            </header>
+            <main class="desk-body unconfigured">
+                <section class="card notice">
+                    <h2>{ "Connect a pod" }</h2>
+                    <p>{ "The chats appear once the Connection settings name a valid pod: fix the values there and apply them. The same build works with the local pod emulator and with a real pod." }</p>
+                </section>
+                <div class="panels">{ props.settings.clone() }</div>
+            </main>
+        </div>
+    }
+}
+
+#[function_component]
+fn Brand() -> Html {
+    html! {
+        <div class="brand">
+            <span class="logo" aria-hidden="true">{ "DD" }</span>
+            <div>
+                <div class="product">{ "Deal Desk" }</div>
+                <div class="tagline">{ "Syndication workspace" }</div>
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct HeaderProps {
+    logout: UseLogout,
+}
+
+#[function_component]
+fn Header(props: &HeaderProps) -> Html {
+    let status = use_session_status();
+    html! {
+        <header class="topbar">
+            <Brand />
+            <nav class="tabs" aria-label="Sections">
+                <span class="tab active">{ "Deals" }</span>
+                <span class="tab">{ "Pipeline" }</span>
+                <span class="tab">{ "Approvals" }</span>
+            </nav>
+            <div class="session">
+                <span class={session_tone(status)} data-testid="signed-in">{ session_label(status) }</span>
+                <button class="button ghost" onclick={props.logout.callback()} disabled={props.logout.running}>
+                    { "Log out" }
+                </button>
+            </div>
+        </header>
+    }
+}
+
+#[function_component]
+fn DealTicket() -> Html {
+    html! {
+        <section class="card ticket">
+            <div>
+                <div class="eyebrow">{ "Active deal" }</div>
+                <h1>{ DEAL }</h1>
+                <div class="muted">{ "Term Loan B · USD 250m · Lead: Northbridge" }</div>
+            </div>
+            <div class="stage">
+                <span class="chip">{ "Credit approval" }</span>
+                <span class="muted">{ "Signing 14 Dec" }</span>
+            </div>
+        </section>
+    }
+}
+
+#[function_component]
+fn MainChat() -> Html {
+    let (container, stream) = MAIN_CHAT;
+    html! {
+        <section class="card chat-card main-chat">
+            <div class="card-head">
+                <h2>{ "Deal room" }</h2>
+                <span class="muted">{ format!("{DEAL} · all parties") }</span>
+            </div>
+            <SymphonyChat container={container} stream_id={stream} class="frame-box" />
+        </section>
+    }
+}
+
+#[function_component]
+fn FocusPair() -> Html {
+    let chats = [("Legal", LEGAL_CHAT), ("Credit", CREDIT_CHAT)];
+    html! {
+        <section class="focus-pair">
+            { for chats.iter().map(|(title, (container, stream))| html! {
+                <section class="card chat-card" key={*container}>
+                    <div class="card-head">
+                        <h2>{ *title }</h2>
+                        <span class="muted">{ "Focus chat" }</span>
+                    </div>
+                    <SymphonyChat container={*container} stream_id={*stream} class="frame-box" />
+                </section>
+            }) }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StatusPanelProps {
+    logout: UseLogout,
+}
+
+#[function_component]
+fn StatusPanel(props: &StatusPanelProps) -> Html {
+    let agent = use_symphony();
+    let status = use_session_status();
+    let render_error = use_state(|| None::<String>);
+    let rendering = use_state(|| false);
+    let render = {
+        let (render_error, rendering) = (render_error.clone(), rendering.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (agent, render_error, rendering) = (agent.clone(), render_error.clone(), rendering.clone());
+            render_error.set(None);
+            rendering.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = agent.render().await;
+                rendering.set(false);
+                render_error.set(result.err().map(|e| e.to_string()));
+            });
+        })
+    };
+    let last = props.logout.last_json().unwrap_or_default();
+    let last_class = match &props.logout.last {
+        Some(Err(_)) => "json failed",
+        _ => "json",
+    };
+    html! {
+        <section class="card status" aria-label="Session">
+            <div class="card-head">
+                <h2>{ "Session" }</h2>
+                <button class="button primary" onclick={render} disabled={*rendering}>{ "Render" }</button>
+            </div>
+            <dl class="rows">
+                <div><dt>{ "State" }</dt><dd><code data-testid="session-state">{ status.state.as_str() }</code></dd></div>
+                <div><dt>{ "Signed in" }</dt><dd>{ if status.ready { "yes" } else { "no" } }</dd></div>
+                <div class="wide">
+                    <dt>{ "Last logout" }</dt>
+                    <dd><code class={last_class} data-testid="logout-result">{ last }</code></dd>
+                </div>
+            </dl>
+            if let Some(error) = &*render_error {
+                <p class="error" role="alert">{ format!("Render failed: {error}") }</p>
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SettingsFormProps {
+    /// The values last applied.
+    pub current: Connection,
+    /// Why they were refused, if they were.
+    pub error: Option<AttrValue>,
+    /// The page's origin, sent to the pod as `sdkOrigin`.
+    pub page_origin: AttrValue,
+    /// Called with the edited values.
+    pub on_apply: Callback<Connection>,
+}
+
+/// Pod URL and partner id. Applying a valid pair starts a new session on that pod.
+#[function_component]
+pub fn SettingsForm(props: &SettingsFormProps) -> Html {
+    let draft = use_state(|| props.current.clone());
+    let on_pod = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            let pod_url = e.target_unchecked_into::<HtmlInputElement>().value();
+            draft.set(Connection {
+                pod_url,
+                ..(*draft).clone()
+            });
+        })
+    };
+    let on_partner = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            let partner_id = e.target_unchecked_into::<HtmlInputElement>().value();
+            draft.set(Connection {
+                partner_id,
+                ..(*draft).clone()
+            });
+        })
+    };
+    let on_submit = {
+        let (draft, on_apply) = (draft.clone(), props.on_apply.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_apply.emit((*draft).clone());
+        })
+    };
+    html! {
+        <form class="card settings" onsubmit={on_submit} aria-label="Connection">
+            <div class="card-head"><h2>{ "Connection" }</h2></div>
+            <label for="pod-url">{ "Pod URL" }</label>
+            <input id="pod-url" type="text" inputmode="url" value={draft.pod_url.clone()} oninput={on_pod}
+                placeholder="https://acme.symphony.com" spellcheck="false" />
+            <label for="partner-id">{ "Partner id" }</label>
+            <input id="partner-id" value={draft.partner_id.clone()} oninput={on_partner}
+                placeholder="none" spellcheck="false" />
+            if let Some(error) = &props.error {
+                <p class="error" role="alert" data-testid="config-error">{ error.clone() }</p>
+            }
+            <div class="form-foot">
+                <span class="muted">{ format!("sdkOrigin {}", props.page_origin) }</span>
+                <button class="button" type="submit">{ "Apply" }</button>
+            </div>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FooterProps {
+    pod: AttrValue,
+}
+
+#[function_component]
+fn Footer(props: &FooterProps) -> Html {
+    html! {
+        <footer class="footer">
+            <span>{ "Chats by Symphony Messaging, embedded with yew-symphony (Focus mode)" }</span>
+            <span>{ format!("Pod {}", props.pod) }</span>
+        </footer>
+    }
+}

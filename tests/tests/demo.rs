@@ -1,0 +1,508 @@
+//! The demo end to end, as a person would use it, in headless Chromium through WebDriver:
+//! render the chats, see the signed-in user inside the pod's frames, log out (every frame
+//! goes, the pod ends the session, another app on the same pod is signed out too), render
+//! again onto the pod's sign-in page, sign in there, and log out while the pod fails (the
+//! frames still go and the error is shown). The pod emulator runs in this process; `./x`
+//! builds the demo and names it in `SYMPHONY_DEMO_DIST`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use serde_json::{json, Value};
+use symphony_e2e::{
+    click_button, demo_dist, eventually, screenshot, seen, text_of, Browser, Pod, Result, USER,
+};
+
+/// The longest any one condition may take to come true.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The demo's chats: (container id, stream id). The first is the main frame.
+const MAIN: (&str, &str) = ("desk-main", "atlas-deal-room");
+const CHILDREN: [(&str, &str); 2] = [("desk-legal", "atlas-legal"), ("desk-credit", "atlas-credit")];
+
+struct Scenario {
+    client: Client,
+    /// Runs the demo's pod and serves the demo.
+    pod: Arc<Pod>,
+    demo_url: String,
+    other_app_url: String,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_renders_logs_out_everywhere_and_fails_closed() {
+    let started = Instant::now();
+    let dist = demo_dist().unwrap_or_else(|e| panic!("{e}"));
+    let pod = Arc::new(Pod::start(&dist).await.unwrap_or_else(|e| panic!("{e}")));
+    // Another web app, on another origin, embedding the same pod.
+    let other_app_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/other-app");
+    let other_app = Pod::start(&other_app_dir).await.unwrap_or_else(|e| panic!("{e}"));
+    let browser = Browser::launch().await.unwrap_or_else(|e| panic!("{e}"));
+
+    let scenario = Scenario {
+        client: browser.client().clone(),
+        demo_url: with_pod(&pod.static_url().unwrap_or_else(|e| panic!("{e}")), &pod.url()),
+        other_app_url: with_pod(
+            &other_app.static_url().unwrap_or_else(|e| panic!("{e}")),
+            &pod.url(),
+        ),
+        pod: pod.clone(),
+    };
+    // The steps run in a task so that the browser is closed whatever happens to them.
+    let outcome = tokio::spawn(async move { scenario.run().await }).await;
+    browser.quit().await;
+    other_app.shutdown().await;
+    if let Ok(pod) = Arc::try_unwrap(pod) {
+        pod.shutdown().await;
+    }
+    match outcome {
+        Ok(Ok(())) => eprintln!("end-to-end scenario passed in {:?}", started.elapsed()),
+        Ok(Err(failure)) => panic!("{failure}"),
+        Err(panicked) => std::panic::resume_unwind(panicked.into_panic()),
+    }
+}
+
+/// `{base}/?pod={pod}`, encoded by a URL API.
+fn with_pod(base: &str, pod: &str) -> String {
+    match reqwest::Url::parse_with_params(&format!("{base}/"), [("pod", pod)]) {
+        Ok(url) => url.into(),
+        Err(e) => panic!("bad base URL {base}: {e}"),
+    }
+}
+
+fn check(condition: bool, failure: impl FnOnce() -> String) -> Result<()> {
+    if condition {
+        Ok(())
+    } else {
+        Err(failure())
+    }
+}
+
+impl Scenario {
+    async fn run(&self) -> Result<()> {
+        let mut clock = Instant::now();
+        let mut lap = |step: &str| {
+            eprintln!("{step}: {:?}", clock.elapsed());
+            clock = Instant::now();
+        };
+        self.client.goto(&self.demo_url).await.map_err(seen)?;
+        self.render_shows_the_signed_in_user().await?;
+        lap("render shows the signed-in user");
+        let other_app = self.another_app_is_signed_in().await?;
+        lap("another app is signed in");
+        self.log_out_removes_every_frame_and_ends_the_session().await?;
+        lap("log out");
+        self.the_other_app_is_signed_out_after_reload(&other_app).await?;
+        lap("the other app is signed out");
+        self.render_again_shows_the_sign_in_page().await?;
+        lap("render again: sign-in page");
+        self.a_failing_logout_still_removes_every_frame().await?;
+        lap("failing logout");
+        self.the_settings_refuse_bad_values_and_apply_good_ones().await?;
+        lap("settings");
+        self.a_bad_pod_in_the_page_url_shows_the_form().await?;
+        lap("bad ?pod=");
+        Ok(())
+    }
+
+    // ---- the steps ----
+
+    async fn render_shows_the_signed_in_user(&self) -> Result<()> {
+        // Mounting the chats renders them once; Render must render them again.
+        self.wait_for_header("Signed in").await?;
+        // The mount loaded the main frame and two child frames, and nothing else.
+        let loaded = eventually("the mount's three frames loaded", WAIT, || async {
+            let now = self.pod.frames_loaded().await?;
+            check(now == 3, || format!("framesLoaded {now}")).map(|()| now)
+        })
+        .await?;
+        click_button(&self.client, "Render").await?;
+        eventually("three new frames loaded by the pod", WAIT, || async {
+            let now = self.pod.frames_loaded().await?;
+            check(now >= loaded + 3, || format!("framesLoaded {loaded} -> {now}"))
+        })
+        .await?;
+        self.wait_for_state("Rendered").await?;
+        self.check_frames_from_the_pod().await?;
+        let user = self.wait_in_main_frame("#user").await?;
+        check(user == USER, || {
+            format!("the main frame shows user {user:?}, not {USER:?}")
+        })?;
+        for (container, stream) in CHILDREN {
+            eventually(&format!("{container}'s frame showing {stream}"), WAIT, || async {
+                let shown = self
+                    .text_in_frame(&format!("#{container} iframe"), "#stream")
+                    .await?;
+                check(shown == stream, || format!("it shows {shown:?}"))
+            })
+            .await?;
+        }
+        self.wait_for_header("Signed in").await?;
+        screenshot(&self.client, "01-signed-in").await?;
+        Ok(())
+    }
+
+    /// Opens the other app in a second tab; answers its window handle.
+    async fn another_app_is_signed_in(&self) -> Result<fantoccini::wd::WindowHandle> {
+        let demo = self.client.window().await.map_err(seen)?;
+        let tab = self.client.new_window(true).await.map_err(seen)?;
+        self.client
+            .switch_to_window(tab.handle.clone())
+            .await
+            .map_err(seen)?;
+        self.client.goto(&self.other_app_url).await.map_err(seen)?;
+        let user = self.wait_in_frame("#ops-frame", "#user").await?;
+        check(user == USER, || format!("the other app's frame shows {user:?}"))?;
+        screenshot(&self.client, "02-other-app-signed-in").await?;
+        self.client.switch_to_window(demo).await.map_err(seen)?;
+        Ok(tab.handle)
+    }
+
+    async fn log_out_removes_every_frame_and_ends_the_session(&self) -> Result<()> {
+        check(self.pod.session_users().await? == [USER], || {
+            "alice has a session before the logout".into()
+        })?;
+        let before = text_of(&self.client, "[data-testid=logout-result]").await?;
+        check(before.is_empty(), || {
+            format!("a logout result before any logout: {before:?}")
+        })?;
+        click_button(&self.client, "Log out").await?;
+        let result = self.wait_for_logout_result(&before).await?;
+        check(result == "{}", || {
+            format!("logout-result is {result:?}, not {{}}")
+        })?;
+        self.wait_for_state("LoggedOut").await?;
+        let frames = self.iframe_count().await?;
+        check(frames == 0, || format!("{frames} iframes left after the logout"))?;
+        self.wait_for_header("Logged out").await?;
+        let users = self.pod.session_users().await?;
+        check(users.is_empty(), || {
+            format!("the pod still has sessions: {users:?}")
+        })?;
+        let (frame, http) = self.pod.logout_requests().await?;
+        check(frame + http == 1, || {
+            format!("one logout request expected, the pod got {frame} (frame) + {http} (http)")
+        })?;
+        screenshot(&self.client, "03-logged-out").await?;
+        Ok(())
+    }
+
+    async fn the_other_app_is_signed_out_after_reload(
+        &self,
+        tab: &fantoccini::wd::WindowHandle,
+    ) -> Result<()> {
+        let demo = self.client.window().await.map_err(seen)?;
+        self.client.switch_to_window(tab.clone()).await.map_err(seen)?;
+        self.client.refresh().await.map_err(seen)?;
+        let title = self.wait_in_frame("#ops-frame", "#signin h1").await?;
+        check(title == "Sign in", || {
+            format!("the other app's frame shows {title:?}")
+        })?;
+        let user = self.text_in_frame("#ops-frame", "#user").await;
+        check(user.is_err(), || {
+            format!("the other app still shows a user: {user:?}")
+        })?;
+        screenshot(&self.client, "04-other-app-signed-out").await?;
+        self.client.close_window().await.map_err(seen)?;
+        self.client.switch_to_window(demo).await.map_err(seen)?;
+        Ok(())
+    }
+
+    async fn render_again_shows_the_sign_in_page(&self) -> Result<()> {
+        click_button(&self.client, "Render").await?;
+        self.wait_for_state("Rendered").await?;
+        self.check_frames_from_the_pod().await?;
+        let title = self.wait_in_main_frame("#signin h1").await?;
+        check(title == "Sign in", || format!("the main frame shows {title:?}"))?;
+        self.wait_for_header("Waiting for sign-in").await?;
+        screenshot(&self.client, "05-rendered-sign-in").await?;
+        Ok(())
+    }
+
+    async fn a_failing_logout_still_removes_every_frame(&self) -> Result<()> {
+        // Sign in again, in the pod's own form inside the main frame.
+        self.sign_in_in_main_frame().await?;
+        let user = self.wait_in_main_frame("#user").await?;
+        check(user == USER, || format!("signed in as {user:?}"))?;
+        self.wait_for_header("Signed in").await?;
+
+        let faults = self.pod.set_faults(json!({"logout": {"status": 500}})).await?;
+        check(faults["logout"] == json!({"status": 500}), || {
+            format!("faults now {faults}")
+        })?;
+        // The first logout's `{}` is still shown; the new result replaces it.
+        let before = text_of(&self.client, "[data-testid=logout-result]").await?;
+        click_button(&self.client, "Log out").await?;
+        let result = self.wait_for_logout_result(&before).await?;
+        let parsed: Value = serde_json::from_str(&result)
+            .map_err(|e| format!("logout-result {result:?} is not JSON: {e}"))?;
+        check(parsed["error"]["type"] == "ERROR", || {
+            format!("logout-result {result}")
+        })?;
+        check(parsed["error"]["data"]["status"] == 500, || {
+            format!("logout-result {result}")
+        })?;
+        self.wait_for_state("LoggedOut").await?;
+        let frames = self.iframe_count().await?;
+        check(frames == 0, || format!("fail closed: {frames} iframes left"))?;
+        let users = self.pod.session_users().await?;
+        check(users == [USER], || {
+            format!("the pod refused the logout, so it keeps alice's session; it has {users:?}")
+        })?;
+        screenshot(&self.client, "06-logout-failed").await?;
+        Ok(())
+    }
+
+    async fn the_settings_refuse_bad_values_and_apply_good_ones(&self) -> Result<()> {
+        // Plain http to a remote host: the library's ConfigError, shown in the form.
+        self.type_into("pod-url", "http://pod.example.com").await?;
+        click_button(&self.client, "Apply").await?;
+        let error = eventually("the config error", WAIT, || async {
+            text_of(&self.client, "[data-testid=config-error]").await
+        })
+        .await?;
+        check(error.contains("must use https"), || {
+            format!("config error {error:?}")
+        })?;
+        let state = text_of(&self.client, "[data-testid=session-state]").await?;
+        check(state == "LoggedOut", || {
+            format!("a refused config changed the session: {state}")
+        })?;
+        screenshot(&self.client, "07-config-error").await?;
+
+        // A valid config (another partner id) starts a new session, which renders the chats.
+        self.type_into("pod-url", &self.pod.url()).await?;
+        self.type_into("partner-id", "desk-two").await?;
+        click_button(&self.client, "Apply").await?;
+        self.wait_for_state("Rendered").await?;
+        self.check_frames_from_the_pod().await?;
+        let main_src = self
+            .client
+            .find(Locator::Css(&format!("#{} iframe", MAIN.0)))
+            .await
+            .map_err(seen)?
+            .attr("src")
+            .await
+            .map_err(seen)?
+            .unwrap_or_default();
+        check(main_src.contains("partnerId=desk-two"), || {
+            format!("the new session's main frame is {main_src}")
+        })?;
+        let errors = self
+            .client
+            .find_all(Locator::Css("[data-testid=config-error]"))
+            .await
+            .map_err(seen)?;
+        check(errors.is_empty(), || "the config error is still shown".into())?;
+        // The pod kept alice's session when it refused the logout.
+        self.wait_for_header("Signed in").await?;
+        screenshot(&self.client, "08-new-config").await?;
+        Ok(())
+    }
+
+    async fn a_bad_pod_in_the_page_url_shows_the_form(&self) -> Result<()> {
+        let base = self.demo_url.split('?').next().unwrap_or_default();
+        self.client
+            .goto(&format!("{base}?pod=ftp://pod.example.com"))
+            .await
+            .map_err(seen)?;
+        let error = eventually("the config error of ?pod=", WAIT, || async {
+            text_of(&self.client, "[data-testid=config-error]").await
+        })
+        .await?;
+        check(error.contains("ftp://pod.example.com"), || {
+            format!("config error {error:?}")
+        })?;
+        let header = text_of(&self.client, "header [data-testid=signed-in]").await?;
+        check(header == "No pod configured", || {
+            format!("the header says {header:?}")
+        })?;
+        let frames = self.iframe_count().await?;
+        check(frames == 0, || format!("{frames} iframes without a valid pod"))?;
+        screenshot(&self.client, "09-bad-pod-in-url").await?;
+        Ok(())
+    }
+
+    // ---- what the steps look at ----
+
+    /// Replaces the text of the input with this id.
+    async fn type_into(&self, id: &str, text: &str) -> Result<()> {
+        let input = self.client.find(Locator::Id(id)).await.map_err(seen)?;
+        input.clear().await.map_err(seen)?;
+        input.send_keys(text).await.map_err(seen)?;
+        let value = input.prop("value").await.map_err(seen)?.unwrap_or_default();
+        check(value == text, || {
+            format!("#{id} holds {value:?} after typing {text:?}")
+        })
+    }
+
+    async fn wait_for_state(&self, state: &str) -> Result<()> {
+        eventually(&format!("session-state {state}"), WAIT, || async {
+            let now = text_of(&self.client, "[data-testid=session-state]").await?;
+            check(now == state, || format!("session-state {now:?}"))
+        })
+        .await
+    }
+
+    async fn wait_for_header(&self, label: &str) -> Result<()> {
+        eventually(&format!("the header saying {label:?}"), WAIT, || async {
+            let now = text_of(&self.client, "header [data-testid=signed-in]").await?;
+            check(now == label, || format!("the header says {now:?}"))
+        })
+        .await
+    }
+
+    /// Waits for a logout result other than `before` (what was shown before the click), and
+    /// answers it.
+    async fn wait_for_logout_result(&self, before: &str) -> Result<String> {
+        eventually("a new logout result", WAIT, || async {
+            let result = text_of(&self.client, "[data-testid=logout-result]").await?;
+            if result.is_empty() || result == before {
+                Err(format!("logout-result still {result:?}"))
+            } else {
+                Ok(result)
+            }
+        })
+        .await
+    }
+
+    async fn iframe_count(&self) -> Result<usize> {
+        let frames = self.client.find_all(Locator::Css("iframe")).await.map_err(seen)?;
+        Ok(frames.len())
+    }
+
+    /// Three visible frames from the pod, each filling its chat's box: the main frame in the
+    /// main chat, child frames in the two others.
+    async fn check_frames_from_the_pod(&self) -> Result<()> {
+        let pod = self.pod.url();
+        eventually("three iframes", WAIT, || async {
+            let n = self.iframe_count().await?;
+            check(n == 3, || format!("{n} iframes"))
+        })
+        .await?;
+        let main_prefix = format!("{pod}/apps/embed/default?");
+        let child_prefix = format!("{pod}/apps/embed/default/frame-root.html#");
+        let chats = [(MAIN.0, main_prefix.as_str())].into_iter().chain(
+            CHILDREN
+                .iter()
+                .map(|(container, _)| (*container, child_prefix.as_str())),
+        );
+        for (container, prefix) in chats {
+            let frame = self
+                .client
+                .find(Locator::Css(&format!("#{container} iframe")))
+                .await
+                .map_err(|e| format!("no iframe in #{container}: {e}"))?;
+            let src = frame.attr("src").await.map_err(seen)?.unwrap_or_default();
+            check(src.starts_with(&pod) && src.starts_with(prefix), || {
+                format!("#{container}'s frame src {src:?} does not start with {prefix:?}")
+            })?;
+            check(frame.is_displayed().await.map_err(seen)?, || {
+                format!("#{container}'s frame is not visible")
+            })?;
+            let boxed = self
+                .client
+                .find(Locator::Id(container))
+                .await
+                .map_err(seen)?
+                .rectangle()
+                .await
+                .map_err(seen)?;
+            let rect = frame.rectangle().await.map_err(seen)?;
+            check(
+                rect.2 >= 150.0
+                    && rect.3 >= 150.0
+                    && (rect.2 - boxed.2).abs() <= 1.0
+                    && (rect.3 - boxed.3).abs() <= 1.0,
+                || format!("#{container}'s frame {rect:?} does not fill its box {boxed:?}"),
+            )?;
+        }
+        let main_src = self
+            .client
+            .find(Locator::Css(&format!("#{} iframe", MAIN.0)))
+            .await
+            .map_err(seen)?
+            .attr("src")
+            .await
+            .map_err(seen)?
+            .unwrap_or_default();
+        let url = reqwest::Url::parse(&main_src).map_err(|e| format!("main frame src {main_src:?}: {e}"))?;
+        let demo_origin = reqwest::Url::parse(&self.demo_url)
+            .map_err(|e| e.to_string())?
+            .origin()
+            .ascii_serialization();
+        let param = |name: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        check(
+            param("sdkOrigin").as_deref() == Some(demo_origin.as_str()),
+            || {
+                format!(
+                    "main frame sdkOrigin {:?}, expected {demo_origin}",
+                    param("sdkOrigin")
+                )
+            },
+        )?;
+        check(param("streamId").as_deref() == Some(MAIN.1), || {
+            format!("main frame streamId {:?}", param("streamId"))
+        })?;
+        Ok(())
+    }
+
+    /// Back to the page's top-level document, from any frame (even a removed one).
+    async fn to_top(&self) -> Result<()> {
+        let window = self.client.window().await.map_err(seen)?;
+        self.client.switch_to_window(window).await.map_err(seen)
+    }
+
+    /// The text of `inner` inside the frame `frame` (a CSS selector in the page).
+    async fn text_in_frame(&self, frame: &str, inner: &str) -> Result<String> {
+        self.to_top().await?;
+        let element = self
+            .client
+            .find(Locator::Css(frame))
+            .await
+            .map_err(|e| format!("no frame {frame}: {e}"))?;
+        element.enter_frame().await.map_err(seen)?;
+        let text = text_of(&self.client, inner).await;
+        self.to_top().await?;
+        text.map_err(|e| format!("in {frame}, {inner}: {e}"))
+    }
+
+    async fn wait_in_frame(&self, frame: &str, inner: &str) -> Result<String> {
+        eventually(&format!("{inner} inside {frame}"), WAIT, || async {
+            self.text_in_frame(frame, inner).await
+        })
+        .await
+    }
+
+    async fn wait_in_main_frame(&self, inner: &str) -> Result<String> {
+        self.wait_in_frame(&format!("#{} iframe", MAIN.0), inner).await
+    }
+
+    /// Types the user name into the pod's sign-in form inside the main frame and submits it.
+    async fn sign_in_in_main_frame(&self) -> Result<()> {
+        self.to_top().await?;
+        let frame = self
+            .client
+            .find(Locator::Css(&format!("#{} iframe", MAIN.0)))
+            .await
+            .map_err(seen)?;
+        frame.enter_frame().await.map_err(seen)?;
+        let typed = async {
+            let input = self.client.find(Locator::Id("signin-user")).await?;
+            input.send_keys(USER).await?;
+            self.client
+                .find(Locator::Css("#signin button[type=submit]"))
+                .await?
+                .click()
+                .await
+        }
+        .await;
+        self.to_top().await?;
+        typed.map_err(|e| format!("signing in inside the main frame: {e}"))
+    }
+}

@@ -12,7 +12,9 @@ import datetime
 import json
 import os
 import platform
+import random
 import re
+import statistics
 import sys
 
 
@@ -42,6 +44,16 @@ def ms(value):
     return "-" if value is None else f"{value:.2f}"
 
 
+def median_diff_ci(ours, plain, rounds=2000):
+    """95% bootstrap interval of median(ours) - median(plain) (fixed seed: reproducible)."""
+    rng = random.Random(8)
+    diffs = sorted(
+        statistics.median(rng.choices(ours, k=len(ours))) - statistics.median(rng.choices(plain, k=len(plain)))
+        for _ in range(rounds)
+    )
+    return diffs[int(0.025 * rounds)], diffs[int(0.975 * rounds) - 1]
+
+
 def verdict(figure):
     if "met" not in figure:
         return ""
@@ -55,14 +67,14 @@ def table(header, rows):
 
 
 COMPARED = [
-    ("render", "render: call until every chat is shown (main ready, every child's set-stream answered)"),
-    ("render_yew", "render through the Yew provider (n mounted <SymphonyChat>s)"),
-    ("logout", "logout, total: call until the caller has the answer"),
-    ("logout_server", "  of which: until the pod's answer reached the page (server round trip)"),
-    ("logout_teardown", "  of which: from the pod's answer until the caller has it (frame teardown)"),
-    ("logout_removal", "  teardown spent inside Element.remove() (the browser's own frame teardown)"),
-    ("logout_script", "logout script time: call + teardown - Element.remove() (own overhead)"),
-    ("hidden", "logout request until every frame is hidden (computed style)"),
+    ("render", "render"),
+    ("render_yew", "render through Yew"),
+    ("logout", "logout, total"),
+    ("logout_server", "- until the pod's answer"),
+    ("logout_teardown", "- then until the caller has it"),
+    ("logout_removal", "- of that, inside Element.remove()"),
+    ("logout_script", "logout script time (own overhead)"),
+    ("hidden", "logout until all hidden"),
 ]
 
 
@@ -72,7 +84,8 @@ def render(figures, meta):
     for figure in figures:
         by_name.setdefault(figure["bench"], []).append(figure)
 
-    header = ["figure", "n", "ours p50", "ours p95", "plain p50", "plain p95", "ratio p50", "diff p50 ms", "target", ""]
+    header = ["figure", "n", "ours p50", "ours p95", "plain p50", "plain p95", "ratio p50", "diff p50 ms",
+              "diff 95% CI", "target", ""]
     rows = []
     for name, label in COMPARED:
         for figure in sorted(by_name.get(name, []), key=lambda f: f["n"]):
@@ -81,14 +94,17 @@ def render(figures, meta):
             if name == "hidden":
                 seen = figure.get("visible_next_frame_max", {})
                 extra = f" (visible at next frame: {seen.get('ours')})"
+            low, high = median_diff_ci(ours["samples"], plain["samples"])
+            figure["diff_p50_ci95_ms"] = [round(low, 3), round(high, 3)]
             rows.append([
                 label, figure["n"], ms(ours["p50"]), ms(ours["p95"]), ms(plain["p50"]), ms(plain["p95"]),
-                f"{figure['ratio_p50']:.3f}", f"{figure['overhead_p50_ms']:+.2f}",
+                f"{figure['ratio_p50']:.3f}", f"{figure['overhead_p50_ms']:+.2f}", f"{low:+.2f} .. {high:+.2f}",
                 figure.get("target", "") + extra, verdict(figure),
             ])
     if rows:
         out.append("Times in ms, ours against the plain JavaScript baseline in the same page; n = frames "
-                   "(main + n-1 Focus children).\n")
+                   "(main + n-1 Focus children). diff = ours - plain; its 95% interval is a bootstrap of "
+                   "the medians.\n")
         out.append(table(header, rows))
 
     rows = []
@@ -154,10 +170,11 @@ def main():
     for item in args.meta:
         key, _, value = item.partition("=")
         meta[key] = value
+    table_text = render(figures, meta)
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump({"meta": meta, "figures": figures}, out, indent=1, sort_keys=True)
-    print(render(figures, meta))
+    print(table_text)
     print(f"\n{len(figures)} figures written to {args.out}")
     return 0
 

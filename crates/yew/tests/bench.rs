@@ -1,9 +1,10 @@
 //! Benchmarks, run by `./x bench` (release build, headless Chromium, against the pod
 //! emulator). This test target is declared with `test = false`, so `./x test` only lints
 //! it; `./x bench` runs it with `--test bench -- --nocapture` and collects the `BENCH {json}`
-//! lines they print into `target/bench/results.json` and a table. They report figures and never fail on
-//! them; they do fail when the work itself goes wrong (a logout not answered `{}`, a frame
-//! left behind), because a figure measured on broken work would mean nothing.
+//! lines it prints into `target/bench/results.json` and a table. The benchmarks report
+//! figures and never fail on them; they do fail when the work itself goes wrong (a logout
+//! not answered `{}`, a frame left behind), because a figure measured on broken work would
+//! mean nothing.
 //!
 //! Our library and a plain hand-written JavaScript baseline (the `inline_js` below) do the
 //! same work on the same emulator in the same page, in alternating order, so that the ratio
@@ -338,10 +339,10 @@ async fn settle(children: usize) {
         if shown.len() >= children {
             break;
         }
-        if now() - started > 8000.0 {
+        if now() - started > 5000.0 {
             // Quiet enough by now; say so, the figures of this run stand.
             progress(&format!(
-                "warning: after 8 s, {} of {children} child frames reported their chat; views: {}",
+                "warning: after 5 s, {} of {children} child frames reported their chat; views: {}",
                 shown.len(),
                 Value::from(views)
             ));
@@ -644,7 +645,7 @@ async fn render_and_logout(n: usize, repetitions: usize) {
 #[wasm_bindgen_test]
 async fn bench_1_render_and_logout() {
     let started = start("render and logout, ours against the plain JavaScript baseline");
-    for (n, full) in [(1, 40), (10, 30), (50, 20), (100, 24)] {
+    for (n, full) in [(1, 60), (10, 40), (50, 16), (100, 16)] {
         render_and_logout(n, reps(full)).await;
     }
     progress(&format!("render and logout: {:.0} s", (now() - started) / 1000.0));

@@ -17,8 +17,8 @@ use symphony_session::{
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    AbortController, BroadcastChannel, Document, Element, HtmlIFrameElement, HtmlStyleElement, MessageEvent,
-    MutationObserver, MutationObserverInit, MutationRecord, Window,
+    AbortController, BroadcastChannel, Document, Element, HtmlIFrameElement, MessageEvent, MutationObserver,
+    MutationObserverInit, MutationRecord, Window,
 };
 
 /// Shared by every clone of the handle; callbacks hold a [`Weak`] to it.
@@ -208,8 +208,6 @@ pub(crate) struct Driver {
     load_listener: Option<EventListener>,
     removal_watch: Option<RemovalWatch>,
     tab_channel: Option<TabChannel>,
-    last_state: SessionState,
-    hide_style: Option<HtmlStyleElement>,
     pub(crate) change_listeners: BTreeMap<u64, ChangeCallback>,
     pub(crate) notification_listeners: HashMap<SubscriptionId, NotificationCallback>,
     pub(crate) next_listener: u64,
@@ -248,8 +246,6 @@ impl Driver {
                 load_listener: None,
                 removal_watch: None,
                 tab_channel: None,
-                last_state: SessionState::Unrendered,
-                hide_style: None,
                 change_listeners: BTreeMap::new(),
                 notification_listeners: HashMap::new(),
                 next_listener: 0,
@@ -264,7 +260,8 @@ impl Driver {
         shared
     }
 
-    /// Listens for logouts finished in other documents of this origin, for the same pod.
+    /// Hears the other documents of this origin that embed the same pod; what they say is
+    /// the session's to judge ([`Event::TabMessage`]).
     fn open_tab_channel(shared: &Shared) -> Option<TabChannel> {
         let pod = shared.borrow().session.config().pod_origin().to_owned();
         let channel = BroadcastChannel::new(&TabMessage::channel_name(&pod)).ok()?;
@@ -273,14 +270,10 @@ impl Driver {
             let Some(event) = event.dyn_ref::<MessageEvent>() else {
                 return;
             };
-            let Ok(TabMessage::LoggedOut { pod: from, ok }) = event.data().into_serde::<TabMessage>() else {
-                return;
-            };
-            if from != pod {
-                return;
-            }
+            // Anything JSON.stringify cannot handle becomes null: counted as malformed.
+            let value = event.data().into_serde::<Value>().unwrap_or(Value::Null);
             if let Some(shared) = weak.upgrade() {
-                feed(&shared, Event::LoggedOutElsewhere { server_confirmed: ok });
+                feed(&shared, Event::TabMessage(value));
             }
         });
         Some(TabChannel {
@@ -289,16 +282,12 @@ impl Driver {
         })
     }
 
-    /// Tells the other documents that our logout finished.
-    fn announce_logout(&self) {
+    /// Posts a message to the other documents, when tabs are synchronised.
+    fn broadcast(&self, message: &TabMessage) {
         let Some(tab) = &self.tab_channel else {
             return;
         };
-        let message = TabMessage::LoggedOut {
-            pod: self.session.config().pod_origin().to_owned(),
-            ok: !self.session.server_session_may_be_alive(),
-        };
-        if let Ok(value) = <JsValue as JsValueSerdeExt>::from_serde(&message) {
+        if let Ok(value) = <JsValue as JsValueSerdeExt>::from_serde(message) {
             // Fails only when the channel is closed, i.e. while we are being dropped.
             let _ = tab.channel.post_message(&value);
         }
@@ -346,7 +335,8 @@ impl Driver {
                     self.session.handle_event(event);
                 }
             }
-            Effect::HideFrames { .. } => self.hide_frames(),
+            Effect::HideFrames { frames } => self.hide_frames(&frames),
+            Effect::Broadcast(message) => self.broadcast(&message),
             Effect::RemoveFrame { frame } => {
                 // Removed together with the next ones, before any other effect runs.
                 if let Some(frame) = self.frames.remove(&frame) {
@@ -390,10 +380,6 @@ impl Driver {
                 }
             }
             Effect::StateChanged(state) => {
-                let previous = std::mem::replace(&mut self.last_state, state);
-                if previous == SessionState::LoggingOut && state == SessionState::LoggedOut {
-                    self.announce_logout();
-                }
                 match state {
                     SessionState::Rendered | SessionState::LoggingOut => {
                         self.attach_message_listener();
@@ -404,7 +390,6 @@ impl Driver {
                         let listener = self.message_listener.take();
                         let watch = self.removal_watch.take();
                         wasm_bindgen_futures::spawn_local(async move { drop((listener, watch)) });
-                        self.show_frames();
                     }
                 }
                 let listeners = self
@@ -462,7 +447,17 @@ impl Driver {
         let _ = element.set_attribute("referrerpolicy", "strict-origin-when-cross-origin");
         let _ = element.set_attribute(INSTANCE_ATTRIBUTE, &self.instance.to_string());
         let _ = element.set_attribute(FRAME_ATTRIBUTE, &frame.0.to_string());
-        let _ = element.set_attribute("style", "width:100%;height:100%;border:0;display:block");
+        // CSSOM, not a `style` attribute: a strict CSP (`style-src` without 'unsafe-inline')
+        // blocks the attribute but not this.
+        let style = element.style();
+        for (property, value) in [
+            ("width", "100%"),
+            ("height", "100%"),
+            ("border", "0"),
+            ("display", "block"),
+        ] {
+            let _ = style.set_property(property, value);
+        }
         element.set_src(url);
         self.listen_for_loads();
         parent.append_child(&element).map_err(|_| missing())?;
@@ -505,33 +500,18 @@ impl Driver {
         ));
     }
 
-    /// One style change hides every frame of this instance; the layout does not move.
-    fn hide_frames(&mut self) {
-        let rule = format!(
-            "iframe[{INSTANCE_ATTRIBUTE}=\"{}\"]{{visibility:hidden!important}}",
-            self.instance
-        );
-        if let Some(style) = &self.hide_style {
-            style.set_text_content(Some(&rule));
-            return;
-        }
-        let Ok(style) = self.document.create_element("style") else {
-            return;
-        };
-        let Ok(style) = style.dyn_into::<HtmlStyleElement>() else {
-            return;
-        };
-        style.set_text_content(Some(&rule));
-        if let Some(head) = self.document.head() {
-            if head.append_child(&style).is_ok() {
-                self.hide_style = Some(style);
+    /// Hides the frames in one style recalculation (the writes land before the next
+    /// layout), with `visibility`, so the layout does not move. Written through CSSOM,
+    /// which a strict CSP allows. They stay hidden until removed.
+    fn hide_frames(&mut self, frames: &[FrameId]) {
+        for frame in frames {
+            if let Some(mounted) = self.frames.get(frame) {
+                let _ =
+                    mounted
+                        .element
+                        .style()
+                        .set_property_with_priority("visibility", "hidden", "important");
             }
-        }
-    }
-
-    fn show_frames(&mut self) {
-        if let Some(style) = self.hide_style.take() {
-            style.remove();
         }
     }
 
@@ -677,7 +657,6 @@ impl Drop for Driver {
         for (_, controller) in self.logouts.drain() {
             controller.abort();
         }
-        self.show_frames();
     }
 }
 

@@ -60,8 +60,10 @@ pub fn page_origin() -> Option<String> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     /// When a logout finishes here, tell the app's other tabs (same origin, same pod) over a
-    /// `BroadcastChannel`, and go `LoggedOut` when one of them says the same: their frames
-    /// are removed without a second server request. Off by default.
+    /// `BroadcastChannel`, and go `LoggedOut` when one of them says the same: the frames here
+    /// are removed without a request of ours. Their word is not taken as proof that the
+    /// server session ended (any script of the origin can post on the channel), so the next
+    /// [`Symphony::logout`] here still asks the pod. Off by default.
     pub sync_tabs: bool,
 }
 
@@ -277,6 +279,12 @@ impl Symphony {
     /// The current state.
     pub fn state(&self) -> SessionState {
         self.shared.borrow().session.state()
+    }
+
+    /// Whether a [`Symphony::logout`] now would ask the pod to end the session (see
+    /// [`symphony_session::Session::server_session_may_be_alive`]).
+    pub fn server_session_may_be_alive(&self) -> bool {
+        self.shared.borrow().session.server_session_may_be_alive()
     }
 
     /// True once the main frame said `clientReady` (loaded, user signed in).

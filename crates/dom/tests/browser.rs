@@ -552,9 +552,16 @@ async fn a_logout_reaches_the_other_instances_without_a_second_request() {
     assert_eq!(here.logout().await, Ok(()));
     reaches(&there, SessionState::LoggedOut).await;
     assert!(our_frames().is_empty(), "the other instance removed its frames");
-    assert_eq!(there.logout().await, Ok(()), "nothing left to do there");
     let (frame, http) = logout_requests(&state().await);
-    assert_eq!(frame + http, 1, "one server request for both");
+    assert_eq!(frame + http, 1, "the other instance sent no request of its own");
+    // Their word is not proof that the server session ended: a logout there still asks.
+    assert!(there.server_session_may_be_alive());
+    assert_eq!(there.logout().await, Ok(()));
+    assert_eq!(
+        logout_requests(&state().await),
+        (frame, http + 1),
+        "the next logout there asks the pod (fail closed)"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -495,4 +495,57 @@ mod tests {
             .build();
         assert!(matches!(err, Err(ConfigError::FrameTimeoutTooLong { .. })));
     }
+
+    #[test]
+    fn timeouts_at_the_bounds_are_accepted() {
+        for timeout in [Duration::from_millis(1), Config::MAX_TIMEOUT] {
+            let config = Config::builder("https://a.example", "https://b.example")
+                .request_timeout(timeout)
+                .build()
+                .unwrap_or_else(|e| panic!("{timeout:?}: {e}"));
+            assert_eq!(config.request_timeout(), timeout);
+        }
+    }
+
+    #[test]
+    fn each_credential_part_alone_is_refused() {
+        for pod in ["https://user@acme.example", "https://:secret@acme.example"] {
+            assert_eq!(
+                build(pod),
+                Err(ConfigError::PodUrlNotOrigin {
+                    url: pod.to_owned(),
+                    part: "credentials"
+                }),
+                "{pod}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_non_origin_part_of_the_host_origin_alone_is_refused() {
+        for origin in [
+            "ftp://b.example",
+            "https://b.example/?q=1",
+            "https://b.example/#f",
+            "https://user@b.example",
+            "https://:pw@b.example",
+        ] {
+            let err = Config::builder("https://a.example", origin).build();
+            assert!(
+                matches!(err, Err(ConfigError::HostOriginInvalid { .. })),
+                "{origin}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_logout_path_with_a_backslash_is_refused() {
+        let err = Config::builder("https://a.example", "https://b.example")
+            .logout_path("/a\\b")
+            .build();
+        assert!(
+            matches!(err, Err(ConfigError::LogoutPathInvalid { .. })),
+            "{err:?}"
+        );
+    }
 }

@@ -58,7 +58,8 @@ pub enum SymphonyError {
         operation: &'static str,
         /// The pod's message.
         message: String,
-        /// The pod's additional data, if any.
+        /// The pod's additional data, if any, of any JSON type (Symphony documents an
+        /// object, but a pod may send anything). It appears as `data.pod` in the JSON shape.
         data: Option<Value>,
     },
     /// The SDK configuration is invalid.
@@ -83,7 +84,8 @@ pub enum SymphonyError {
     Interrupted {
         /// The interrupted operation.
         operation: &'static str,
-        /// What interrupted it: "logout", "a new render", "removal of the main frame".
+        /// What interrupted it: `"logout"`, `"a new render"`, `"removal of the main frame"`,
+        /// `"removal of its frame"` (a Focus child frame) or `"a logout in another tab"`.
         by: &'static str,
     },
 }
@@ -105,7 +107,8 @@ impl SymphonyError {
         }
     }
 
-    /// The `data` object of the JSON shape: the code plus the variant's facts.
+    /// The `data` object of the JSON shape: the code plus the variant's facts. Always an
+    /// object with a string `code`; a pod's own error data is kept under `pod`.
     pub fn data(&self) -> Value {
         let code = self.code();
         match self {
@@ -114,7 +117,10 @@ impl SymphonyError {
                 json!({"code": code, "operation": operation, "timeoutMs": after.as_millis() as u64})
             }
             Self::ServerStatus { status } => json!({"code": code, "status": status}),
-            Self::Pod { data: Some(data), .. } => data.clone(),
+            Self::Pod { operation, data, .. } => match data {
+                Some(pod) => json!({"code": code, "operation": operation, "pod": pod}),
+                None => json!({"code": code, "operation": operation}),
+            },
             Self::InvalidArgument { argument, .. } => json!({"code": code, "argument": argument}),
             Self::ContainerNotFound { container } => json!({"code": code, "container": container}),
             Self::Interrupted { operation, by } => json!({"code": code, "operation": operation, "by": by}),
@@ -217,13 +223,25 @@ mod tests {
     }
 
     #[test]
-    fn pod_error_passes_data_through_and_omits_missing_data() {
+    fn pod_error_keeps_the_pod_data_inside_an_object_with_a_code() {
         let with = json_of(SymphonyError::Pod {
             operation: "logout",
             message: "boom".into(),
             data: Some(json!({"status": 503})),
         });
-        assert_eq!(with["error"]["data"], json!({"status": 503}));
+        assert_eq!(
+            with["error"]["data"],
+            json!({"code": "POD", "operation": "logout", "pod": {"status": 503}})
+        );
+        let without = json_of(SymphonyError::Pod {
+            operation: "logout",
+            message: "boom".into(),
+            data: None,
+        });
+        assert_eq!(
+            without["error"]["data"],
+            json!({"code": "POD", "operation": "logout"})
+        );
         let payload = ErrorPayload {
             kind: "ERROR".into(),
             message: "m".into(),
@@ -290,5 +308,54 @@ mod tests {
             serde_json::from_str(r#"{"error":{"type":"ERROR","message":"x","data":{"a":1}},"extra":1}"#)
                 .unwrap();
         assert_eq!(err.error.unwrap().data, Some(json!({"a": 1})));
+    }
+
+    #[test]
+    fn each_error_data_carries_its_facts() {
+        let cases = [
+            (
+                SymphonyError::NotRendered {
+                    operation: "start room",
+                },
+                json!({"code": "NOT_RENDERED", "operation": "start room"}),
+            ),
+            (
+                SymphonyError::ServerStatus { status: 503 },
+                json!({"code": "SERVER_STATUS", "status": 503}),
+            ),
+            (
+                SymphonyError::InvalidArgument {
+                    argument: "stream id",
+                    reason: "empty".into(),
+                },
+                json!({"code": "INVALID_ARGUMENT", "argument": "stream id"}),
+            ),
+            (
+                SymphonyError::ContainerNotFound {
+                    container: "chat".into(),
+                },
+                json!({"code": "CONTAINER_NOT_FOUND", "container": "chat"}),
+            ),
+            (
+                SymphonyError::Interrupted {
+                    operation: "render",
+                    by: "logout",
+                },
+                json!({"code": "INTERRUPTED", "operation": "render", "by": "logout"}),
+            ),
+            (
+                SymphonyError::LogoutInProgress,
+                json!({"code": "LOGOUT_IN_PROGRESS"}),
+            ),
+        ];
+        for (err, data) in cases {
+            assert_eq!(err.data(), data, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_result_without_error_is_ok() {
+        assert!(SdkResult::ok().is_ok());
+        assert!(!SdkResult::from(Err(SymphonyError::LogoutInProgress)).is_ok());
     }
 }

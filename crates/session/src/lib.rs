@@ -2,8 +2,58 @@
 //! frames exist, what the pod has been asked, who waits for which answer, and when a logout
 //! is done. It is sans-IO: it never touches a clock, the DOM or the network. Callers feed it
 //! [`Command`]s and [`Event`]s and carry out the [`Effect`]s it returns; `symphony-dom` does
-//! that in a browser, tests do it in plain Rust. It also owns the result and error types
-//! ([`SdkResult`], [`SymphonyError`]) and the iframe protocol's message types ([`protocol`]).
+//! that in a browser, [`testing::FakeDriver`] (feature `testing`) in plain Rust. It also
+//! owns the result and error types ([`SdkResult`], [`SymphonyError`]) and the message types
+//! of the iframe protocol and of the tab channel ([`protocol`]). It does not own the DOM,
+//! timers, HTTP or framework state: those belong to the driver.
+//!
+//! Its dependencies: `serde`/`serde_json` for the protocol's message types, `thiserror` for
+//! the errors, and `url` because every URL and origin the machine hands out (frame `src`,
+//! the logout URL, the pod and page origins it compares) is parsed and built by a strict,
+//! WHATWG-conformant URL parser rather than by string concatenation, so that a stream id or
+//! a setting can never change where a frame points.
+//!
+//! # The driver contract
+//!
+//! A driver is whatever runs the machine: it executes the *work* effects and passes the
+//! *news* effects on to the application ([`Effect::is_news`]). Every decision (what to
+//! hide, when to fall back to HTTP, what to tell other tabs, when a logout is over) is the
+//! machine's; a driver only executes and reports.
+//!
+//! Driving rules:
+//!
+//! 1. After every [`Session::handle_command`] and [`Session::handle_event`], call
+//!    [`Session::poll_effect`] until it returns `None`, and carry the effects out in order.
+//! 2. Inputs may be fed at any time, also between two polls of a drain (a driver that
+//!    learns at once that a container is missing feeds [`Event::FrameContainerMissing`]
+//!    while executing [`Effect::CreateFrame`]); the effects they cause queue after those
+//!    already queued. Keep polling until `None`.
+//! 3. Events about something the machine no longer knows (a removed frame, a cancelled
+//!    timer, an old request) are harmless: they are counted in [`Diagnostics`] and change
+//!    nothing, so a driver never needs to filter them.
+//!
+//! | output | kind | what the driver does | what it feeds back, and when |
+//! |---|---|---|---|
+//! | [`Effect::CreateFrame`] | work | insert an iframe with `src = url` into the element with id `container`, marked so that its `load` can be told apart | [`Event::FrameLoaded`] on each `load`; [`Event::FrameContainerMissing`] at once if the container is absent; [`Event::FrameRemoved`] if the page later takes it out |
+//! | [`Effect::HideFrames`] | work | hide those frames at once (`visibility: hidden` through CSSOM, so that a strict CSP allows it); they stay hidden until removed | nothing |
+//! | [`Effect::RemoveFrame`] | work | remove the iframe (consecutive removals may be done together) | nothing |
+//! | [`Effect::Post`] | work | `postMessage` the JSON of the message to the main frame with the pod origin as target | [`Event::Message`] for each message whose `origin` is the pod origin and whose `source` is the main frame's window (drop all others) |
+//! | [`Effect::SendLogoutRequest`] | work | `POST url` with credentials | [`Event::LogoutAnswered`] with the status, or [`Event::LogoutFailed`] |
+//! | [`Effect::AbortLogoutRequest`] | work | abort that request if possible | nothing (a late answer is ignored) |
+//! | [`Effect::StartTimer`] | work | start a timer | [`Event::TimerFired`] when it elapses |
+//! | [`Effect::CancelTimer`] | work | stop that timer | nothing (a late firing is ignored) |
+//! | [`Effect::Broadcast`] | work | post the message's JSON on the app's tab channel ([`protocol::TabMessage::channel_name`]), or drop it when tabs are not synchronised | the other tabs feed [`Event::TabMessage`] for what they hear on that channel |
+//! | [`Effect::Answer`] | news | resolve the caller's request with the result ([`SdkResult::from`] gives Symphony's JSON) | nothing |
+//! | [`Effect::StateChanged`] | news | tell the application; a driver may also listen for `message` events only while the state is `Rendered` or `LoggingOut` | nothing |
+//! | [`Effect::ReadyChanged`] | news | tell the application | nothing |
+//! | [`Effect::Notify`] | news | hand the data to the subscription's listener | nothing |
+//!
+//! What the machine promises in return: every request gets exactly one [`Effect::Answer`];
+//! a logout always ends in `LoggedOut` within the logout timeout, with every frame hidden
+//! before its first server step and removed at its end, even when the pod fails (the error
+//! is in the answer and the next logout retries the server part); concurrent logouts share
+//! one server round trip and one result; outside `Rendered`, commands other than render and
+//! logout answer [`SymphonyError::NotRendered`] with no other effect.
 //!
 //! # Example: render, then log out
 //!
@@ -74,18 +124,24 @@
 
 mod config;
 mod error;
-mod machine;
+mod logout;
 pub mod protocol;
+mod session;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod urls;
 mod validate;
+mod view;
+mod vocabulary;
 
 pub use config::{Config, ConfigBuilder, ConfigError, Mode};
 pub use error::{ErrorPayload, SdkResult, SymphonyError};
-pub use machine::{
-    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, Session,
-    SessionState, SubscriptionId, TimerId,
-};
 pub use protocol::{NotificationKind, Settings};
+pub use session::Session;
+pub use vocabulary::{
+    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, SessionState,
+    SubscriptionId, TimerId,
+};
 
 #[cfg(test)]
 mod tests;

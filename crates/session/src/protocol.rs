@@ -371,6 +371,15 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn settings_keep_what_is_inserted() {
+        let mut settings = Settings::new();
+        assert_eq!(settings.get("mode"), None);
+        settings.insert("mode", "dark");
+        assert_eq!(settings.get("mode"), Some(&json!("dark")));
+        assert!(!settings.is_empty());
+    }
+
+    #[test]
     fn host_messages_have_the_documented_shape() {
         let set_stream = HostMessage::Action(Action {
             id: "set-stream-1".into(),

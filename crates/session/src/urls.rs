@@ -4,8 +4,8 @@ use serde_json::Value;
 
 use crate::config::{Config, Mode};
 use crate::error::SymphonyError;
-use crate::machine::FrameId;
 use crate::protocol::Settings;
+use crate::vocabulary::FrameId;
 
 /// Path of the Focus-mode main frame.
 pub const FOCUS_PATH: &str = "/apps/embed/default";

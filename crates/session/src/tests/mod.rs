@@ -1,7 +1,9 @@
-//! Tests of the state machine: a unit test per transition and error (`transitions`), and
-//! property tests over random operation sequences (`properties`).
+//! Tests of the state machine: a unit test per transition and error (`transitions`), the
+//! sequences that once broke a promise (`sequences`), and property tests over random
+//! operation sequences (`properties`).
 
 mod properties;
+mod sequences;
 mod transitions;
 
 use std::time::Duration;
@@ -10,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::protocol::{ActionKind, HostMessage, PodMessage};
 use crate::{
-    Command, Config, Effect, Event, FrameId, Mode, RequestId, SdkResult, Session, Settings, SymphonyError,
+    Command, Config, Effect, Event, FrameId, Mode, RequestId, SdkResult, Settings, SymphonyError, TimerId,
 };
 
 pub(crate) const POD: &str = "http://127.0.0.1:9090";
@@ -26,61 +28,39 @@ pub(crate) fn config(mode: Mode) -> Config {
         .expect("test config is valid")
 }
 
-/// A session plus the effects it returned, with helpers to play the browser's part.
-pub(crate) struct Harness {
-    pub session: Session,
-}
+/// The tests drive the machine through the public fake driver.
+pub(crate) type Harness = crate::testing::FakeDriver;
 
 impl Harness {
-    pub fn new(mode: Mode) -> Self {
-        Self {
-            session: Session::new(config(mode)),
-        }
+    pub(crate) fn with_mode(mode: Mode) -> Self {
+        Self::new(config(mode))
     }
 
-    pub fn drain(&mut self) -> Vec<Effect> {
-        std::iter::from_fn(|| self.session.poll_effect()).collect()
-    }
-
-    pub fn cmd(&mut self, command: Command) -> (RequestId, Vec<Effect>) {
-        let id = self.session.handle_command(command);
-        (id, self.drain())
-    }
-
-    pub fn ev(&mut self, event: Event) -> Vec<Effect> {
-        self.session.handle_event(event);
-        self.drain()
-    }
-
-    pub fn msg(&mut self, message: PodMessage) -> Vec<Effect> {
-        let value = serde_json::to_value(message).expect("pod messages serialise");
-        self.ev(Event::Message(value))
-    }
-
-    pub fn render(&mut self, container: &str) -> (RequestId, Vec<Effect>) {
-        self.cmd(Command::Render {
+    pub(crate) fn render(&mut self, container: &str) -> (RequestId, Vec<Effect>) {
+        self.command(Command::Render {
             container: container.into(),
             stream_id: Some("stream-main".into()),
             settings: Settings::new(),
         })
     }
 
-    /// Renders, loads the main frame and says clientReady; returns the main frame.
-    pub fn render_ready(&mut self) -> FrameId {
-        let (request, effects) = self.render("main");
+    /// Renders into "main" and loads the main frame, without `clientReady` (not signed in).
+    pub(crate) fn render_loaded_main(&mut self) -> FrameId {
+        let (_, effects) = self.render("main");
         let main = created_frames(&effects)[0];
-        let effects = self.ev(Event::FrameLoaded(main));
-        assert_eq!(answer_of(&effects, request), Some(Ok(())));
-        self.msg(PodMessage::ClientReady);
+        self.event(Event::FrameLoaded(main));
         main
     }
 
-    pub fn resolve(&mut self, id: &str, data: Value) -> Vec<Effect> {
+    /// Renders into "main", loads the main frame and says clientReady; returns the main frame.
+    pub(crate) fn render_ready_main(&mut self) -> FrameId {
+        self.render_ready("main", "stream-main")
+    }
+
+    /// The main frame answers the action `id` with this JSON.
+    pub(crate) fn resolve_json(&mut self, id: &str, data: Value) -> Vec<Effect> {
         let data: SdkResult = serde_json::from_value(data).expect("result shape");
-        self.msg(PodMessage::Resolve {
-            id: id.to_owned(),
-            data,
-        })
+        self.resolve(id, data)
     }
 }
 
@@ -142,6 +122,42 @@ pub(crate) fn posted_actions(effects: &[Effect]) -> Vec<(String, ActionKind)> {
         .collect()
 }
 
+/// Another tab says it finished a logout from our pod.
+pub(crate) fn other_tab_logged_out(ok: bool) -> Event {
+    let message = crate::protocol::TabMessage::LoggedOut { pod: POD.into(), ok };
+    Event::TabMessage(serde_json::to_value(message).expect("tab messages serialise"))
+}
+
 pub(crate) fn ok_data() -> Value {
     json!({})
+}
+
+pub(crate) fn timers_started(effects: &[Effect]) -> Vec<(TimerId, Duration)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::StartTimer { timer, after } => Some((*timer, *after)),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(crate) fn http_attempts(effects: &[Effect]) -> Vec<crate::LogoutAttemptId> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendLogoutRequest { attempt, url } => {
+                assert_eq!(url, "http://127.0.0.1:9090/logout");
+                Some(*attempt)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+pub(crate) fn logout_action(effects: &[Effect]) -> Option<String> {
+    posted_actions(effects)
+        .into_iter()
+        .find(|(_, kind)| matches!(kind, ActionKind::Logout(_)))
+        .map(|(id, _)| id)
 }

@@ -8,27 +8,48 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::protocol::NotificationKind;
-use crate::{LogoutAttemptId, SessionState, SubscriptionId, TimerId};
+use crate::{FrameKind, LogoutAttemptId, SessionState, SubscriptionId, TimerId};
 
 const CONTAINERS: [&str; 3] = ["main", "side", "third"];
 
 #[derive(Clone, Debug)]
 enum Op {
-    Render { container: usize, with_stream: bool },
-    OpenStream { container: Option<usize>, bad: bool },
-    StartRoom { container: Option<usize> },
-    SendMessage { container: Option<usize> },
-    UpdateSettings { empty: bool },
-    Subscribe { kind: usize },
+    Render {
+        container: usize,
+        with_stream: bool,
+    },
+    OpenStream {
+        container: Option<usize>,
+        bad: bool,
+    },
+    StartRoom {
+        container: Option<usize>,
+    },
+    SendMessage {
+        container: Option<usize>,
+    },
+    UpdateSettings {
+        empty: bool,
+    },
+    Subscribe {
+        kind: usize,
+    },
     Unsubscribe(usize),
     Logout,
     FrameLoaded(usize),
     FrameRemoved(usize),
     ContainerMissing(usize),
     ClientReady,
-    Resolve { action: usize, outcome: usize },
+    Resolve {
+        action: usize,
+        outcome: usize,
+        pod_data: Value,
+    },
     Callback(usize),
-    HttpAnswer { attempt: usize, status: u16 },
+    HttpAnswer {
+        attempt: usize,
+        status: u16,
+    },
     HttpFail(usize),
     FireTimer(usize),
     Garbage(Value),
@@ -105,7 +126,7 @@ fn arb_op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(Op::FrameRemoved),
         1 => any::<usize>().prop_map(Op::ContainerMissing),
         3 => Just(Op::ClientReady),
-        4 => (any::<usize>(), 0..5usize).prop_map(|(action, outcome)| Op::Resolve { action, outcome }),
+        4 => (any::<usize>(), 0..6usize, arb_json()).prop_map(|(action, outcome, pod_data)| Op::Resolve { action, outcome, pod_data }),
         1 => any::<usize>().prop_map(Op::Callback),
         2 => (any::<usize>(), prop_oneof![Just(200u16), Just(204), Just(401), Just(500)]).prop_map(|(attempt, status)| Op::HttpAnswer { attempt, status }),
         1 => any::<usize>().prop_map(Op::HttpFail),
@@ -118,6 +139,16 @@ fn arb_op() -> impl Strategy<Value = Op> {
 /// What the test has seen of the machine, from its effects alone.
 #[derive(Default)]
 struct Observer {
+    mode: Option<Mode>,
+    /// Counts the ends of views seen in the effects: a main frame created (a render), or the
+    /// state becoming `LoggedOut` or `Unrendered`. An item recorded in an earlier epoch is
+    /// stale: the machine must ignore events about it.
+    epoch: u64,
+    hidden: BTreeSet<FrameId>,
+    /// The frame logout action and its answer timer, while in flight.
+    frame_logout_timer: Option<TimerId>,
+    /// Frame logout actions given up for HTTP: their answers must change nothing.
+    abandoned: BTreeSet<String>,
     issued: BTreeSet<RequestId>,
     answered: BTreeMap<RequestId, Result<(), SymphonyError>>,
     frames: Vec<(FrameId, u64)>,
@@ -137,18 +168,40 @@ struct Observer {
 impl Observer {
     /// Records a step's effects and checks the invariants that concern them.
     fn observe(&mut self, h: &Harness, effects: &[Effect], answered_http: Option<LogoutAttemptId>) {
-        let generation = h.session.generation();
+        // Items of this step belong to the epoch the step ends in.
+        self.epoch += effects
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    Effect::CreateFrame {
+                        kind: FrameKind::Main,
+                        ..
+                    } | Effect::StateChanged(SessionState::LoggedOut | SessionState::Unrendered)
+                )
+            })
+            .count() as u64;
+        let epoch = self.epoch;
         let mut logged_out = false;
+        let mut frame_logout_posted = false;
         for effect in effects {
             match effect {
-                Effect::CreateFrame { frame, .. } => {
+                Effect::CreateFrame { frame, kind, .. } => {
+                    assert!(
+                        *kind == FrameKind::Main || self.mode != Some(Mode::Collaboration),
+                        "Collaboration mode created a child frame"
+                    );
                     assert!(self.live.insert(*frame), "frame created twice");
-                    self.frames.push((*frame, generation));
+                    self.frames.push((*frame, epoch));
                 }
-                Effect::RemoveFrame { frame } => assert!(self.live.remove(frame), "removed an unknown frame"),
+                Effect::RemoveFrame { frame } => {
+                    assert!(self.live.remove(frame), "removed an unknown frame");
+                    self.hidden.remove(frame);
+                }
                 Effect::HideFrames { frames } => {
                     let hidden: BTreeSet<_> = frames.iter().copied().collect();
                     assert_eq!(hidden, self.live, "every frame is hidden when a logout starts");
+                    self.hidden.extend(hidden);
                 }
                 Effect::Post(message) => match message {
                     crate::protocol::HostMessage::Action(action) => {
@@ -157,9 +210,14 @@ impl Observer {
                                 self.frame_logout.is_none() && self.http_logout.is_none(),
                                 "a second server logout while one is in flight"
                             );
+                            assert!(
+                                self.live.is_subset(&self.hidden),
+                                "a server step before every frame was hidden"
+                            );
                             self.frame_logout = Some(action.id.clone());
+                            frame_logout_posted = true;
                         }
-                        self.actions.push((action.id.clone(), generation));
+                        self.actions.push((action.id.clone(), epoch));
                     }
                     crate::protocol::HostMessage::Subscription(sub) => {
                         self.subscription_ids.push(sub.id.clone())
@@ -168,24 +226,41 @@ impl Observer {
                 },
                 Effect::SendLogoutRequest { attempt, .. } => {
                     assert!(self.http_logout.is_none(), "two HTTP logouts in flight");
-                    // The HTTP request replaces an abandoned frame attempt, never runs beside it.
-                    self.frame_logout = None;
+                    assert!(
+                        self.live.is_subset(&self.hidden),
+                        "a server step before every frame was hidden"
+                    );
+                    // The HTTP request replaces an abandoned frame attempt, never runs beside
+                    // it: the frame attempt's timer is over, and its answer changes nothing.
+                    if let Some(id) = self.frame_logout.take() {
+                        let timer = self.frame_logout_timer.take();
+                        assert!(
+                            timer.is_none_or(|t| !self.active_timers.contains(&t)),
+                            "HTTP logout sent while the frame attempt still waits"
+                        );
+                        self.abandoned.insert(id);
+                    }
                     self.http_logout = Some(*attempt);
-                    self.attempts.push((*attempt, generation));
+                    self.attempts.push((*attempt, epoch));
                 }
                 Effect::AbortLogoutRequest { attempt } => {
                     assert_eq!(self.http_logout, Some(*attempt));
                     self.http_logout = None;
                 }
                 Effect::StartTimer { timer, .. } => {
+                    if frame_logout_posted && self.frame_logout_timer.is_none() {
+                        // The frame attempt's answer timer follows its action.
+                        self.frame_logout_timer = Some(*timer);
+                    }
                     self.active_timers.insert(*timer);
-                    self.timers.push((*timer, generation));
+                    self.timers.push((*timer, epoch));
                 }
                 Effect::CancelTimer { timer } => {
                     assert!(self.active_timers.remove(timer), "cancelled an inactive timer");
                 }
                 Effect::Answer { request, result } => {
                     assert!(self.issued.contains(request), "answer to a request never made");
+                    assert_documented_shape(result);
                     assert!(
                         self.answered.insert(*request, result.clone()).is_none(),
                         "request {request} answered twice"
@@ -196,14 +271,17 @@ impl Observer {
                     assert_ne!(self.ready, *ready, "readiness announced twice");
                     self.ready = *ready;
                 }
-                Effect::StateChanged(_) | Effect::Notify { .. } => {}
+                Effect::StateChanged(_) | Effect::Notify { .. } | Effect::Broadcast(_) => {}
             }
         }
         if logged_out {
             if answered_http.is_some() && answered_http == self.http_logout {
                 self.http_logout = None;
             }
-            self.frame_logout = None;
+            if let Some(id) = self.frame_logout.take() {
+                self.abandoned.insert(id);
+            }
+            self.frame_logout_timer = None;
             assert!(
                 self.http_logout.is_none(),
                 "an HTTP logout left in flight after completion"
@@ -223,21 +301,21 @@ impl Observer {
             );
             self.episode.clear();
         }
-        let state = h.session.state();
+        let state = h.session().state();
         if matches!(state, SessionState::LoggedOut | SessionState::Unrendered) {
             assert!(self.live.is_empty(), "frames left in {state}: {:?}", self.live);
         }
         assert_eq!(
             self.ready,
-            h.session.is_ready(),
+            h.session().is_ready(),
             "announced readiness is the machine's"
         );
-        let internal: BTreeSet<_> = h.session.frames().into_iter().collect();
+        let internal: BTreeSet<_> = h.session().frames().into_iter().collect();
         assert_eq!(
             internal, self.live,
             "the machine's frames and the effects disagree"
         );
-        let internal_timers: BTreeSet<_> = h.session.active_timers().into_iter().collect();
+        let internal_timers: BTreeSet<_> = h.session().active_timers().into_iter().collect();
         assert_eq!(internal_timers, self.active_timers);
     }
 }
@@ -291,11 +369,12 @@ fn command_for(op: &Op, observer: &Observer) -> Option<Command> {
 
 /// The event for an op, and the generation of the item it refers to (if it refers to one).
 fn event_for(op: &Op, observer: &Observer) -> Option<(Event, Option<u64>)> {
-    let resolve = |id: String, outcome: usize| {
+    let resolve = |id: String, outcome: usize, pod_data: &Value| {
         let data = match outcome {
             0 | 1 => json!({}),
             2 => json!({"error": {"type": "ERROR", "message": "pod says no", "data": {"status": 500}}}),
             3 => json!({"error": {"type": "ERROR", "message": "dropped", "data": {"reason": "network"}}}),
+            4 => json!({"error": {"type": "ERROR", "message": "pod data", "data": pod_data}}),
             _ => json!({"error": {"type": "ERROR", "message": "nope"}}),
         };
         json!({"eventType": "sdk-resolve", "payload": {"id": id, "data": data}})
@@ -307,9 +386,12 @@ fn event_for(op: &Op, observer: &Observer) -> Option<(Event, Option<u64>)> {
             pick(&observer.frames, i).map(|(f, g)| (Event::FrameContainerMissing(f), Some(g)))?
         }
         Op::ClientReady => (Event::Message(json!({"eventType": "clientReady"})), None),
-        Op::Resolve { action, outcome } => {
-            pick(&observer.actions, action).map(|(id, g)| (Event::Message(resolve(id, *outcome)), Some(g)))?
-        }
+        Op::Resolve {
+            action,
+            outcome,
+            pod_data,
+        } => pick(&observer.actions, action)
+            .map(|(id, g)| (Event::Message(resolve(id, *outcome, pod_data)), Some(g)))?,
         Op::Callback(i) => pick(&observer.subscription_ids, i).map(|id| {
             (
                 Event::Message(
@@ -338,34 +420,32 @@ fn event_for(op: &Op, observer: &Observer) -> Option<(Event, Option<u64>)> {
         })?,
         Op::FireTimer(i) => pick(&observer.timers, i).map(|(t, g)| (Event::TimerFired(t), Some(g)))?,
         Op::Garbage(value) => (Event::Message(value.clone()), None),
-        Op::Elsewhere(confirmed) => (
-            Event::LoggedOutElsewhere {
-                server_confirmed: *confirmed,
-            },
-            None,
-        ),
+        Op::Elsewhere(confirmed) => (other_tab_logged_out(*confirmed), None),
         _ => return None,
     })
 }
 
 fn run(mode: Mode, ops: &[Op]) -> Observer {
-    let mut h = Harness::new(mode);
-    let mut observer = Observer::default();
+    let mut h = Harness::with_mode(mode);
+    let mut observer = Observer {
+        mode: Some(mode),
+        ..Observer::default()
+    };
     for op in ops {
-        let before = h.session.state();
+        let before = h.session().state();
         if let Some(command) = command_for(op, &observer) {
             let is_logout = command == Command::Logout;
             let is_render = matches!(command, Command::Render { .. });
             let operation = command.operation();
             let subscribe = matches!(command, Command::Subscribe { .. });
-            let request = h.session.handle_command(command);
+            let request = h.session_mut().handle_command(command);
             observer.issued.insert(request);
             if is_logout && before == SessionState::LoggingOut {
                 observer.episode.push(request);
             }
             let effects = h.drain();
             if is_logout
-                && h.session.state() == SessionState::LoggingOut
+                && h.session().state() == SessionState::LoggingOut
                 && before != SessionState::LoggingOut
             {
                 observer.episode.push(request);
@@ -391,8 +471,14 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
             }
             observer.observe(&h, &effects, None);
         } else if let Some((event, item_generation)) = event_for(op, &observer) {
-            let stale = item_generation.is_some_and(|g| g < h.session.generation());
-            let snapshot = stale.then(|| h.session.core_snapshot());
+            let abandoned = match &event {
+                Event::Message(value) => value["payload"]["id"]
+                    .as_str()
+                    .is_some_and(|id| observer.abandoned.contains(id)),
+                _ => false,
+            };
+            let stale = abandoned || item_generation.is_some_and(|epoch| epoch < observer.epoch);
+            let snapshot = stale.then(|| h.session().core_snapshot());
             let answered_http = match &event {
                 Event::LogoutAnswered { attempt, .. } | Event::LogoutFailed { attempt, .. } => Some(*attempt),
                 _ => None,
@@ -407,12 +493,11 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
                 }
                 _ => {}
             }
-            h.session.handle_event(event);
-            let effects = h.drain();
+            let effects = h.event(event);
             if let Some(snapshot) = snapshot {
                 assert!(effects.is_empty(), "a stale event had effects: {effects:?}");
                 assert_eq!(
-                    h.session.core_snapshot(),
+                    h.session().core_snapshot(),
                     snapshot,
                     "a stale event changed the session"
                 );
@@ -425,8 +510,7 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
         let Some(timer) = observer.active_timers.pop_first() else {
             break;
         };
-        h.session.handle_event(Event::TimerFired(timer));
-        let effects = h.drain();
+        let effects = h.event(Event::TimerFired(timer));
         observer.observe(&h, &effects, None);
     }
     assert!(observer.active_timers.is_empty(), "timers keep starting");
@@ -453,25 +537,49 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_json_messages_never_panic(values in prop::collection::vec(arb_message(), 1..20)) {
-        for value in &values {
-            // Parsing alone: a typed error or a message, never a panic.
-            let _ = crate::protocol::PodMessage::parse(value);
+    fn arbitrary_json_messages_are_refused_or_understood(values in prop::collection::vec(arb_message(), 1..20)) {
+        // Fed in every phase: unrendered, rendered and ready, logging out. A message that
+        // does not parse is counted once and has no effect; one that parses is not counted.
+        let mut h = Harness::with_mode(Mode::Focus);
+        for phase in 0..3 {
+            match phase {
+                1 => drop(h.render_ready_main()),
+                2 => drop(h.command(Command::Logout)),
+                _ => {}
+            }
+            for value in &values {
+                let before = h.session().diagnostics().malformed_messages;
+                let parsed = crate::protocol::PodMessage::parse(value);
+                let effects = h.event(Event::Message(value.clone()));
+                let malformed = h.session().diagnostics().malformed_messages - before;
+                if parsed.is_ok() {
+                    prop_assert_eq!(malformed, 0);
+                } else {
+                    prop_assert_eq!(malformed, 1);
+                    prop_assert!(effects.is_empty(), "{:?}", effects);
+                }
+            }
         }
-        // Fed in every phase: unrendered, rendered and ready, logging out, logged out.
-        let mut h = Harness::new(Mode::Focus);
-        for value in &values {
-            h.ev(Event::Message(value.clone()));
+    }
+}
+
+/// Symphony's documented result: exactly `{}`, or `{"error":{"type":"ERROR","message":..,
+/// "data":{"code":..,..}}}` with nothing else.
+fn assert_documented_shape(result: &Result<(), SymphonyError>) {
+    let json = serde_json::to_value(SdkResult::from(result)).expect("a result serialises");
+    let top = json.as_object().expect("an object");
+    match result {
+        Ok(()) => assert!(top.is_empty(), "success is exactly {{}}: {json}"),
+        Err(_) => {
+            assert_eq!(top.len(), 1, "{json}");
+            let error = top["error"].as_object().expect("an error object");
+            let keys: BTreeSet<&str> = error.keys().map(String::as_str).collect();
+            assert_eq!(keys, BTreeSet::from(["type", "message", "data"]), "{json}");
+            assert_eq!(error["type"], "ERROR");
+            assert!(error["message"].is_string(), "{json}");
+            let data = error["data"].as_object().expect("data is an object");
+            assert!(data["code"].is_string(), "data.code: {json}");
         }
-        h.render_ready();
-        for value in &values {
-            h.ev(Event::Message(value.clone()));
-        }
-        h.cmd(Command::Logout);
-        for value in &values {
-            h.ev(Event::Message(value.clone()));
-        }
-        prop_assert!(h.session.diagnostics().malformed_messages + h.session.diagnostics().stale_events <= 3 * values.len() as u64);
     }
 }
 
@@ -507,6 +615,7 @@ fn the_observer_sees_both_transports_and_stale_answers() {
         Op::Resolve {
             action: 0,
             outcome: 0,
+            pod_data: Value::Null,
         },
     ];
     let observer = run(Mode::Focus, &ops);

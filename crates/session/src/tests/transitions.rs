@@ -6,40 +6,10 @@ use super::*;
 use crate::protocol::{NotificationKind, Register};
 use crate::{FrameKind, SessionState, SubscriptionId, TimerId};
 
-fn timers_started(effects: &[Effect]) -> Vec<(TimerId, Duration)> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::StartTimer { timer, after } => Some((*timer, *after)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn http_attempts(effects: &[Effect]) -> Vec<crate::LogoutAttemptId> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::SendLogoutRequest { attempt, url } => {
-                assert_eq!(url, "http://127.0.0.1:9090/logout");
-                Some(*attempt)
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-fn logout_action(effects: &[Effect]) -> Option<String> {
-    posted_actions(effects)
-        .into_iter()
-        .find(|(_, kind)| matches!(kind, ActionKind::Logout(_)))
-        .map(|(id, _)| id)
-}
-
 #[test]
 fn render_creates_the_main_frame_and_answers_on_load() {
-    let mut h = Harness::new(Mode::Focus);
-    let (request, effects) = h.cmd(Command::Render {
+    let mut h = Harness::with_mode(Mode::Focus);
+    let (request, effects) = h.command(Command::Render {
         container: "main".into(),
         stream_id: Some("s 1".into()),
         settings: Settings::new().with("mode", "dark"),
@@ -62,21 +32,27 @@ fn render_creates_the_main_frame_and_answers_on_load() {
     );
     assert_eq!(effects[2], Effect::StateChanged(SessionState::Rendered));
     assert_eq!(answers(&effects), vec![], "answered only once the frame loaded");
-    let effects = h.ev(Event::FrameLoaded(*frame));
+    let effects = h.event(Event::FrameLoaded(*frame));
     assert_eq!(answer_of(&effects, request), Some(Ok(())));
     assert!(matches!(effects[0], Effect::CancelTimer { .. }));
-    assert_eq!(h.session.state(), SessionState::Rendered);
-    assert!(!h.session.is_ready());
-    assert_eq!(h.msg(PodMessage::ClientReady), vec![Effect::ReadyChanged(true)]);
-    assert!(h.session.is_ready());
-    assert!(h.msg(PodMessage::ClientReady).is_empty(), "announced once");
-    let (_, effects) = h.cmd(Command::Logout);
+    assert_eq!(h.session().state(), SessionState::Rendered);
+    assert!(!h.session().is_ready());
+    assert_eq!(
+        h.pod_message(PodMessage::ClientReady),
+        vec![Effect::ReadyChanged(true)]
+    );
+    assert!(h.session().is_ready());
+    assert!(
+        h.pod_message(PodMessage::ClientReady).is_empty(),
+        "announced once"
+    );
+    let (_, effects) = h.command(Command::Logout);
     assert!(effects.contains(&Effect::ReadyChanged(false)));
 }
 
 #[test]
 fn collaboration_render_uses_client2() {
-    let mut h = Harness::new(Mode::Collaboration);
+    let mut h = Harness::with_mode(Mode::Collaboration);
     let (_, effects) = h.render("main");
     assert!(effects.iter().any(
         |e| matches!(e, Effect::CreateFrame { url, .. } if url.starts_with("http://127.0.0.1:9090/apps/client2/default?embed=true"))
@@ -85,11 +61,11 @@ fn collaboration_render_uses_client2() {
 
 #[test]
 fn render_times_out_when_the_frame_never_loads() {
-    let mut h = Harness::new(Mode::Focus);
+    let mut h = Harness::with_mode(Mode::Focus);
     let (request, effects) = h.render("main");
     let (timer, after) = timers_started(&effects)[0];
     assert_eq!(after, Duration::from_millis(500));
-    let effects = h.ev(Event::TimerFired(timer));
+    let effects = h.event(Event::TimerFired(timer));
     assert!(matches!(
         answer_of(&effects, request),
         Some(Err(SymphonyError::Timeout {
@@ -98,7 +74,7 @@ fn render_times_out_when_the_frame_never_loads() {
         }))
     ));
     assert_eq!(
-        h.session.frames().len(),
+        h.session().frames().len(),
         1,
         "the frame stays: the pod may still load"
     );
@@ -106,7 +82,7 @@ fn render_times_out_when_the_frame_never_loads() {
 
 #[test]
 fn render_refuses_bad_arguments_without_effect() {
-    let mut h = Harness::new(Mode::Focus);
+    let mut h = Harness::with_mode(Mode::Focus);
     for (container, stream, settings) in [
         ("", None, Settings::new()),
         ("a b", None, Settings::new()),
@@ -117,7 +93,7 @@ fn render_refuses_bad_arguments_without_effect() {
             Settings::new().with("sdkOrigin", "https://evil.example"),
         ),
     ] {
-        let (request, effects) = h.cmd(Command::Render {
+        let (request, effects) = h.command(Command::Render {
             container: container.into(),
             stream_id: stream.map(Into::into),
             settings,
@@ -127,26 +103,26 @@ fn render_refuses_bad_arguments_without_effect() {
             answer_of(&effects, request),
             Some(Err(SymphonyError::InvalidArgument { .. }))
         ));
-        assert_eq!(h.session.state(), SessionState::Unrendered);
+        assert_eq!(h.session().state(), SessionState::Unrendered);
     }
 }
 
 #[test]
 fn actions_wait_for_client_ready_and_keep_their_order() {
-    let mut h = Harness::new(Mode::Focus);
+    let mut h = Harness::with_mode(Mode::Focus);
     let (_, effects) = h.render("main");
     let main = created_frames(&effects)[0];
-    h.ev(Event::FrameLoaded(main));
-    let (_, e1) = h.cmd(Command::OpenStream {
+    h.event(Event::FrameLoaded(main));
+    let (_, e1) = h.command(Command::OpenStream {
         stream_id: "s2".into(),
         container: None,
     });
-    let (_, e2) = h.cmd(Command::UpdateSettings(Settings::new().with("mode", "light")));
+    let (_, e2) = h.command(Command::UpdateSettings(Settings::new().with("mode", "light")));
     assert!(
         posted(&e1).is_empty() && posted(&e2).is_empty(),
         "nothing posted before ready"
     );
-    let effects = h.msg(PodMessage::ClientReady);
+    let effects = h.pod_message(PodMessage::ClientReady);
     let names: Vec<_> = posted_actions(&effects)
         .into_iter()
         .map(|(_, k)| k.name())
@@ -156,9 +132,9 @@ fn actions_wait_for_client_ready_and_keep_their_order() {
 
 #[test]
 fn open_stream_in_the_main_frame_is_answered_by_the_pod() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (request, effects) = h.cmd(Command::OpenStream {
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::OpenStream {
         stream_id: "s2".into(),
         container: Some("main".into()),
     });
@@ -170,15 +146,15 @@ fn open_stream_in_the_main_frame_is_answered_by_the_pod() {
             container: None
         }
     );
-    let effects = h.resolve(&id, ok_data());
+    let effects = h.resolve_json(&id, ok_data());
     assert_eq!(answer_of(&effects, request), Some(Ok(())));
 
-    let (request, effects) = h.cmd(Command::OpenStream {
+    let (request, effects) = h.command(Command::OpenStream {
         stream_id: "s3".into(),
         container: None,
     });
     let (id, _) = posted_actions(&effects).remove(0);
-    let effects = h.resolve(
+    let effects = h.resolve_json(
         &id,
         json!({"error": {"type": "ERROR", "message": "no such stream"}}),
     );
@@ -194,9 +170,9 @@ fn open_stream_in_the_main_frame_is_answered_by_the_pod() {
 
 #[test]
 fn focus_child_frames_are_created_registered_then_driven() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (request, effects) = h.cmd(Command::OpenStream {
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::OpenStream {
         stream_id: "s-child".into(),
         container: Some("side".into()),
     });
@@ -226,7 +202,7 @@ fn focus_child_frames_are_created_registered_then_driven() {
             frame.dom_id()
         )
     );
-    let effects = h.ev(Event::FrameLoaded(frame));
+    let effects = h.event(Event::FrameLoaded(frame));
     let messages = posted(&effects);
     assert_eq!(
         messages[0],
@@ -244,11 +220,11 @@ fn focus_child_frames_are_created_registered_then_driven() {
             container: Some(format!("#{}", frame.dom_id()))
         }
     );
-    let effects = h.resolve(&action.id, ok_data());
+    let effects = h.resolve_json(&action.id, ok_data());
     assert_eq!(answer_of(&effects, request), Some(Ok(())));
 
     // The same container again: no new frame, a set-stream to the same child.
-    let (_, effects) = h.cmd(Command::OpenStream {
+    let (_, effects) = h.command(Command::OpenStream {
         stream_id: "s-other".into(),
         container: Some("side".into()),
     });
@@ -260,14 +236,14 @@ fn focus_child_frames_are_created_registered_then_driven() {
             container: Some(format!("#{}", frame.dom_id()))
         }
     );
-    assert_eq!(h.session.frames().len(), 2);
+    assert_eq!(h.session().frames().len(), 2);
 }
 
 #[test]
 fn collaboration_refuses_other_containers() {
-    let mut h = Harness::new(Mode::Collaboration);
-    h.render_ready();
-    let (request, effects) = h.cmd(Command::OpenStream {
+    let mut h = Harness::with_mode(Mode::Collaboration);
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::OpenStream {
         stream_id: "s".into(),
         container: Some("side".into()),
     });
@@ -281,9 +257,9 @@ fn collaboration_refuses_other_containers() {
 
 #[test]
 fn send_message_and_start_room_target_existing_frames_only() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (request, effects) = h.cmd(Command::SendMessage {
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::SendMessage {
         message: "hello".into(),
         stream_ids: vec!["s1".into()],
         container: Some("nowhere".into()),
@@ -295,7 +271,7 @@ fn send_message_and_start_room_target_existing_frames_only() {
             ..
         }))
     ));
-    let (request, effects) = h.cmd(Command::SendMessage {
+    let (request, effects) = h.command(Command::SendMessage {
         message: "hello".into(),
         stream_ids: vec![],
         container: None,
@@ -307,7 +283,7 @@ fn send_message_and_start_room_target_existing_frames_only() {
             ..
         }))
     ));
-    let (_, effects) = h.cmd(Command::SendMessage {
+    let (_, effects) = h.command(Command::SendMessage {
         message: "hello".into(),
         stream_ids: vec!["s1".into()],
         container: None,
@@ -315,7 +291,7 @@ fn send_message_and_start_room_target_existing_frames_only() {
     assert!(
         matches!(&posted_actions(&effects)[0].1, ActionKind::SendMessage { message, options } if message == "hello" && options.mode == "blast" && options.stream_ids == vec!["s1".to_owned()])
     );
-    let (request, effects) = h.cmd(Command::StartRoom {
+    let (request, effects) = h.command(Command::StartRoom {
         user_ids: vec![],
         container: None,
     });
@@ -326,7 +302,7 @@ fn send_message_and_start_room_target_existing_frames_only() {
             ..
         }))
     ));
-    let (request, effects) = h.cmd(Command::StartRoom {
+    let (request, effects) = h.command(Command::StartRoom {
         user_ids: vec![12, 13],
         container: None,
     });
@@ -338,15 +314,15 @@ fn send_message_and_start_room_target_existing_frames_only() {
             container: None
         }
     );
-    let effects = h.resolve(&id, ok_data());
+    let effects = h.resolve_json(&id, ok_data());
     assert_eq!(answer_of(&effects, request), Some(Ok(())));
 }
 
 #[test]
 fn update_settings_needs_a_setting() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (request, effects) = h.cmd(Command::UpdateSettings(Settings::new()));
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::UpdateSettings(Settings::new()));
     assert!(matches!(
         answer_of(&effects, request),
         Some(Err(SymphonyError::InvalidArgument {
@@ -354,7 +330,7 @@ fn update_settings_needs_a_setting() {
             ..
         }))
     ));
-    let (_, effects) = h.cmd(Command::UpdateSettings(Settings::new().with("mode", "dark")));
+    let (_, effects) = h.command(Command::UpdateSettings(Settings::new().with("mode", "dark")));
     assert_eq!(
         posted_actions(&effects)[0].1,
         ActionKind::SetSettings(Settings::new().with("mode", "dark"))
@@ -363,13 +339,13 @@ fn update_settings_needs_a_setting() {
 
 #[test]
 fn actions_time_out() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (request, effects) = h.cmd(Command::UpdateSettings(Settings::new().with("mode", "dark")));
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::UpdateSettings(Settings::new().with("mode", "dark")));
     let (timer, after) = timers_started(&effects)[0];
     assert_eq!(after, Duration::from_millis(500));
     let (id, _) = posted_actions(&effects).remove(0);
-    let effects = h.ev(Event::TimerFired(timer));
+    let effects = h.event(Event::TimerFired(timer));
     assert_eq!(
         answer_of(&effects, request),
         Some(Err(SymphonyError::Timeout {
@@ -378,17 +354,17 @@ fn actions_time_out() {
         }))
     );
     // A late answer changes nothing.
-    let before = h.session.core_snapshot();
-    assert!(h.resolve(&id, ok_data()).is_empty());
-    assert_eq!(h.session.core_snapshot(), before);
-    assert_eq!(h.session.diagnostics().stale_events, 1);
+    let before = h.session().core_snapshot();
+    assert!(h.resolve_json(&id, ok_data()).is_empty());
+    assert_eq!(h.session().core_snapshot(), before);
+    assert_eq!(h.session().diagnostics().stale_events, 1);
 }
 
 #[test]
 fn subscriptions_deliver_notifications_until_cancelled() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (request, effects) = h.cmd(Command::Subscribe {
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::Subscribe {
         kind: NotificationKind::MessageNotifications,
         stream_id: Some("s1".into()),
     });
@@ -398,7 +374,7 @@ fn subscriptions_deliver_notifications_until_cancelled() {
     };
     assert_eq!(sub.kind, NotificationKind::MessageNotifications);
     assert_eq!(sub.params.stream_id.as_deref(), Some("s1"));
-    let effects = h.msg(PodMessage::CallbackData {
+    let effects = h.pod_message(PodMessage::CallbackData {
         id: sub.id.clone(),
         data: json!({"streamId": "s1", "message": "hi"}),
     });
@@ -409,15 +385,15 @@ fn subscriptions_deliver_notifications_until_cancelled() {
             data: json!({"streamId": "s1", "message": "hi"})
         }]
     );
-    let (cancel, effects) = h.cmd(Command::Unsubscribe(SubscriptionId(request.0)));
+    let (cancel, effects) = h.command(Command::Unsubscribe(SubscriptionId(request.0)));
     assert_eq!(answer_of(&effects, cancel), Some(Ok(())));
     assert!(h
-        .msg(PodMessage::CallbackData {
+        .pod_message(PodMessage::CallbackData {
             id: sub.id.clone(),
             data: json!({})
         })
         .is_empty());
-    let (again, effects) = h.cmd(Command::Unsubscribe(SubscriptionId(request.0)));
+    let (again, effects) = h.command(Command::Unsubscribe(SubscriptionId(request.0)));
     assert!(matches!(
         answer_of(&effects, again),
         Some(Err(SymphonyError::InvalidArgument {
@@ -425,7 +401,7 @@ fn subscriptions_deliver_notifications_until_cancelled() {
             ..
         }))
     ));
-    let (unread, effects) = h.cmd(Command::Subscribe {
+    let (unread, effects) = h.command(Command::Subscribe {
         kind: NotificationKind::UnreadCountNotifications,
         stream_id: None,
     });
@@ -465,7 +441,7 @@ fn every_action() -> Vec<Command> {
 fn assert_not_rendered_everywhere(h: &mut Harness) {
     for command in every_action() {
         let operation = command.operation();
-        let (request, effects) = h.cmd(command);
+        let (request, effects) = h.command(command);
         assert_eq!(
             effects,
             vec![Effect::Answer {
@@ -473,27 +449,25 @@ fn assert_not_rendered_everywhere(h: &mut Harness) {
                 result: Err(SymphonyError::NotRendered { operation })
             }],
             "in {}",
-            h.session.state()
+            h.session().state()
         );
     }
 }
 
 #[test]
 fn actions_outside_rendered_answer_not_rendered_with_no_effect() {
-    let mut h = Harness::new(Mode::Focus);
+    let mut h = Harness::with_mode(Mode::Focus);
     assert_not_rendered_everywhere(&mut h);
-    h.render_ready();
-    h.cmd(Command::Logout);
-    assert_eq!(h.session.state(), SessionState::LoggingOut);
+    h.render_ready_main();
+    h.command(Command::Logout);
+    assert_eq!(h.session().state(), SessionState::LoggingOut);
     assert_not_rendered_everywhere(&mut h);
-    let id = logout_action(&[]);
-    assert!(id.is_none());
 }
 
 #[test]
 fn logout_before_render_is_an_immediate_success() {
-    let mut h = Harness::new(Mode::Focus);
-    let (request, effects) = h.cmd(Command::Logout);
+    let mut h = Harness::with_mode(Mode::Focus);
+    let (request, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
         vec![Effect::Answer {
@@ -501,20 +475,20 @@ fn logout_before_render_is_an_immediate_success() {
             result: Ok(())
         }]
     );
-    assert_eq!(h.session.state(), SessionState::Unrendered);
+    assert_eq!(h.session().state(), SessionState::Unrendered);
 }
 
 #[test]
 fn logout_through_the_main_frame() {
-    let mut h = Harness::new(Mode::Focus);
-    let main = h.render_ready();
-    let (_, effects) = h.cmd(Command::OpenStream {
+    let mut h = Harness::with_mode(Mode::Focus);
+    let main = h.render_ready_main();
+    let (_, effects) = h.command(Command::OpenStream {
         stream_id: "c".into(),
         container: Some("side".into()),
     });
     let child = created_frames(&effects)[0];
-    h.ev(Event::FrameLoaded(child));
-    let (request, effects) = h.cmd(Command::Logout);
+    h.event(Event::FrameLoaded(child));
+    let (request, effects) = h.command(Command::Logout);
     // Hidden at once, first of all; then the state; then the pod is asked.
     let Effect::HideFrames { frames } = &effects[0] else {
         panic!("{effects:?}")
@@ -529,11 +503,11 @@ fn logout_through_the_main_frame() {
         vec![Duration::from_millis(900), Duration::from_millis(300)]
     );
     assert_eq!(
-        h.session.frames().len(),
+        h.session().frames().len(),
         2,
         "frames stay (hidden) until the server answered"
     );
-    let effects = h.resolve(&id, ok_data());
+    let effects = h.resolve_json(&id, ok_data());
     let mut removed = removed_frames(&effects);
     removed.sort();
     assert_eq!(removed, vec![main, child]);
@@ -554,10 +528,10 @@ fn logout_through_the_main_frame() {
             .count(),
         2
     );
-    assert!(h.session.frames().is_empty());
-    assert_eq!(h.session.state(), SessionState::LoggedOut);
+    assert!(h.session().frames().is_empty());
+    assert_eq!(h.session().state(), SessionState::LoggedOut);
     // Logged out for good: a second logout does nothing.
-    let (again, effects) = h.cmd(Command::Logout);
+    let (again, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
         vec![Effect::Answer {
@@ -569,13 +543,13 @@ fn logout_through_the_main_frame() {
 
 #[test]
 fn the_pending_action_is_interrupted_by_logout() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (pending, _) = h.cmd(Command::OpenStream {
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (pending, _) = h.command(Command::OpenStream {
         stream_id: "s".into(),
         container: None,
     });
-    let (_, effects) = h.cmd(Command::Logout);
+    let (_, effects) = h.command(Command::Logout);
     assert_eq!(
         answer_of(&effects, pending),
         Some(Err(SymphonyError::Interrupted {
@@ -607,56 +581,56 @@ fn frame_logout_errors_are_typed() {
             },
         ),
     ] {
-        let mut h = Harness::new(Mode::Focus);
-        h.render_ready();
-        let (request, effects) = h.cmd(Command::Logout);
+        let mut h = Harness::with_mode(Mode::Focus);
+        h.render_ready_main();
+        let (request, effects) = h.command(Command::Logout);
         let id = logout_action(&effects).unwrap();
-        let effects = h.resolve(&id, data);
+        let effects = h.resolve_json(&id, data);
         assert_eq!(answer_of(&effects, request), Some(Err(expected)));
-        assert_eq!(h.session.state(), SessionState::LoggedOut, "fail closed");
+        assert_eq!(h.session().state(), SessionState::LoggedOut, "fail closed");
         assert_eq!(removed_frames(&effects).len(), 1);
     }
 }
 
 #[test]
 fn silent_main_frame_falls_back_to_http() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (request, effects) = h.cmd(Command::Logout);
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::Logout);
     let id = logout_action(&effects).unwrap();
     let frame_timer = timers_started(&effects)[1].0;
-    let effects = h.ev(Event::TimerFired(frame_timer));
+    let effects = h.event(Event::TimerFired(frame_timer));
     let attempt = http_attempts(&effects)[0];
     // The frame's late answer no longer counts.
-    assert!(h.resolve(&id, ok_data()).is_empty());
-    let effects = h.ev(Event::LogoutAnswered { attempt, status: 204 });
+    assert!(h.resolve_json(&id, ok_data()).is_empty());
+    let effects = h.event(Event::LogoutAnswered { attempt, status: 204 });
     assert_eq!(answer_of(&effects, request), Some(Ok(())));
     assert_eq!(removed_frames(&effects).len(), 1);
 }
 
 #[test]
 fn not_ready_main_frame_logs_out_over_http_and_fails_closed() {
-    let mut h = Harness::new(Mode::Focus);
+    let mut h = Harness::with_mode(Mode::Focus);
     let (_, effects) = h.render("main");
     let main = created_frames(&effects)[0];
-    h.ev(Event::FrameLoaded(main));
-    let (request, effects) = h.cmd(Command::Logout);
+    h.event(Event::FrameLoaded(main));
+    let (request, effects) = h.command(Command::Logout);
     assert!(logout_action(&effects).is_none());
     let attempt = http_attempts(&effects)[0];
-    let effects = h.ev(Event::LogoutAnswered { attempt, status: 500 });
+    let effects = h.event(Event::LogoutAnswered { attempt, status: 500 });
     assert_eq!(
         answer_of(&effects, request),
         Some(Err(SymphonyError::ServerStatus { status: 500 }))
     );
     assert_eq!(removed_frames(&effects), vec![main]);
-    assert_eq!(h.session.state(), SessionState::LoggedOut);
+    assert_eq!(h.session().state(), SessionState::LoggedOut);
 
     // A later logout retries the server part only.
-    let (retry, effects) = h.cmd(Command::Logout);
-    assert_eq!(h.session.state(), SessionState::LoggingOut);
+    let (retry, effects) = h.command(Command::Logout);
+    assert_eq!(h.session().state(), SessionState::LoggingOut);
     assert!(!effects.iter().any(|e| matches!(e, Effect::HideFrames { .. })));
     let attempt = http_attempts(&effects)[0];
-    let effects = h.ev(Event::LogoutFailed {
+    let effects = h.event(Event::LogoutFailed {
         attempt,
         message: "connection reset".into(),
     });
@@ -667,11 +641,11 @@ fn not_ready_main_frame_logs_out_over_http_and_fails_closed() {
         }))
     );
     assert!(removed_frames(&effects).is_empty());
-    let (retry, effects) = h.cmd(Command::Logout);
+    let (retry, effects) = h.command(Command::Logout);
     let attempt = http_attempts(&effects)[0];
-    let effects = h.ev(Event::LogoutAnswered { attempt, status: 200 });
+    let effects = h.event(Event::LogoutAnswered { attempt, status: 200 });
     assert_eq!(answer_of(&effects, retry), Some(Ok(())));
-    let (last, effects) = h.cmd(Command::Logout);
+    let (last, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
         vec![Effect::Answer {
@@ -683,14 +657,14 @@ fn not_ready_main_frame_logs_out_over_http_and_fails_closed() {
 
 #[test]
 fn logout_times_out_and_aborts_the_request() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (request, effects) = h.cmd(Command::Logout);
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::Logout);
     let deadline = timers_started(&effects)[0].0;
     let frame_timer = timers_started(&effects)[1].0;
-    let effects = h.ev(Event::TimerFired(frame_timer));
+    let effects = h.event(Event::TimerFired(frame_timer));
     let attempt = http_attempts(&effects)[0];
-    let effects = h.ev(Event::TimerFired(deadline));
+    let effects = h.event(Event::TimerFired(deadline));
     assert!(effects.contains(&Effect::AbortLogoutRequest { attempt }));
     let Some(Err(SymphonyError::Timeout { operation, after })) = answer_of(&effects, request) else {
         panic!("{effects:?}")
@@ -701,24 +675,24 @@ fn logout_times_out_and_aborts_the_request() {
     assert_eq!(json["error"]["type"], "ERROR");
     assert_eq!(removed_frames(&effects).len(), 1);
     // The late HTTP answer changes nothing.
-    let before = h.session.core_snapshot();
-    assert!(h.ev(Event::LogoutAnswered { attempt, status: 200 }).is_empty());
-    assert_eq!(h.session.core_snapshot(), before);
+    let before = h.session().core_snapshot();
+    assert!(h.event(Event::LogoutAnswered { attempt, status: 200 }).is_empty());
+    assert_eq!(h.session().core_snapshot(), before);
 }
 
 #[test]
 fn concurrent_logouts_share_one_server_request() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (first, effects) = h.cmd(Command::Logout);
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (first, effects) = h.command(Command::Logout);
     let id = logout_action(&effects).unwrap();
     let mut requests = vec![first];
     for _ in 0..9 {
-        let (request, effects) = h.cmd(Command::Logout);
+        let (request, effects) = h.command(Command::Logout);
         assert!(effects.is_empty(), "joins the running logout: {effects:?}");
         requests.push(request);
     }
-    let effects = h.resolve(
+    let effects = h.resolve_json(
         &id,
         json!({"error": {"type": "ERROR", "message": "x", "data": {"status": 503}}}),
     );
@@ -732,9 +706,9 @@ fn concurrent_logouts_share_one_server_request() {
 
 #[test]
 fn render_during_logout_is_refused() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    h.cmd(Command::Logout);
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    h.command(Command::Logout);
     let (request, effects) = h.render("main");
     assert_eq!(
         effects,
@@ -747,28 +721,27 @@ fn render_during_logout_is_refused() {
 
 #[test]
 fn render_after_logout_starts_again() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (_, effects) = h.cmd(Command::Logout);
-    h.resolve(&logout_action(&effects).unwrap(), ok_data());
-    let generation = h.session.generation();
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (_, effects) = h.command(Command::Logout);
+    h.resolve_json(&logout_action(&effects).unwrap(), ok_data());
     let (request, effects) = h.render("main");
     assert!(effects.contains(&Effect::StateChanged(SessionState::Rendered)));
     let main = created_frames(&effects)[0];
-    let effects = h.ev(Event::FrameLoaded(main));
+    let effects = h.event(Event::FrameLoaded(main));
     assert_eq!(answer_of(&effects, request), Some(Ok(())));
-    assert!(h.session.generation() > generation);
+    assert!(h.session().server_session_may_be_alive());
 }
 
 #[test]
 fn re_render_replaces_the_frames_and_ignores_the_old_generation() {
-    let mut h = Harness::new(Mode::Focus);
-    let old_main = h.render_ready();
-    let (sub, _) = h.cmd(Command::Subscribe {
+    let mut h = Harness::with_mode(Mode::Focus);
+    let old_main = h.render_ready_main();
+    let (sub, _) = h.command(Command::Subscribe {
         kind: NotificationKind::GlobalUnreadCountNotifications,
         stream_id: None,
     });
-    let (pending, effects) = h.cmd(Command::OpenStream {
+    let (pending, effects) = h.command(Command::OpenStream {
         stream_id: "s".into(),
         container: None,
     });
@@ -785,28 +758,28 @@ fn re_render_replaces_the_frames_and_ignores_the_old_generation() {
     assert!(!effects.iter().any(|e| matches!(e, Effect::StateChanged(_))));
     let new_main = created_frames(&effects)[0];
     // Old frame and old action: nothing happens.
-    let before = h.session.core_snapshot();
-    assert!(h.ev(Event::FrameLoaded(old_main)).is_empty());
-    assert!(h.resolve(&old_id, ok_data()).is_empty());
-    assert_eq!(h.session.core_snapshot(), before);
-    let effects = h.ev(Event::FrameLoaded(new_main));
+    let before = h.session().core_snapshot();
+    assert!(h.event(Event::FrameLoaded(old_main)).is_empty());
+    assert!(h.resolve_json(&old_id, ok_data()).is_empty());
+    assert_eq!(h.session().core_snapshot(), before);
+    let effects = h.event(Event::FrameLoaded(new_main));
     assert_eq!(answer_of(&effects, render), Some(Ok(())));
     // The subscription is handed to the new main frame once it is ready.
-    let effects = h.msg(PodMessage::ClientReady);
+    let effects = h.pod_message(PodMessage::ClientReady);
     assert!(matches!(&posted(&effects)[0], HostMessage::Subscription(s) if s.id == format!("sub-{}", sub.0)));
 }
 
 #[test]
 fn main_frame_removed_by_someone_else() {
-    let mut h = Harness::new(Mode::Focus);
-    let main = h.render_ready();
-    let (_, effects) = h.cmd(Command::OpenStream {
+    let mut h = Harness::with_mode(Mode::Focus);
+    let main = h.render_ready_main();
+    let (_, effects) = h.command(Command::OpenStream {
         stream_id: "c".into(),
         container: Some("side".into()),
     });
     let child = created_frames(&effects)[0];
-    let (pending, _) = h.cmd(Command::UpdateSettings(Settings::new().with("mode", "dark")));
-    let effects = h.ev(Event::FrameRemoved(main));
+    let (pending, _) = h.command(Command::UpdateSettings(Settings::new().with("mode", "dark")));
+    let effects = h.event(Event::FrameRemoved(main));
     assert_eq!(removed_frames(&effects), vec![child]);
     assert_eq!(
         answer_of(&effects, pending),
@@ -815,20 +788,20 @@ fn main_frame_removed_by_someone_else() {
             by: "removal of the main frame"
         }))
     );
-    assert_eq!(h.session.state(), SessionState::Unrendered);
+    assert_eq!(h.session().state(), SessionState::Unrendered);
     // The server session may still be alive: logout asks the server.
-    let (_, effects) = h.cmd(Command::Logout);
+    let (_, effects) = h.command(Command::Logout);
     assert_eq!(http_attempts(&effects).len(), 1);
 }
 
 #[test]
 fn main_frame_removed_during_frame_logout_falls_back_at_once() {
-    let mut h = Harness::new(Mode::Focus);
-    let main = h.render_ready();
-    let (request, _) = h.cmd(Command::Logout);
-    let effects = h.ev(Event::FrameRemoved(main));
+    let mut h = Harness::with_mode(Mode::Focus);
+    let main = h.render_ready_main();
+    let (request, _) = h.command(Command::Logout);
+    let effects = h.event(Event::FrameRemoved(main));
     let attempt = http_attempts(&effects)[0];
-    let effects = h.ev(Event::LogoutAnswered { attempt, status: 200 });
+    let effects = h.event(Event::LogoutAnswered { attempt, status: 200 });
     assert_eq!(answer_of(&effects, request), Some(Ok(())));
     assert!(
         removed_frames(&effects).is_empty(),
@@ -838,49 +811,49 @@ fn main_frame_removed_during_frame_logout_falls_back_at_once() {
 
 #[test]
 fn missing_container_answers_container_not_found() {
-    let mut h = Harness::new(Mode::Focus);
+    let mut h = Harness::with_mode(Mode::Focus);
     let (request, effects) = h.render("ghost");
     let main = created_frames(&effects)[0];
-    let effects = h.ev(Event::FrameContainerMissing(main));
+    let effects = h.event(Event::FrameContainerMissing(main));
     assert_eq!(
         answer_of(&effects, request),
         Some(Err(SymphonyError::ContainerNotFound {
             container: "ghost".into()
         }))
     );
-    assert_eq!(h.session.state(), SessionState::Unrendered);
+    assert_eq!(h.session().state(), SessionState::Unrendered);
 
-    h.render_ready();
-    let (request, effects) = h.cmd(Command::OpenStream {
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::OpenStream {
         stream_id: "s".into(),
         container: Some("ghost-child".into()),
     });
     let child = created_frames(&effects)[0];
-    let effects = h.ev(Event::FrameContainerMissing(child));
+    let effects = h.event(Event::FrameContainerMissing(child));
     assert_eq!(
         answer_of(&effects, request),
         Some(Err(SymphonyError::ContainerNotFound {
             container: "ghost-child".into()
         }))
     );
-    assert_eq!(h.session.frames().len(), 1);
+    assert_eq!(h.session().frames().len(), 1);
 }
 
 #[test]
 fn a_second_client_ready_re_registers_children_and_subscriptions() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let (_, effects) = h.cmd(Command::OpenStream {
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (_, effects) = h.command(Command::OpenStream {
         stream_id: "c".into(),
         container: Some("side".into()),
     });
     let child = created_frames(&effects)[0];
-    h.ev(Event::FrameLoaded(child));
-    h.cmd(Command::Subscribe {
+    h.event(Event::FrameLoaded(child));
+    h.command(Command::Subscribe {
         kind: NotificationKind::MessageNotifications,
         stream_id: None,
     });
-    let messages = posted(&h.msg(PodMessage::ClientReady));
+    let messages = posted(&h.pod_message(PodMessage::ClientReady));
     assert_eq!(messages.len(), 2);
     assert!(matches!(&messages[0], HostMessage::Register(r) if r.iframe_id == child.dom_id()));
     assert!(matches!(&messages[1], HostMessage::Subscription(_)));
@@ -888,38 +861,36 @@ fn a_second_client_ready_re_registers_children_and_subscriptions() {
 
 #[test]
 fn malformed_and_stale_inputs_are_counted_and_ignored() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    let before = h.session.core_snapshot();
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let before = h.session().core_snapshot();
     for value in [
         json!(null),
         json!("clientReady"),
         json!({"eventType": "sdk-resolve"}),
         json!({"eventType": "x"}),
     ] {
-        assert!(h.ev(Event::Message(value)).is_empty());
+        assert!(h.event(Event::Message(value)).is_empty());
     }
-    assert_eq!(h.session.diagnostics().malformed_messages, 4);
-    assert!(h.ev(Event::TimerFired(TimerId(999))).is_empty());
-    assert!(h.ev(Event::FrameLoaded(FrameId(999))).is_empty());
+    assert_eq!(h.session().diagnostics().malformed_messages, 4);
+    assert!(h.event(Event::TimerFired(TimerId(999))).is_empty());
+    assert!(h.event(Event::FrameLoaded(FrameId(999))).is_empty());
     assert!(h
-        .ev(Event::LogoutAnswered {
+        .event(Event::LogoutAnswered {
             attempt: crate::LogoutAttemptId(9),
             status: 200
         })
         .is_empty());
-    assert_eq!(h.session.diagnostics().stale_events, 3);
-    assert_eq!(h.session.core_snapshot(), before);
+    assert_eq!(h.session().diagnostics().stale_events, 3);
+    assert_eq!(h.session().core_snapshot(), before);
 }
 
 #[test]
 fn a_logout_in_another_tab_removes_the_frames_without_a_request() {
-    let mut h = Harness::new(Mode::Focus);
-    let main = h.render_ready();
-    let (pending, _) = h.cmd(Command::UpdateSettings(Settings::new().with("mode", "dark")));
-    let effects = h.ev(Event::LoggedOutElsewhere {
-        server_confirmed: true,
-    });
+    let mut h = Harness::with_mode(Mode::Focus);
+    let main = h.render_ready_main();
+    let (pending, _) = h.command(Command::UpdateSettings(Settings::new().with("mode", "dark")));
+    let effects = h.event(other_tab_logged_out(true));
     assert!(matches!(effects[0], Effect::HideFrames { .. }));
     assert_eq!(removed_frames(&effects), vec![main]);
     assert!(effects.contains(&Effect::StateChanged(SessionState::LoggedOut)));
@@ -931,25 +902,46 @@ fn a_logout_in_another_tab_removes_the_frames_without_a_request() {
         }))
     );
     assert!(http_attempts(&effects).is_empty() && logout_action(&effects).is_none());
-    // The server session is known to be over: a logout here asks nothing.
-    let (request, effects) = h.cmd(Command::Logout);
-    assert_eq!(
-        effects,
-        vec![Effect::Answer {
-            request,
-            result: Ok(())
-        }]
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Broadcast(_))),
+        "their news is not repeated"
     );
 }
 
 #[test]
-fn an_unconfirmed_logout_elsewhere_leaves_the_server_part_to_retry() {
-    let mut h = Harness::new(Mode::Focus);
-    h.render_ready();
-    h.ev(Event::LoggedOutElsewhere {
-        server_confirmed: false,
-    });
-    assert_eq!(h.session.state(), SessionState::LoggedOut);
-    let (_, effects) = h.cmd(Command::Logout);
-    assert_eq!(http_attempts(&effects).len(), 1);
+fn tab_messages_for_another_pod_or_malformed_change_nothing() {
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let other_pod = serde_json::to_value(crate::protocol::TabMessage::LoggedOut {
+        pod: "http://127.0.0.1:9999".into(),
+        ok: true,
+    })
+    .unwrap();
+    assert!(h.event(Event::TabMessage(other_pod)).is_empty());
+    assert_eq!(h.session().diagnostics().stale_events, 1);
+    assert!(h.event(Event::TabMessage(json!({"type": "nonsense"}))).is_empty());
+    assert_eq!(h.session().diagnostics().malformed_messages, 1);
+    assert_eq!(h.session().state(), SessionState::Rendered);
+}
+
+#[test]
+fn a_finished_logout_is_broadcast_with_its_outcome() {
+    for (status, ok) in [(204, true), (500, false)] {
+        let mut h = Harness::with_mode(Mode::Focus);
+        h.render_loaded_main();
+        let (_, effects) = h.command(Command::Logout);
+        let attempt = http_attempts(&effects)[0];
+        let effects = h.event(Event::LogoutAnswered { attempt, status });
+        let said: Vec<_> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Broadcast(message) => Some(message.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            said,
+            vec![crate::protocol::TabMessage::LoggedOut { pod: POD.into(), ok }]
+        );
+    }
 }

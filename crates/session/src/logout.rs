@@ -1,0 +1,221 @@
+//! The logout run: hide everything, ask the main frame (when it is ready) or the pod's
+//! logout URL, fall back from the first to the second, bound it all by a deadline, then
+//! remove the frames and answer every caller with the same result.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::error::SymphonyError;
+use crate::protocol::{Action, ActionKind, EmptyParams, HostMessage, TabMessage};
+use crate::session::{Phase, Session, TimerPurpose};
+use crate::vocabulary::{Effect, FrameId, LogoutAttemptId, RequestId, SessionState};
+
+/// A logout in progress.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct LogoutRun {
+    /// Everyone who asked; all get the same answer.
+    pub waiters: Vec<RequestId>,
+    pub deadline: crate::vocabulary::TimerId,
+    /// The `logout` action posted to the main frame and its answer timer.
+    pub frame_attempt: Option<(String, crate::vocabulary::TimerId)>,
+    /// The HTTP request; never in flight beside `frame_attempt`.
+    pub http_attempt: Option<LogoutAttemptId>,
+    /// The main frame while it is in the document.
+    pub main: Option<FrameId>,
+    /// The frames still in the document, hidden; removed when the server part is done.
+    pub frames: BTreeSet<FrameId>,
+}
+
+impl Session {
+    pub(crate) fn logout(&mut self, request: RequestId) {
+        let before = self.state();
+        match std::mem::replace(&mut self.phase, Phase::Unrendered) {
+            Phase::LoggingOut(mut run) => {
+                run.waiters.push(request);
+                self.phase = Phase::LoggingOut(run);
+            }
+            Phase::Rendered(mut view) => {
+                // Nothing of the session stays visible while the server answers: hide first.
+                let frames = view.frames();
+                self.io.emit(Effect::HideFrames {
+                    frames: frames.clone(),
+                });
+                view.interrupt(&mut self.io, |operation| SymphonyError::Interrupted {
+                    operation,
+                    by: "logout",
+                });
+                let run = LogoutRun {
+                    waiters: vec![request],
+                    deadline: self.start_logout_deadline(),
+                    frame_attempt: None,
+                    http_attempt: None,
+                    main: Some(view.main),
+                    frames: frames.into_iter().collect(),
+                };
+                self.phase = Phase::LoggingOut(run);
+                if view.ready {
+                    self.ask_main_frame();
+                } else {
+                    self.ask_over_http();
+                }
+                self.announce_state(before);
+            }
+            other @ (Phase::Unrendered | Phase::LoggedOut) => {
+                self.phase = other;
+                if !self.server_session_may_be_alive {
+                    self.io.answer(request, Ok(()));
+                    return;
+                }
+                // The frames are gone already; only the server part is left to do.
+                self.phase = Phase::LoggingOut(LogoutRun {
+                    waiters: vec![request],
+                    deadline: self.start_logout_deadline(),
+                    frame_attempt: None,
+                    http_attempt: None,
+                    main: None,
+                    frames: BTreeSet::new(),
+                });
+                self.ask_over_http();
+                self.announce_state(before);
+            }
+        }
+    }
+
+    fn start_logout_deadline(&mut self) -> crate::vocabulary::TimerId {
+        self.io
+            .start_timer(TimerPurpose::LogoutDeadline, self.config.logout_timeout())
+    }
+
+    /// Posts the `logout` action to the (ready) main frame and starts its answer timer.
+    fn ask_main_frame(&mut self) {
+        let kind = ActionKind::Logout(EmptyParams {});
+        let id = self.io.new_action_id(&kind);
+        self.io
+            .emit(Effect::Post(HostMessage::Action(Action { id: id.clone(), kind })));
+        let timer = self
+            .io
+            .start_timer(TimerPurpose::LogoutFrame, self.config.frame_logout_timeout());
+        if let Phase::LoggingOut(run) = &mut self.phase {
+            run.frame_attempt = Some((id, timer));
+        }
+    }
+
+    /// Sends the HTTP logout, unless one is in flight; abandons the frame attempt first.
+    pub(crate) fn ask_over_http(&mut self) {
+        let Phase::LoggingOut(run) = &mut self.phase else {
+            return;
+        };
+        if run.http_attempt.is_some() {
+            return;
+        }
+        if let Some((_, timer)) = run.frame_attempt.take() {
+            self.io.cancel_timer(timer);
+        }
+        let attempt = self.io.new_attempt();
+        run.http_attempt = Some(attempt);
+        self.io.emit(Effect::SendLogoutRequest {
+            attempt,
+            url: self.config.logout_url().to_owned(),
+        });
+    }
+
+    /// Ends the logout: removes the frames, tells the other tabs, then answers every
+    /// waiter with `result`. `from_http` tells whether `result` is the HTTP request's own
+    /// answer (else a request in flight is aborted).
+    pub(crate) fn finish_logout(&mut self, result: Result<(), SymphonyError>, from_http: bool) {
+        let Phase::LoggingOut(run) = std::mem::replace(&mut self.phase, Phase::LoggedOut) else {
+            return;
+        };
+        self.io.cancel_timer(run.deadline);
+        if let Some((_, timer)) = run.frame_attempt {
+            self.io.cancel_timer(timer);
+        }
+        if let (Some(attempt), false) = (run.http_attempt, from_http) {
+            self.io.emit(Effect::AbortLogoutRequest { attempt });
+        }
+        self.io.remove_frames(run.frames);
+        self.subscriptions.clear();
+        self.server_session_may_be_alive = result.is_err();
+        self.io.emit(Effect::StateChanged(SessionState::LoggedOut));
+        self.io.emit(Effect::Broadcast(TabMessage::LoggedOut {
+            pod: self.config.pod_origin().to_owned(),
+            ok: result.is_ok(),
+        }));
+        for request in run.waiters {
+            self.io.answer(request, result.clone());
+        }
+    }
+
+    /// The HTTP logout's outcome; false when it is not the request in flight.
+    pub(crate) fn http_logout_done(
+        &mut self,
+        attempt: LogoutAttemptId,
+        result: Result<(), SymphonyError>,
+    ) -> bool {
+        match &self.phase {
+            Phase::LoggingOut(run) if run.http_attempt == Some(attempt) => {
+                self.finish_logout(result, true);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The main frame's answer to the `logout` action; false when it is not the one asked.
+    pub(crate) fn frame_logout_done(&mut self, id: &str, error: Option<(String, Option<Value>)>) -> bool {
+        match &self.phase {
+            Phase::LoggingOut(run) if run.frame_attempt.as_ref().is_some_and(|(asked, _)| asked == id) => {
+                let result = match error {
+                    None => Ok(()),
+                    Some((message, data)) => Err(logout_error_from_frame(message, data)),
+                };
+                self.finish_logout(result, false);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A frame left the document during the logout; the main frame's going ends the frame
+    /// attempt at once (the HTTP request takes over).
+    pub(crate) fn frame_gone_during_logout(&mut self, frame: FrameId) -> bool {
+        let Phase::LoggingOut(run) = &mut self.phase else {
+            return false;
+        };
+        if !run.frames.remove(&frame) {
+            return false;
+        }
+        if run.main == Some(frame) {
+            run.main = None;
+            if run.frame_attempt.is_some() {
+                self.ask_over_http();
+            }
+        }
+        true
+    }
+}
+
+/// Maps the main frame's answer to our `logout` action. Its error `data` may carry
+/// `{"status": N}` (the pod's HTTP status) or `{"reason": "network"}`.
+fn logout_error_from_frame(message: String, data: Option<Value>) -> SymphonyError {
+    let status = data
+        .as_ref()
+        .and_then(|d| d.get("status"))
+        .and_then(Value::as_u64)
+        .and_then(|s| u16::try_from(s).ok());
+    let network = data
+        .as_ref()
+        .and_then(|d| d.get("reason"))
+        .and_then(Value::as_str)
+        == Some("network");
+    match (status, network) {
+        (Some(status), _) => SymphonyError::ServerStatus { status },
+        (None, true) => SymphonyError::Network { message },
+        (None, false) => SymphonyError::Pod {
+            operation: "logout",
+            message,
+            data,
+        },
+    }
+}

@@ -1,0 +1,591 @@
+//! The session: dispatch of commands and events to the phase they concern, the timers, and
+//! the output queue with its id counters.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::error::SymphonyError;
+use crate::logout::LogoutRun;
+use crate::protocol::{ActionKind, HostMessage, PodMessage, TabMessage};
+use crate::view::{self, Request, Subscriptions, View};
+use crate::vocabulary::{
+    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, SessionState,
+    TimerId,
+};
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum TimerPurpose {
+    Action(String),
+    Render,
+    LogoutFrame,
+    LogoutDeadline,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Phase {
+    Unrendered,
+    Rendered(View),
+    LoggingOut(LogoutRun),
+    LoggedOut,
+}
+
+/// Output queue, id counters and timers: everything that is not the phase.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Io {
+    effects: VecDeque<Effect>,
+    timers: BTreeMap<TimerId, TimerPurpose>,
+    next_request: u64,
+    next_frame: u64,
+    next_timer: u64,
+    next_action: u64,
+    next_attempt: u64,
+}
+
+impl Io {
+    pub(crate) fn emit(&mut self, effect: Effect) {
+        self.effects.push_back(effect);
+    }
+
+    pub(crate) fn answer(&mut self, request: RequestId, result: Result<(), SymphonyError>) {
+        self.emit(Effect::Answer { request, result });
+    }
+
+    pub(crate) fn start_timer(&mut self, purpose: TimerPurpose, after: Duration) -> TimerId {
+        self.next_timer += 1;
+        let timer = TimerId(self.next_timer);
+        self.timers.insert(timer, purpose);
+        self.emit(Effect::StartTimer { timer, after });
+        timer
+    }
+
+    pub(crate) fn cancel_timer(&mut self, timer: TimerId) {
+        if self.timers.remove(&timer).is_some() {
+            self.emit(Effect::CancelTimer { timer });
+        }
+    }
+
+    pub(crate) fn new_frame(&mut self) -> FrameId {
+        self.next_frame += 1;
+        FrameId(self.next_frame)
+    }
+
+    pub(crate) fn new_attempt(&mut self) -> LogoutAttemptId {
+        self.next_attempt += 1;
+        LogoutAttemptId(self.next_attempt)
+    }
+
+    pub(crate) fn new_action_id(&mut self, kind: &ActionKind) -> String {
+        self.next_action += 1;
+        format!("{}-{}", kind.name(), self.next_action)
+    }
+
+    pub(crate) fn remove_frames(&mut self, frames: impl IntoIterator<Item = FrameId>) {
+        for frame in frames {
+            self.emit(Effect::RemoveFrame { frame });
+        }
+    }
+}
+
+/// The session state machine. See the [crate documentation](crate) for the driver contract
+/// and an example.
+///
+/// Feed it [`Command`]s ([`Session::handle_command`]) and [`Event`]s
+/// ([`Session::handle_event`]); drain [`Effect`]s with [`Session::poll_effect`] after each.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub(crate) config: Config,
+    pub(crate) phase: Phase,
+    pub(crate) io: Io,
+    pub(crate) subscriptions: Subscriptions,
+    /// See [`Session::server_session_may_be_alive`].
+    pub(crate) server_session_may_be_alive: bool,
+    /// The readiness last announced with [`Effect::ReadyChanged`].
+    announced_ready: bool,
+    diagnostics: Diagnostics,
+}
+
+impl Session {
+    /// A session in the `Unrendered` state.
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            phase: Phase::Unrendered,
+            io: Io::default(),
+            subscriptions: BTreeMap::new(),
+            server_session_may_be_alive: false,
+            announced_ready: false,
+            diagnostics: Diagnostics::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The current state.
+    pub fn state(&self) -> SessionState {
+        match self.phase {
+            Phase::Unrendered => SessionState::Unrendered,
+            Phase::Rendered(_) => SessionState::Rendered,
+            Phase::LoggingOut(_) => SessionState::LoggingOut,
+            Phase::LoggedOut => SessionState::LoggedOut,
+        }
+    }
+
+    /// True when the main frame has said `clientReady` (loaded, user signed in).
+    pub fn is_ready(&self) -> bool {
+        matches!(&self.phase, Phase::Rendered(view) if view.ready)
+    }
+
+    /// Frames currently in the document (created and not yet removed).
+    pub fn frames(&self) -> Vec<FrameId> {
+        match &self.phase {
+            Phase::Rendered(view) => view.frames(),
+            Phase::LoggingOut(run) => run.frames.iter().copied().collect(),
+            Phase::Unrendered | Phase::LoggedOut => Vec::new(),
+        }
+    }
+
+    /// The main frame, while there is one.
+    pub fn main_frame(&self) -> Option<FrameId> {
+        match &self.phase {
+            Phase::Rendered(view) => Some(view.main),
+            Phase::LoggingOut(run) => run.main,
+            Phase::Unrendered | Phase::LoggedOut => None,
+        }
+    }
+
+    /// Whether a [`Command::Logout`] now would ask the pod to end the session.
+    ///
+    /// True from the moment a frame of ours may have reached the pod (a render whose main
+    /// frame got into the document) until a logout's server part of this session succeeds.
+    /// Only this session's own server answer clears it: a logout reported by another tab
+    /// ([`Event::TabMessage`]) removes the frames but leaves it set, because such a report
+    /// cannot be verified. A render whose container was missing leaves it as it was.
+    pub fn server_session_may_be_alive(&self) -> bool {
+        self.server_session_may_be_alive
+    }
+
+    /// What was ignored so far.
+    pub fn diagnostics(&self) -> Diagnostics {
+        self.diagnostics
+    }
+
+    /// The next effect to carry out (or news to pass on), or `None` when there is nothing
+    /// left. Poll until `None` after every command and event.
+    pub fn poll_effect(&mut self) -> Option<Effect> {
+        self.io.effects.pop_front()
+    }
+
+    /// Takes a command; its answer comes later (or at once) as [`Effect::Answer`] with the
+    /// returned id.
+    pub fn handle_command(&mut self, command: Command) -> RequestId {
+        self.io.next_request += 1;
+        let request = RequestId(self.io.next_request);
+        let operation = command.operation();
+        match Request::from(command) {
+            Request::Logout => self.logout(request),
+            Request::Render {
+                container,
+                stream_id,
+                settings,
+            } => {
+                if let Err(err) = self.render(request, container, stream_id, settings) {
+                    self.io.answer(request, Err(err));
+                }
+            }
+            Request::Act(action) => {
+                let result = match &mut self.phase {
+                    Phase::Rendered(view) => view::act(
+                        &self.config,
+                        &mut self.io,
+                        view,
+                        &mut self.subscriptions,
+                        request,
+                        operation,
+                        action,
+                    ),
+                    Phase::Unrendered | Phase::LoggingOut(_) | Phase::LoggedOut => {
+                        Err(SymphonyError::NotRendered { operation })
+                    }
+                };
+                if let Err(err) = result {
+                    self.io.answer(request, Err(err));
+                }
+            }
+        }
+        self.announce_readiness();
+        request
+    }
+
+    /// Takes an event. Events about something no longer current are counted
+    /// ([`Diagnostics::stale_events`]) and change nothing.
+    pub fn handle_event(&mut self, event: Event) {
+        let handled = match event {
+            Event::FrameLoaded(frame) => self.frame_loaded(frame),
+            Event::FrameContainerMissing(frame) => self.frame_gone(frame, true),
+            Event::FrameRemoved(frame) => self.frame_gone(frame, false),
+            Event::Message(value) => match PodMessage::parse(&value) {
+                Ok(message) => self.message(message),
+                Err(_) => {
+                    self.diagnostics.malformed_messages += 1;
+                    true
+                }
+            },
+            Event::LogoutAnswered { attempt, status } => {
+                let result = if (200..300).contains(&status) {
+                    Ok(())
+                } else {
+                    Err(SymphonyError::ServerStatus { status })
+                };
+                self.http_logout_done(attempt, result)
+            }
+            Event::LogoutFailed { attempt, message } => {
+                self.http_logout_done(attempt, Err(SymphonyError::Network { message }))
+            }
+            Event::TimerFired(timer) => self.timer_fired(timer),
+            Event::TabMessage(value) => match serde_json::from_value::<TabMessage>(value) {
+                Ok(TabMessage::LoggedOut { pod, .. }) => {
+                    pod == self.config.pod_origin() && self.logged_out_elsewhere()
+                }
+                Err(_) => {
+                    self.diagnostics.malformed_messages += 1;
+                    true
+                }
+            },
+        };
+        if !handled {
+            self.diagnostics.stale_events += 1;
+        }
+        self.announce_readiness();
+    }
+
+    /// Emits [`Effect::ReadyChanged`] when readiness differs from what was last announced.
+    fn announce_readiness(&mut self) {
+        let ready = self.is_ready();
+        if ready != self.announced_ready {
+            self.announced_ready = ready;
+            self.io.emit(Effect::ReadyChanged(ready));
+        }
+    }
+
+    /// Emits [`Effect::StateChanged`] when the state differs from `before`.
+    pub(crate) fn announce_state(&mut self, before: SessionState) {
+        let after = self.state();
+        if before != after {
+            self.io.emit(Effect::StateChanged(after));
+        }
+    }
+
+    /// Ends a view other than by our own logout: hides its frames first if `hide`, answers
+    /// what waits on it with `error`, and removes its frames (all but `gone`, already out).
+    /// The one teardown of a view: a new render, the main frame gone, another tab's logout.
+    fn tear_down(
+        &mut self,
+        mut view: View,
+        hide: bool,
+        gone: Option<FrameId>,
+        error: impl Fn(&'static str) -> SymphonyError,
+    ) {
+        let frames: Vec<FrameId> = view.frames().into_iter().filter(|f| Some(*f) != gone).collect();
+        if hide {
+            self.io.emit(Effect::HideFrames {
+                frames: frames.clone(),
+            });
+        }
+        view.interrupt(&mut self.io, error);
+        self.io.remove_frames(frames);
+    }
+
+    fn render(
+        &mut self,
+        request: RequestId,
+        container: String,
+        stream_id: Option<String>,
+        settings: crate::protocol::Settings,
+    ) -> Result<(), SymphonyError> {
+        crate::validate::container(&container)?;
+        if let Some(stream_id) = &stream_id {
+            crate::validate::stream_id(stream_id)?;
+        }
+        crate::validate::settings(&settings)?;
+        let url = crate::urls::main_frame(&self.config, stream_id.as_deref(), &settings)?;
+        let before = self.state();
+        match std::mem::replace(&mut self.phase, Phase::Unrendered) {
+            phase @ Phase::LoggingOut(_) => {
+                self.phase = phase;
+                return Err(SymphonyError::LogoutInProgress);
+            }
+            Phase::Rendered(old) => {
+                let interrupted = |operation| SymphonyError::Interrupted {
+                    operation,
+                    by: "a new render",
+                };
+                self.tear_down(old, false, None, interrupted);
+            }
+            Phase::Unrendered | Phase::LoggedOut => self.subscriptions.clear(),
+        }
+        let main = self.io.new_frame();
+        let timer = self
+            .io
+            .start_timer(TimerPurpose::Render, self.config.request_timeout());
+        self.phase = Phase::Rendered(View::new(
+            container.clone(),
+            main,
+            (request, timer),
+            &self.subscriptions,
+            self.server_session_may_be_alive,
+        ));
+        // Fail closed: from here the pod may be reached, until the container proves missing.
+        self.server_session_may_be_alive = true;
+        self.io.emit(Effect::CreateFrame {
+            frame: main,
+            kind: FrameKind::Main,
+            container,
+            url,
+        });
+        self.announce_state(before);
+        Ok(())
+    }
+
+    fn timer_fired(&mut self, timer: TimerId) -> bool {
+        let Some(purpose) = self.io.timers.remove(&timer) else {
+            return false;
+        };
+        match purpose {
+            TimerPurpose::LogoutDeadline => self.finish_logout(
+                Err(SymphonyError::Timeout {
+                    operation: "logout",
+                    after: self.config.logout_timeout(),
+                }),
+                false,
+            ),
+            TimerPurpose::LogoutFrame => {
+                if let Phase::LoggingOut(run) = &mut self.phase {
+                    // The timer is already gone; the frame attempt's answer is now stale.
+                    run.frame_attempt = None;
+                }
+                self.ask_over_http();
+            }
+            TimerPurpose::Render => {
+                // The frame stays: the user may be signing in. The logout still removes it.
+                if let Phase::Rendered(view) = &mut self.phase {
+                    if let Some((request, _)) = view.render_request.take() {
+                        self.io.answer(
+                            request,
+                            Err(SymphonyError::Timeout {
+                                operation: "render",
+                                after: self.config.request_timeout(),
+                            }),
+                        );
+                    }
+                }
+            }
+            TimerPurpose::Action(id) => {
+                if let Phase::Rendered(view) = &mut self.phase {
+                    if let Some(pending) = view.pending.remove(&id) {
+                        self.io.answer(
+                            pending.request,
+                            Err(SymphonyError::Timeout {
+                                operation: pending.operation,
+                                after: self.config.request_timeout(),
+                            }),
+                        );
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn frame_loaded(&mut self, frame: FrameId) -> bool {
+        let Phase::Rendered(view) = &mut self.phase else {
+            return false;
+        };
+        if view.main == frame {
+            if !view.main_loaded {
+                view.main_loaded = true;
+                if let Some((request, timer)) = view.render_request.take() {
+                    self.io.cancel_timer(timer);
+                    self.io.answer(request, Ok(()));
+                }
+            }
+            return true;
+        }
+        let Some(child) = view.children.get_mut(&frame) else {
+            return false;
+        };
+        if child.loaded {
+            return true;
+        }
+        child.loaded = true;
+        let queued = std::mem::take(&mut child.queued);
+        view::send(&mut self.io, view, view::register(frame));
+        for message in queued {
+            if view.still_wanted(&self.subscriptions, &message) {
+                view::send(&mut self.io, view, message);
+            }
+        }
+        true
+    }
+
+    fn frame_gone(&mut self, frame: FrameId, container_missing: bool) -> bool {
+        match std::mem::replace(&mut self.phase, Phase::Unrendered) {
+            Phase::Rendered(view) if view.main == frame => {
+                if container_missing && !view.main_loaded && !view.opened_children {
+                    // Nothing of this render reached the pod.
+                    self.server_session_may_be_alive = view.server_session_before;
+                }
+                let container = view.container.clone();
+                let error = move |operation| {
+                    frame_gone_error(
+                        container_missing,
+                        &container,
+                        operation,
+                        "removal of the main frame",
+                    )
+                };
+                self.tear_down(view, false, Some(frame), error);
+                self.subscriptions.clear();
+                self.announce_state(SessionState::Rendered);
+                true
+            }
+            Phase::Rendered(mut view) => {
+                let removed = view.remove_child(&mut self.io, frame, |operation, container| {
+                    frame_gone_error(container_missing, container, operation, "removal of its frame")
+                });
+                self.phase = Phase::Rendered(view);
+                removed
+            }
+            phase @ Phase::LoggingOut(_) => {
+                self.phase = phase;
+                self.frame_gone_during_logout(frame)
+            }
+            phase @ (Phase::Unrendered | Phase::LoggedOut) => {
+                self.phase = phase;
+                false
+            }
+        }
+    }
+
+    /// Another tab finished a logout from our pod: close here too, without a request of
+    /// ours, and without believing that the server session ended.
+    fn logged_out_elsewhere(&mut self) -> bool {
+        match std::mem::replace(&mut self.phase, Phase::Unrendered) {
+            Phase::Rendered(view) => {
+                let interrupted = |operation| SymphonyError::Interrupted {
+                    operation,
+                    by: "a logout in another tab",
+                };
+                self.tear_down(view, true, None, interrupted);
+                self.subscriptions.clear();
+                self.phase = Phase::LoggedOut;
+                self.announce_state(SessionState::Rendered);
+            }
+            // Our own logout runs to its end and answers its callers; the rest has no frames.
+            other => self.phase = other,
+        }
+        true
+    }
+
+    fn message(&mut self, message: PodMessage) -> bool {
+        match message {
+            PodMessage::ClientReady => {
+                let Phase::Rendered(view) = &mut self.phase else {
+                    return false;
+                };
+                if view.ready {
+                    // The main frame reloaded (after a sign-in): tell it again what it lost.
+                    let mut again = view.registers();
+                    again.extend(
+                        self.subscriptions
+                            .values()
+                            .map(|(_, sub)| HostMessage::Subscription(sub.clone())),
+                    );
+                    for message in again {
+                        self.io.emit(Effect::Post(message));
+                    }
+                } else {
+                    view.ready = true;
+                    for message in std::mem::take(&mut view.outbox) {
+                        if view.still_wanted(&self.subscriptions, &message) {
+                            self.io.emit(Effect::Post(message));
+                        }
+                    }
+                }
+                true
+            }
+            PodMessage::Resolve { id, data } => {
+                let error = data.error.map(|error| (error.message, error.data));
+                match &mut self.phase {
+                    Phase::Rendered(view) => {
+                        let Some(pending) = view.pending.remove(&id) else {
+                            return false;
+                        };
+                        self.io.cancel_timer(pending.timer);
+                        let result = match error {
+                            None => Ok(()),
+                            Some((message, data)) => Err(SymphonyError::Pod {
+                                operation: pending.operation,
+                                message,
+                                data,
+                            }),
+                        };
+                        self.io.answer(pending.request, result);
+                        true
+                    }
+                    Phase::LoggingOut(_) => self.frame_logout_done(&id, error),
+                    Phase::Unrendered | Phase::LoggedOut => false,
+                }
+            }
+            PodMessage::CallbackData { id, data } => {
+                if !matches!(self.phase, Phase::Rendered(_)) {
+                    return false;
+                }
+                let Some((subscription, _)) = self.subscriptions.get(&id) else {
+                    return false;
+                };
+                self.io.emit(Effect::Notify {
+                    subscription: *subscription,
+                    data,
+                });
+                true
+            }
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn core_snapshot(&self) -> impl PartialEq + std::fmt::Debug {
+        (
+            self.phase.clone(),
+            self.io.clone(),
+            self.subscriptions.clone(),
+            self.server_session_may_be_alive,
+            self.announced_ready,
+        )
+    }
+
+    #[cfg(test)]
+    pub(crate) fn active_timers(&self) -> std::collections::BTreeSet<TimerId> {
+        self.io.timers.keys().copied().collect()
+    }
+}
+
+/// The answer for a request whose frame left the document: its container was missing, or
+/// it was removed (`by` says which frame).
+fn frame_gone_error(
+    container_missing: bool,
+    container: &str,
+    operation: &'static str,
+    by: &'static str,
+) -> SymphonyError {
+    if container_missing {
+        SymphonyError::ContainerNotFound {
+            container: container.to_owned(),
+        }
+    } else {
+        SymphonyError::Interrupted { operation, by }
+    }
+}

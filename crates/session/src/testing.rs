@@ -1,0 +1,331 @@
+//! A driver that plays the browser's part in plain Rust, for tests without a browser
+//! (feature `testing`).
+//!
+//! [`FakeDriver`] owns a [`Session`], carries out every effect on a model of the page (the
+//! frames, their visibility, timers on a virtual clock, HTTP logouts in flight, posted
+//! messages, answers) and checks the driver contract as it goes: it panics with a message
+//! starting `driver contract:` when the machine asks for something impossible (removing a
+//! frame that is not there, answering a request twice, ...). Use it to test your own use of
+//! the machine, or your own driver's decisions, natively.
+//!
+//! ```
+//! use std::time::Duration;
+//! use symphony_session::testing::FakeDriver;
+//! use symphony_session::{Command, Config, SdkResult, SessionState, SymphonyError};
+//!
+//! let config = Config::builder("https://acme.symphony.com", "https://app.example.com").build()?;
+//! let mut page = FakeDriver::new(config);
+//! let main = page.render_ready("chat", "stream-1");
+//! assert!(page.frames()[&main].loaded);
+//!
+//! // The pod never answers the logout: the frames go anyway, after the timeout.
+//! let (logout, _) = page.command(Command::Logout);
+//! assert!(page.frames()[&main].hidden, "hidden at once");
+//! page.advance(Duration::from_secs(3)); // the main frame stays silent: HTTP takes over
+//! assert_eq!(page.http_in_flight().len(), 1);
+//! page.advance(Duration::from_secs(7)); // the logout deadline (10 s)
+//! assert!(page.frames().is_empty());
+//! assert_eq!(page.session().state(), SessionState::LoggedOut);
+//! assert!(matches!(page.answer(logout), Some(Err(SymphonyError::Timeout { .. }))));
+//! assert!(!SdkResult::from(page.answer(logout).unwrap()).is_ok());
+//! # Ok::<(), symphony_session::ConfigError>(())
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::protocol::{HostMessage, PodMessage, Settings, TabMessage};
+use crate::{
+    Command, Config, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, SdkResult, Session,
+    SubscriptionId, SymphonyError, TimerId,
+};
+
+/// A frame in the fake page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeFrame {
+    /// Main or child.
+    pub kind: FrameKind,
+    /// The container element's id.
+    pub container: String,
+    /// The frame's `src`.
+    pub url: String,
+    /// A `load` was reported.
+    pub loaded: bool,
+    /// Hidden by [`Effect::HideFrames`].
+    pub hidden: bool,
+}
+
+/// A native driver with a model of the page and a virtual clock. See the
+/// [module documentation](self).
+#[derive(Debug)]
+pub struct FakeDriver {
+    session: Session,
+    now: Duration,
+    missing_containers: BTreeSet<String>,
+    frames: BTreeMap<FrameId, FakeFrame>,
+    timers: BTreeMap<TimerId, Duration>,
+    http: BTreeMap<LogoutAttemptId, String>,
+    answers: BTreeMap<RequestId, Result<(), SymphonyError>>,
+    posted: Vec<HostMessage>,
+    broadcasts: Vec<TabMessage>,
+    notifications: Vec<(SubscriptionId, Value)>,
+}
+
+impl FakeDriver {
+    /// A page with every container present and a session in the `Unrendered` state.
+    pub fn new(config: Config) -> Self {
+        Self {
+            session: Session::new(config),
+            now: Duration::ZERO,
+            missing_containers: BTreeSet::new(),
+            frames: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            http: BTreeMap::new(),
+            answers: BTreeMap::new(),
+            posted: Vec::new(),
+            broadcasts: Vec::new(),
+            notifications: Vec::new(),
+        }
+    }
+
+    /// Makes the container `id` absent: frames created into it are reported
+    /// [`Event::FrameContainerMissing`].
+    pub fn without_container(mut self, id: &str) -> Self {
+        self.missing_containers.insert(id.to_owned());
+        self
+    }
+
+    /// The session.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The session, to feed it directly (then call [`FakeDriver::drain`]).
+    pub fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+
+    /// Runs a command and carries out what follows; returns its id and the effects.
+    pub fn command(&mut self, command: Command) -> (RequestId, Vec<Effect>) {
+        let request = self.session.handle_command(command);
+        (request, self.drain())
+    }
+
+    /// Feeds an event (updating the page model as the browser would have: a removed frame
+    /// is gone, a fired timer is over, an answered request is done) and carries out what
+    /// follows.
+    pub fn event(&mut self, event: Event) -> Vec<Effect> {
+        match &event {
+            Event::FrameRemoved(frame) | Event::FrameContainerMissing(frame) => {
+                self.frames.remove(frame);
+            }
+            Event::FrameLoaded(frame) => {
+                if let Some(f) = self.frames.get_mut(frame) {
+                    f.loaded = true;
+                }
+            }
+            Event::TimerFired(timer) => {
+                self.timers.remove(timer);
+            }
+            Event::LogoutAnswered { attempt, .. } | Event::LogoutFailed { attempt, .. } => {
+                self.http.remove(attempt);
+            }
+            Event::Message(_) | Event::TabMessage(_) => {}
+        }
+        self.session.handle_event(event);
+        self.drain()
+    }
+
+    /// The main frame posts this message to the page.
+    pub fn pod_message(&mut self, message: PodMessage) -> Vec<Effect> {
+        // Serialising our own message types cannot fail.
+        let value = serde_json::to_value(message).unwrap_or(Value::Null);
+        self.event(Event::Message(value))
+    }
+
+    /// The main frame answers the action `id` with `result`.
+    pub fn resolve(&mut self, id: &str, result: SdkResult) -> Vec<Effect> {
+        self.pod_message(PodMessage::Resolve {
+            id: id.to_owned(),
+            data: result,
+        })
+    }
+
+    /// The main frame says `clientReady` (loaded, user signed in).
+    pub fn client_ready(&mut self) -> Vec<Effect> {
+        self.pod_message(PodMessage::ClientReady)
+    }
+
+    /// Renders into `container` with `stream_id`, loads the main frame and says
+    /// `clientReady`. Returns the main frame; panics if the render fails.
+    pub fn render_ready(&mut self, container: &str, stream_id: &str) -> FrameId {
+        let (request, _) = self.command(Command::Render {
+            container: container.to_owned(),
+            stream_id: Some(stream_id.to_owned()),
+            settings: Settings::new(),
+        });
+        let main = self
+            .session
+            .main_frame()
+            .unwrap_or_else(|| panic!("render into {container:?} made no main frame"));
+        self.event(Event::FrameLoaded(main));
+        assert_eq!(self.answer(request), Some(&Ok(())), "render answered");
+        self.client_ready();
+        main
+    }
+
+    /// Moves the virtual clock on by `by`, firing the timers that fall due, in order.
+    pub fn advance(&mut self, by: Duration) -> Vec<Effect> {
+        let until = self.now + by;
+        let mut effects = Vec::new();
+        while let Some((&timer, &due)) = self.timers.iter().min_by_key(|(timer, due)| (**due, **timer)) {
+            if due > until {
+                break;
+            }
+            self.now = due;
+            effects.extend(self.event(Event::TimerFired(timer)));
+        }
+        self.now = until;
+        effects
+    }
+
+    /// Answers the HTTP logout in flight with this status.
+    pub fn answer_http(&mut self, status: u16) -> Vec<Effect> {
+        let attempt = self.http_in_flight().into_iter().last();
+        let attempt = attempt.unwrap_or_else(|| panic!("no HTTP logout in flight"));
+        self.event(Event::LogoutAnswered { attempt, status })
+    }
+
+    /// Carries out every queued effect, feeding back what the page reports at once
+    /// (a missing container); returns them all, in order.
+    pub fn drain(&mut self) -> Vec<Effect> {
+        let mut all = Vec::new();
+        while let Some(effect) = self.session.poll_effect() {
+            if let Some(event) = self.execute(&effect) {
+                // Inputs may be fed while draining: their effects queue after the rest.
+                self.session.handle_event(event);
+            }
+            all.push(effect);
+        }
+        all
+    }
+
+    fn execute(&mut self, effect: &Effect) -> Option<Event> {
+        match effect {
+            Effect::CreateFrame {
+                frame,
+                kind,
+                container,
+                url,
+            } => {
+                if self.missing_containers.contains(container) {
+                    return Some(Event::FrameContainerMissing(*frame));
+                }
+                let fresh = FakeFrame {
+                    kind: *kind,
+                    container: container.clone(),
+                    url: url.clone(),
+                    loaded: false,
+                    hidden: false,
+                };
+                let old = self.frames.insert(*frame, fresh);
+                assert!(old.is_none(), "driver contract: frame {frame} created twice");
+            }
+            Effect::HideFrames { frames } => {
+                for frame in frames {
+                    let f = self.frames.get_mut(frame);
+                    let f =
+                        f.unwrap_or_else(|| panic!("driver contract: hiding frame {frame}, not in the page"));
+                    f.hidden = true;
+                }
+            }
+            Effect::RemoveFrame { frame } => {
+                let gone = self.frames.remove(frame);
+                assert!(
+                    gone.is_some(),
+                    "driver contract: removing frame {frame}, not in the page"
+                );
+            }
+            Effect::Post(message) => {
+                let main = self.frames.values().any(|f| f.kind == FrameKind::Main);
+                assert!(main, "driver contract: posting {message:?} with no main frame");
+                self.posted.push(message.clone());
+            }
+            Effect::SendLogoutRequest { attempt, url } => {
+                let old = self.http.insert(*attempt, url.clone());
+                assert!(
+                    old.is_none(),
+                    "driver contract: logout request {attempt} sent twice"
+                );
+            }
+            Effect::AbortLogoutRequest { attempt } => {
+                let gone = self.http.remove(attempt);
+                assert!(
+                    gone.is_some(),
+                    "driver contract: aborting {attempt}, not in flight"
+                );
+            }
+            Effect::StartTimer { timer, after } => {
+                let old = self.timers.insert(*timer, self.now + *after);
+                assert!(old.is_none(), "driver contract: timer {timer} started twice");
+            }
+            Effect::CancelTimer { timer } => {
+                let gone = self.timers.remove(timer);
+                assert!(
+                    gone.is_some(),
+                    "driver contract: cancelling timer {timer}, not running"
+                );
+            }
+            Effect::Broadcast(message) => self.broadcasts.push(message.clone()),
+            Effect::Answer { request, result } => {
+                let old = self.answers.insert(*request, result.clone());
+                assert!(old.is_none(), "driver contract: request {request} answered twice");
+            }
+            Effect::Notify { subscription, data } => self.notifications.push((*subscription, data.clone())),
+            Effect::StateChanged(_) | Effect::ReadyChanged(_) => {}
+        }
+        None
+    }
+
+    /// The answer to `request`, once given.
+    pub fn answer(&self, request: RequestId) -> Option<&Result<(), SymphonyError>> {
+        self.answers.get(&request)
+    }
+
+    /// The frames in the page.
+    pub fn frames(&self) -> &BTreeMap<FrameId, FakeFrame> {
+        &self.frames
+    }
+
+    /// The HTTP logout requests in flight, oldest first.
+    pub fn http_in_flight(&self) -> Vec<LogoutAttemptId> {
+        self.http.keys().copied().collect()
+    }
+
+    /// Every message posted to the main frame so far.
+    pub fn posted(&self) -> &[HostMessage] {
+        &self.posted
+    }
+
+    /// Every message broadcast to the other tabs so far.
+    pub fn broadcasts(&self) -> &[TabMessage] {
+        &self.broadcasts
+    }
+
+    /// Every notification delivered so far.
+    pub fn notifications(&self) -> &[(SubscriptionId, Value)] {
+        &self.notifications
+    }
+
+    /// The timers running, with the virtual time each falls due.
+    pub fn timers(&self) -> &BTreeMap<TimerId, Duration> {
+        &self.timers
+    }
+
+    /// The virtual time.
+    pub fn now(&self) -> Duration {
+        self.now
+    }
+}

@@ -1,0 +1,434 @@
+//! The Rendered phase: the frames of one render, the actions waiting on them, where each
+//! action is routed (the main frame, a Focus child frame, a child frame to create first),
+//! and the outbox of messages waiting for `clientReady`.
+
+use std::collections::BTreeMap;
+
+use crate::config::{Config, Mode};
+use crate::error::SymphonyError;
+use crate::protocol::{
+    Action, ActionKind, HostMessage, NotificationKind, Register, SendMessageOptions, Settings, Subscription,
+    SubscriptionParams,
+};
+use crate::session::{Io, TimerPurpose};
+use crate::validate;
+use crate::vocabulary::{Command, Effect, FrameId, FrameKind, RequestId, SubscriptionId, TimerId};
+
+/// What a [`Command`] asks of the machine: the two that change the phase, or an action on
+/// rendered frames. Built by an exhaustive match, so that no later match needs an arm that
+/// cannot happen.
+pub(crate) enum Request {
+    Render {
+        container: String,
+        stream_id: Option<String>,
+        settings: Settings,
+    },
+    Logout,
+    Act(ViewAction),
+}
+
+/// The commands that act on rendered frames (and answer `NotRendered` elsewhere).
+pub(crate) enum ViewAction {
+    OpenStream {
+        stream_id: String,
+        container: Option<String>,
+    },
+    StartRoom {
+        user_ids: Vec<u64>,
+        container: Option<String>,
+    },
+    SendMessage {
+        message: String,
+        stream_ids: Vec<String>,
+        container: Option<String>,
+    },
+    UpdateSettings(Settings),
+    Subscribe {
+        kind: NotificationKind,
+        stream_id: Option<String>,
+    },
+    Unsubscribe(SubscriptionId),
+}
+
+impl From<Command> for Request {
+    fn from(command: Command) -> Self {
+        match command {
+            Command::Render {
+                container,
+                stream_id,
+                settings,
+            } => Self::Render {
+                container,
+                stream_id,
+                settings,
+            },
+            Command::Logout => Self::Logout,
+            Command::OpenStream { stream_id, container } => {
+                Self::Act(ViewAction::OpenStream { stream_id, container })
+            }
+            Command::StartRoom { user_ids, container } => {
+                Self::Act(ViewAction::StartRoom { user_ids, container })
+            }
+            Command::SendMessage {
+                message,
+                stream_ids,
+                container,
+            } => Self::Act(ViewAction::SendMessage {
+                message,
+                stream_ids,
+                container,
+            }),
+            Command::UpdateSettings(settings) => Self::Act(ViewAction::UpdateSettings(settings)),
+            Command::Subscribe { kind, stream_id } => Self::Act(ViewAction::Subscribe { kind, stream_id }),
+            Command::Unsubscribe(subscription) => Self::Act(ViewAction::Unsubscribe(subscription)),
+        }
+    }
+}
+
+/// A request waiting for the pod's `sdk-resolve`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct PendingAction {
+    pub request: RequestId,
+    pub timer: TimerId,
+    pub operation: &'static str,
+    /// The child frame it targets; `None` for the main frame.
+    pub frame: Option<FrameId>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ChildFrame {
+    pub container: String,
+    pub loaded: bool,
+    /// Actions for this frame, posted once it is loaded and registered.
+    pub queued: Vec<HostMessage>,
+}
+
+/// The frames of one render and what waits on them.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct View {
+    pub container: String,
+    pub main: FrameId,
+    pub main_loaded: bool,
+    pub ready: bool,
+    pub children: BTreeMap<FrameId, ChildFrame>,
+    /// Messages waiting for `clientReady`.
+    pub outbox: Vec<HostMessage>,
+    pub render_request: Option<(RequestId, TimerId)>,
+    pub pending: BTreeMap<String, PendingAction>,
+    /// Whether the server session could be alive before this render: restored when the
+    /// render turns out never to have reached the pod (its container was missing).
+    pub server_session_before: bool,
+    /// A child frame was created for this view (it may have reached the pod).
+    pub opened_children: bool,
+}
+
+/// The subscriptions, by protocol id. They outlive a re-render.
+pub(crate) type Subscriptions = BTreeMap<String, (SubscriptionId, Subscription)>;
+
+impl View {
+    pub(crate) fn new(
+        container: String,
+        main: FrameId,
+        render_request: (RequestId, TimerId),
+        subscriptions: &Subscriptions,
+        server_session_before: bool,
+    ) -> Self {
+        Self {
+            container,
+            main,
+            main_loaded: false,
+            ready: false,
+            children: BTreeMap::new(),
+            // The new main frame learns the subscriptions once ready.
+            outbox: subscriptions
+                .values()
+                .map(|(_, sub)| HostMessage::Subscription(sub.clone()))
+                .collect(),
+            render_request: Some(render_request),
+            pending: BTreeMap::new(),
+            server_session_before,
+            opened_children: false,
+        }
+    }
+
+    /// Every frame of the view in the document: the children, then the main frame.
+    pub(crate) fn frames(&self) -> Vec<FrameId> {
+        self.children.keys().copied().chain([self.main]).collect()
+    }
+
+    /// The loaded children's `sdk-register` messages.
+    pub(crate) fn registers(&self) -> Vec<HostMessage> {
+        self.children
+            .iter()
+            .filter(|(_, child)| child.loaded)
+            .map(|(frame, _)| register(*frame))
+            .collect()
+    }
+
+    /// False for a message that nobody wants any more: an action already answered (or
+    /// whose frame went), a subscription cancelled, a register for a child removed.
+    pub(crate) fn still_wanted(&self, subscriptions: &Subscriptions, message: &HostMessage) -> bool {
+        match message {
+            HostMessage::Action(action) => self.pending.contains_key(&action.id),
+            HostMessage::Subscription(sub) => subscriptions.contains_key(&sub.id),
+            HostMessage::Register(register) => self
+                .children
+                .keys()
+                .any(|frame| frame.dom_id() == register.iframe_id),
+        }
+    }
+
+    /// Answers everything waiting on the view with `error` and stops its timers.
+    pub(crate) fn interrupt(&mut self, io: &mut Io, error: impl Fn(&'static str) -> SymphonyError) {
+        if let Some((request, timer)) = self.render_request.take() {
+            io.cancel_timer(timer);
+            io.answer(request, Err(error("render")));
+        }
+        for (_, pending) in std::mem::take(&mut self.pending) {
+            io.cancel_timer(pending.timer);
+            io.answer(pending.request, Err(error(pending.operation)));
+        }
+    }
+
+    /// A child frame left the document: what waited on it is answered at once with `error`,
+    /// and nothing will be posted for it. False when it was not ours.
+    pub(crate) fn remove_child(
+        &mut self,
+        io: &mut Io,
+        frame: FrameId,
+        error: impl Fn(&'static str, &str) -> SymphonyError,
+    ) -> bool {
+        let Some(child) = self.children.remove(&frame) else {
+            return false;
+        };
+        let cut: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, pending)| pending.frame == Some(frame))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in cut {
+            if let Some(pending) = self.pending.remove(&id) {
+                io.cancel_timer(pending.timer);
+                io.answer(pending.request, Err(error(pending.operation, &child.container)));
+            }
+        }
+        true
+    }
+}
+
+pub(crate) fn register(frame: FrameId) -> HostMessage {
+    HostMessage::Register(Register {
+        iframe_id: frame.dom_id(),
+    })
+}
+
+/// Where an action is sent.
+enum Route {
+    Main,
+    Child(FrameId),
+    /// A child frame to create first, in this container; the action waits for its load.
+    Create(String, FrameId),
+}
+
+impl Route {
+    /// The `container` parameter of the action: `#childId`, or none for the main frame.
+    fn container_param(&self) -> Option<String> {
+        self.frame().map(|frame| format!("#{}", frame.dom_id()))
+    }
+
+    fn frame(&self) -> Option<FrameId> {
+        match self {
+            Route::Main => None,
+            Route::Child(frame) | Route::Create(_, frame) => Some(*frame),
+        }
+    }
+}
+
+/// Where an action for `container` goes. `create` allows a new child frame (open stream
+/// only); other actions need a frame that exists already.
+fn route(
+    config: &Config,
+    io: &mut Io,
+    view: &View,
+    container: Option<&str>,
+    create: bool,
+) -> Result<Route, SymphonyError> {
+    let Some(container) = container else {
+        return Ok(Route::Main);
+    };
+    validate::container(container)?;
+    if container == view.container {
+        return Ok(Route::Main);
+    }
+    if config.mode() == Mode::Collaboration {
+        return Err(SymphonyError::InvalidArgument {
+            argument: "container",
+            reason: format!(
+                "Collaboration mode shows one frame only (in {:?}); leave the container out",
+                view.container
+            ),
+        });
+    }
+    if let Some((frame, _)) = view
+        .children
+        .iter()
+        .find(|(_, child)| child.container == container)
+    {
+        return Ok(Route::Child(*frame));
+    }
+    if create {
+        return Ok(Route::Create(container.to_owned(), io.new_frame()));
+    }
+    Err(SymphonyError::InvalidArgument {
+        argument: "container",
+        reason: format!("no chat is shown in {container:?}; open a stream there first"),
+    })
+}
+
+/// Runs an action in the Rendered phase. `Err` means "answer now with this error".
+pub(crate) fn act(
+    config: &Config,
+    io: &mut Io,
+    view: &mut View,
+    subscriptions: &mut Subscriptions,
+    request: RequestId,
+    operation: &'static str,
+    action: ViewAction,
+) -> Result<(), SymphonyError> {
+    let (kind, route) = match action {
+        ViewAction::OpenStream { stream_id, container } => {
+            validate::stream_id(&stream_id)?;
+            let route = route(config, io, view, container.as_deref(), true)?;
+            let container = route.container_param();
+            (ActionKind::SetStream { stream_id, container }, route)
+        }
+        ViewAction::StartRoom { user_ids, container } => {
+            validate::user_ids(&user_ids)?;
+            let route = route(config, io, view, container.as_deref(), false)?;
+            let container = route.container_param();
+            (ActionKind::StartRoom { user_ids, container }, route)
+        }
+        ViewAction::SendMessage {
+            message,
+            stream_ids,
+            container,
+        } => {
+            validate::message(&message)?;
+            if stream_ids.is_empty() {
+                return Err(SymphonyError::InvalidArgument {
+                    argument: "stream ids",
+                    reason: "give at least one stream to send the message to".to_owned(),
+                });
+            }
+            for stream_id in &stream_ids {
+                validate::stream_id(stream_id)?;
+            }
+            let route = route(config, io, view, container.as_deref(), false)?;
+            let container = route.container_param();
+            let options = SendMessageOptions {
+                mode: "blast".to_owned(),
+                stream_ids,
+                container,
+            };
+            (ActionKind::SendMessage { message, options }, route)
+        }
+        ViewAction::UpdateSettings(settings) => {
+            validate::settings(&settings)?;
+            if settings.is_empty() {
+                return Err(SymphonyError::InvalidArgument {
+                    argument: "settings",
+                    reason: "give at least one setting to change".to_owned(),
+                });
+            }
+            (ActionKind::SetSettings(settings), Route::Main)
+        }
+        ViewAction::Subscribe { kind, stream_id } => {
+            if let Some(stream_id) = &stream_id {
+                validate::stream_id(stream_id)?;
+            } else if kind == NotificationKind::UnreadCountNotifications {
+                return Err(SymphonyError::InvalidArgument {
+                    argument: "stream id",
+                    reason: "UnreadCountNotifications needs a stream id; use GlobalUnreadCountNotifications for all streams"
+                        .to_owned(),
+                });
+            }
+            let subscription = SubscriptionId(request.0);
+            let sub = Subscription {
+                kind,
+                id: subscription_key(subscription),
+                params: SubscriptionParams { stream_id },
+            };
+            subscriptions.insert(sub.id.clone(), (subscription, sub.clone()));
+            send(io, view, HostMessage::Subscription(sub));
+            io.answer(request, Ok(()));
+            return Ok(());
+        }
+        ViewAction::Unsubscribe(subscription) => {
+            // A queued `sdk-subscription` for it is dropped at `clientReady` (`still_wanted`).
+            if subscriptions.remove(&subscription_key(subscription)).is_none() {
+                return Err(SymphonyError::InvalidArgument {
+                    argument: "subscription",
+                    reason: format!("subscription {subscription} is unknown or already cancelled"),
+                });
+            }
+            io.answer(request, Ok(()));
+            return Ok(());
+        }
+    };
+    let id = io.new_action_id(&kind);
+    let timer = io.start_timer(TimerPurpose::Action(id.clone()), config.request_timeout());
+    view.pending.insert(
+        id.clone(),
+        PendingAction {
+            request,
+            timer,
+            operation,
+            frame: route.frame(),
+        },
+    );
+    let message = HostMessage::Action(Action { id, kind });
+    match route {
+        Route::Main => send(io, view, message),
+        Route::Child(frame) => {
+            let loaded = view.children.get(&frame).is_some_and(|child| child.loaded);
+            if loaded {
+                send(io, view, message);
+            } else if let Some(child) = view.children.get_mut(&frame) {
+                child.queued.push(message);
+            }
+        }
+        Route::Create(container, frame) => {
+            view.opened_children = true;
+            view.children.insert(
+                frame,
+                ChildFrame {
+                    container: container.clone(),
+                    loaded: false,
+                    queued: vec![message],
+                },
+            );
+            io.emit(Effect::CreateFrame {
+                frame,
+                kind: FrameKind::Child,
+                container,
+                url: crate::urls::child_frame(config, frame),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The protocol id of a subscription.
+fn subscription_key(subscription: SubscriptionId) -> String {
+    format!("sub-{}", subscription.0)
+}
+
+/// Posts now if the main frame is ready, else queues until `clientReady`.
+pub(crate) fn send(io: &mut Io, view: &mut View, message: HostMessage) {
+    if view.ready {
+        io.emit(Effect::Post(message));
+    } else {
+        view.outbox.push(message);
+    }
+}

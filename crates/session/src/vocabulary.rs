@@ -1,0 +1,311 @@
+//! The public vocabulary of the machine: ids, states, the commands and events it takes and
+//! the effects it returns. The table in the [crate documentation](crate) says what a driver
+//! does with each effect.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::{SdkResult, SymphonyError};
+use crate::protocol::{HostMessage, NotificationKind, Settings, TabMessage};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Identifies one command; its [`Effect::Answer`] carries the same id, exactly once.
+    RequestId
+);
+id_type!(
+    /// Identifies one iframe for the life of the session (never reused).
+    FrameId
+);
+id_type!(
+    /// Identifies one timer started with [`Effect::StartTimer`].
+    TimerId
+);
+id_type!(
+    /// Identifies one HTTP logout request started with [`Effect::SendLogoutRequest`].
+    LogoutAttemptId
+);
+id_type!(
+    /// Identifies one notification subscription; equal to the subscribing request's id.
+    SubscriptionId
+);
+
+impl FrameId {
+    /// The id this frame carries in the DOM and in the protocol (`sdk-register`, `#container`).
+    pub fn dom_id(self) -> String {
+        format!("symphony-frame-{}", self.0)
+    }
+}
+
+/// The session's state, as Symphony's SDK would describe it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionState {
+    /// `render` has never been called, or its main frame is gone (removed by someone else,
+    /// or its container was missing).
+    Unrendered,
+    /// Frames are on the page.
+    Rendered,
+    /// A logout is running: frames are hidden, the server is being asked.
+    LoggingOut,
+    /// Logged out: no frame left; `render` must be called again.
+    LoggedOut,
+}
+
+impl SessionState {
+    /// The state's name: `Unrendered`, `Rendered`, `LoggingOut` or `LoggedOut`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unrendered => "Unrendered",
+            Self::Rendered => "Rendered",
+            Self::LoggingOut => "LoggingOut",
+            Self::LoggedOut => "LoggedOut",
+        }
+    }
+}
+
+impl fmt::Display for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a frame is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FrameKind {
+    /// The main frame: the one the host talks to.
+    Main,
+    /// A Focus-mode child frame, driven through the main frame.
+    Child,
+}
+
+/// A request from the application.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Render the main frame into the element with id `container`.
+    Render {
+        /// DOM id of the container element.
+        container: String,
+        /// The chat to show first, if any.
+        stream_id: Option<String>,
+        /// Settings sent as query parameters.
+        settings: Settings,
+    },
+    /// Show a stream: in the main frame (no container, or the render container), or in
+    /// Focus mode in a child frame of another container (created on first use).
+    OpenStream {
+        /// The stream to show.
+        stream_id: String,
+        /// Where; `None` for the main frame.
+        container: Option<String>,
+    },
+    /// Start a room with these users, in the main frame or an existing child frame.
+    StartRoom {
+        /// Symphony user ids.
+        user_ids: Vec<u64>,
+        /// Where; `None` for the main frame.
+        container: Option<String>,
+    },
+    /// Open the send-message dialog pre-filled for these streams.
+    SendMessage {
+        /// The message text.
+        message: String,
+        /// Target streams.
+        stream_ids: Vec<String>,
+        /// Where; `None` for the main frame.
+        container: Option<String>,
+    },
+    /// Change the settings of every frame.
+    UpdateSettings(Settings),
+    /// Be notified; answered at once, notifications follow as [`Effect::Notify`] with
+    /// the [`SubscriptionId`] equal to this command's [`RequestId`].
+    Subscribe {
+        /// The notification type.
+        kind: NotificationKind,
+        /// Only this stream (required for unread counts of one stream).
+        stream_id: Option<String>,
+    },
+    /// Stop a subscription.
+    Unsubscribe(SubscriptionId),
+    /// Log out of the pod, then remove every frame.
+    Logout,
+}
+
+impl Command {
+    /// A short name for errors.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Self::Render { .. } => "render",
+            Self::OpenStream { .. } => "open stream",
+            Self::StartRoom { .. } => "start room",
+            Self::SendMessage { .. } => "send message",
+            Self::UpdateSettings(_) => "update settings",
+            Self::Subscribe { .. } => "subscribe",
+            Self::Unsubscribe(_) => "unsubscribe",
+            Self::Logout => "logout",
+        }
+    }
+}
+
+/// Something that happened outside the machine. See the [crate documentation](crate) for
+/// which effect each event answers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The frame's `load` event fired (every time it fires: a sign-in reloads the frame).
+    FrameLoaded(FrameId),
+    /// The frame could not be inserted: its container is not in the document.
+    FrameContainerMissing(FrameId),
+    /// The frame was removed from the document by someone else.
+    FrameRemoved(FrameId),
+    /// A message from the main frame. The driver has already checked that `origin` is the
+    /// pod origin and `source` the current main frame's window; the machine checks the rest.
+    Message(Value),
+    /// The HTTP logout got an answer.
+    LogoutAnswered {
+        /// Which request.
+        attempt: LogoutAttemptId,
+        /// The HTTP status (0 when the browser hides it, as for an opaque answer).
+        status: u16,
+    },
+    /// The HTTP logout failed without an answer.
+    LogoutFailed {
+        /// Which request.
+        attempt: LogoutAttemptId,
+        /// The transport's description.
+        message: String,
+    },
+    /// A timer started with [`Effect::StartTimer`] elapsed.
+    TimerFired(TimerId),
+    /// A message heard from another document of this app (another tab) on the tab channel
+    /// ([`TabMessage::channel_name`]), as JSON. The machine parses it and checks its pod.
+    ///
+    /// What it can do is bounded: another tab can only make this one close more. A
+    /// [`TabMessage::LoggedOut`] for our pod removes the frames here without a server
+    /// request of ours, but it never counts as proof that the server session ended (any
+    /// script of the app's origin can post on the channel), so the next [`Command::Logout`]
+    /// still asks the pod.
+    TabMessage(Value),
+}
+
+/// Something the machine asks for (work for the driver) or reports (news for the
+/// application), in order. [`Effect::is_news`] tells which; the table in the
+/// [crate documentation](crate) says what a driver does with each.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Work: insert an iframe with this id and URL into the container element; report
+    /// [`Event::FrameLoaded`] on each `load`, or [`Event::FrameContainerMissing`] at once
+    /// when the container is not there.
+    CreateFrame {
+        /// The new frame.
+        frame: FrameId,
+        /// Main or child.
+        kind: FrameKind,
+        /// DOM id of the container element.
+        container: String,
+        /// The frame's `src`.
+        url: String,
+    },
+    /// Work: hide these frames at once, in one style change that does not move the layout
+    /// (`visibility: hidden`). A hidden frame stays hidden until its [`Effect::RemoveFrame`],
+    /// which always follows: there is no "show" effect.
+    HideFrames {
+        /// Every frame of the session in the document.
+        frames: Vec<FrameId>,
+    },
+    /// Work: remove the iframe from the document (consecutive removals may be done together).
+    RemoveFrame {
+        /// The frame.
+        frame: FrameId,
+    },
+    /// Work: `postMessage` this to the main frame, with the pod origin as target origin.
+    Post(HostMessage),
+    /// Work: `POST` to this URL with credentials; report [`Event::LogoutAnswered`] or
+    /// [`Event::LogoutFailed`].
+    SendLogoutRequest {
+        /// The request.
+        attempt: LogoutAttemptId,
+        /// The pod's logout URL.
+        url: String,
+    },
+    /// Work: the HTTP logout is no longer wanted (abort it if possible; its answer is ignored).
+    AbortLogoutRequest {
+        /// The request.
+        attempt: LogoutAttemptId,
+    },
+    /// Work: report [`Event::TimerFired`] after this long, unless cancelled first.
+    StartTimer {
+        /// The timer.
+        timer: TimerId,
+        /// Delay.
+        after: Duration,
+    },
+    /// Work: the timer is no longer needed (a late [`Event::TimerFired`] is ignored).
+    CancelTimer {
+        /// The timer.
+        timer: TimerId,
+    },
+    /// Work: post this to the app's other documents on the tab channel
+    /// ([`TabMessage::channel_name`]); a driver without a channel drops it.
+    Broadcast(TabMessage),
+    /// News: the request's one and only answer.
+    Answer {
+        /// The request.
+        request: RequestId,
+        /// Its result; [`SdkResult::from`] gives Symphony's JSON shape.
+        result: Result<(), SymphonyError>,
+    },
+    /// News: the state changed.
+    StateChanged(SessionState),
+    /// News: readiness changed: `true` once the main frame said `clientReady` (user signed
+    /// in), `false` when that main frame goes (logout, new render, removal).
+    ReadyChanged(bool),
+    /// News: a notification for a subscription.
+    Notify {
+        /// The subscription.
+        subscription: SubscriptionId,
+        /// The notification object from the pod.
+        data: Value,
+    },
+}
+
+impl Effect {
+    /// The answer in Symphony's JSON shape, when this effect is an answer.
+    pub fn sdk_result(&self) -> Option<(RequestId, SdkResult)> {
+        match self {
+            Self::Answer { request, result } => Some((*request, SdkResult::from(result))),
+            _ => None,
+        }
+    }
+
+    /// True for news for the application (an answer, a state or readiness change, a
+    /// notification); false for work the driver carries out.
+    pub fn is_news(&self) -> bool {
+        matches!(
+            self,
+            Self::Answer { .. } | Self::StateChanged(_) | Self::ReadyChanged(_) | Self::Notify { .. }
+        )
+    }
+}
+
+/// Counters of what the machine ignored, for diagnostics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// Messages (from the main frame or another tab) that were not understood.
+    pub malformed_messages: u64,
+    /// Events that referred to a frame, action, timer or request no longer current.
+    pub stale_events: u64,
+}

@@ -96,7 +96,11 @@ pub enum FrameKind {
 /// A request from the application.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    /// Render the main frame into the element with id `container`.
+    /// Render the main frame into the element with id `container` (replacing an earlier
+    /// render's frames). Answered once the main frame loads. If it does not load within the
+    /// request timeout, the timeout is answered but the frame stays, in state `Rendered`
+    /// (the user may be typing a password into the pod's sign-in page); a logout still
+    /// removes it. Refused with [`SymphonyError::LogoutInProgress`] during a logout.
     Render {
         /// DOM id of the container element.
         container: String,

@@ -2,7 +2,7 @@
 //! frames exist, what the pod has been asked, who waits for which answer, and when a logout
 //! is done. It is sans-IO: it never touches a clock, the DOM or the network. Callers feed it
 //! [`Command`]s and [`Event`]s and carry out the [`Effect`]s it returns; `symphony-dom` does
-//! that in a browser, [`testing::FakeDriver`] (feature `testing`) in plain Rust. It also
+//! that in a browser, `testing::FakeDriver` (feature `testing`) in plain Rust. It also
 //! owns the result and error types ([`SdkResult`], [`SymphonyError`]) and the message types
 //! of the iframe protocol and of the tab channel ([`protocol`]). It does not own the DOM,
 //! timers, HTTP or framework state: those belong to the driver.

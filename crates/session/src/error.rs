@@ -79,13 +79,17 @@ pub enum SymphonyError {
         /// The container id.
         container: String,
     },
-    /// The request was cut short by a later render or a logout; it had no effect.
+    /// The request was cut short before the pod answered: by a later render, a logout, its
+    /// frame leaving the document, or the session's owner going away. No answer from the
+    /// pod will come for it; an action already posted may or may not have been carried out.
     #[error("{operation} was interrupted by {by} before the pod answered")]
     Interrupted {
         /// The interrupted operation.
         operation: &'static str,
-        /// What interrupted it: `"logout"`, `"a new render"`, `"removal of the main frame"`,
-        /// `"removal of its frame"` (a Focus child frame) or `"a logout in another tab"`.
+        /// What interrupted it. From the session: `"logout"`, `"a new render"`,
+        /// `"removal of the main frame"`, `"removal of its frame"` (a Focus child frame),
+        /// `"a logout in another tab"`; drivers add their own (`symphony-dom`: the handle
+        /// being dropped; `yew-symphony`: the provider being unmounted).
         by: &'static str,
     },
 }

@@ -27,10 +27,12 @@
 //! 2. Inputs may be fed at any time, also between two polls of a drain (a driver that
 //!    learns at once that a container is missing feeds [`Event::FrameContainerMissing`]
 //!    while executing [`Effect::CreateFrame`]); the effects they cause queue after those
-//!    already queued. Keep polling until `None`.
+//!    already queued. Keep polling until `None`. Effects queued before such an input may
+//!    then name a frame the driver has already reported gone ([`Effect::HideFrames`],
+//!    [`Effect::RemoveFrame`], an [`Effect::Post`] after the main frame went): skip those.
 //! 3. Events about something the machine no longer knows (a removed frame, a cancelled
-//!    timer, an old request) are harmless: they are counted in [`Diagnostics`] and change
-//!    nothing, so a driver never needs to filter them.
+//!    timer, an old request) are harmless: they change nothing, and are counted in
+//!    [`Diagnostics::stale_events`], so a driver never needs to filter them.
 //!
 //! | output | kind | what the driver does | what it feeds back, and when |
 //! |---|---|---|---|

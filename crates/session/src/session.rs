@@ -163,7 +163,10 @@ impl Session {
     /// frame got into the document) until a logout's server part of this session succeeds.
     /// Only this session's own server answer clears it: a logout reported by another tab
     /// ([`Event::TabMessage`]) removes the frames but leaves it set, because such a report
-    /// cannot be verified. A render whose container was missing leaves it as it was.
+    /// cannot be verified. A render whose container was missing leaves it as it was, unless
+    /// something of it may have reached the pod first (its main frame loaded, a child frame
+    /// was created, or a newer render replaced it before the driver reported the container
+    /// missing): what cannot be told apart counts as reached (fail closed).
     pub fn server_session_may_be_alive(&self) -> bool {
         self.server_session_may_be_alive
     }

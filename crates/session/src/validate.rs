@@ -188,4 +188,19 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn lengths_at_the_limit_are_accepted_and_one_more_refused() {
+        assert!(container(&"x".repeat(256)).is_ok());
+        assert!(stream_id(&"s".repeat(512)).is_ok());
+        assert!(message(&"m".repeat(40_000)).is_ok());
+        assert!(settings(&Settings::new().with("k".repeat(64), "v")).is_ok());
+        assert!(settings(&Settings::new().with("k".repeat(65), "v")).is_err());
+    }
+
+    #[test]
+    fn the_largest_user_id_is_two_to_the_53_minus_one() {
+        assert!(user_ids(&[9_007_199_254_740_991]).is_ok());
+        assert!(user_ids(&[9_007_199_254_740_992]).is_err());
+    }
 }

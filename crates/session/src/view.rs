@@ -420,7 +420,7 @@ pub(crate) fn act(
 }
 
 /// The protocol id of a subscription.
-fn subscription_key(subscription: SubscriptionId) -> String {
+pub(crate) fn subscription_key(subscription: SubscriptionId) -> String {
     format!("sub-{}", subscription.0)
 }
 

@@ -224,13 +224,15 @@ pub enum Effect {
         url: String,
     },
     /// Work: hide these frames at once, in one style change that does not move the layout
-    /// (`visibility: hidden`). A hidden frame stays hidden until its [`Effect::RemoveFrame`],
-    /// which always follows: there is no "show" effect.
+    /// (`visibility: hidden`). A hidden frame stays hidden until it leaves the document (by
+    /// an [`Effect::RemoveFrame`] that follows, or by the page): there is no "show" effect.
+    /// May name a frame the driver has already reported gone (see the driving rules): skip it.
     HideFrames {
         /// Every frame of the session in the document.
         frames: Vec<FrameId>,
     },
     /// Work: remove the iframe from the document (consecutive removals may be done together).
+    /// May name a frame the driver has already reported gone (see the driving rules): skip it.
     RemoveFrame {
         /// The frame.
         frame: FrameId,

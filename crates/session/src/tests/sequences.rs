@@ -187,3 +187,103 @@ fn a_timed_out_render_keeps_its_frame_until_logout() {
     let effects = h.event(Event::LogoutAnswered { attempt, status: 204 });
     assert_eq!(removed_frames(&effects), vec![main]);
 }
+
+/// (e) ... nor a render that did reach the pod, through its main frame or a child frame,
+/// before its container was reported missing.
+#[test]
+fn a_render_that_reached_the_pod_stays_due_for_logout() {
+    // A child frame was created before the main frame's container proved missing.
+    let mut h = Harness::with_mode(Mode::Focus);
+    let (_, effects) = h.render("main");
+    let main = created_frames(&effects)[0];
+    h.command(Command::OpenStream {
+        stream_id: "side-stream".into(),
+        container: Some("side".into()),
+    });
+    h.event(Event::FrameContainerMissing(main));
+    let (_, effects) = h.command(Command::Logout);
+    assert_eq!(
+        http_attempts(&effects).len(),
+        1,
+        "a child frame may have reached the pod"
+    );
+
+    // The main frame loaded, then was reported missing.
+    let mut h = Harness::with_mode(Mode::Focus);
+    let main = h.render_loaded_main();
+    h.event(Event::FrameContainerMissing(main));
+    let (_, effects) = h.command(Command::Logout);
+    assert_eq!(
+        http_attempts(&effects).len(),
+        1,
+        "the main frame loaded from the pod"
+    );
+}
+
+/// (e) A main frame the page took out before it loaded had been in the document: the pod
+/// may have been reached, so the logout still asks it.
+#[test]
+fn a_main_frame_removed_before_loading_keeps_the_session_due() {
+    let mut h = Harness::with_mode(Mode::Focus);
+    assert!(!h.session().server_session_may_be_alive(), "nothing rendered yet");
+    let (_, effects) = h.render("main");
+    h.event(Event::FrameRemoved(created_frames(&effects)[0]));
+    assert_eq!(h.session().state(), SessionState::Unrendered);
+    let (_, effects) = h.command(Command::Logout);
+    let attempt = http_attempts(&effects)[0];
+    h.event(Event::LogoutAnswered { attempt, status: 200 });
+    assert!(
+        !h.session().server_session_may_be_alive(),
+        "the pod confirmed the logout"
+    );
+}
+
+/// (c) The other side of it: a child loaded before `clientReady` is registered at
+/// `clientReady`, before its queued action.
+#[test]
+fn a_child_loaded_before_client_ready_is_registered_at_client_ready() {
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_loaded_main();
+    h.command(Command::OpenStream {
+        stream_id: "side-stream".into(),
+        container: Some("side".into()),
+    });
+    let child = h.session().frames()[0];
+    h.event(Event::FrameLoaded(child));
+    let messages = posted(&h.pod_message(PodMessage::ClientReady));
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages[0], crate::view::register(child));
+    assert!(matches!(&messages[1], HostMessage::Action(_)));
+}
+
+/// Inputs fed between two polls (driving rule 2): effects queued before them may name
+/// frames already reported gone, and the session stays consistent.
+#[test]
+fn inputs_fed_between_polls_leave_a_consistent_session() {
+    let mut h = Harness::new(config(Mode::Focus)).without_container("ghost");
+    for _ in 0..2 {
+        h.session_mut().handle_command(Command::Render {
+            container: "ghost".into(),
+            stream_id: None,
+            settings: Settings::new(),
+        });
+    }
+    h.drain();
+    assert_eq!(h.session().state(), SessionState::Unrendered);
+    assert!(h.frames().is_empty());
+    // The first render was replaced before its frame was reported: counted as reached.
+    let (_, effects) = h.command(Command::Logout);
+    assert_eq!(http_attempts(&effects).len(), 1);
+
+    let mut h = Harness::new(config(Mode::Focus)).without_container("side");
+    h.render_ready_main();
+    let open = h.session_mut().handle_command(Command::OpenStream {
+        stream_id: "s".into(),
+        container: Some("side".into()),
+    });
+    let logout = h.session_mut().handle_command(Command::Logout);
+    h.drain();
+    assert!(matches!(h.answer(open), Some(Err(_))));
+    assert!(h.answer(logout).is_none(), "the logout waits for the pod");
+    assert!(h.frames().values().all(|f| f.hidden));
+}

@@ -945,3 +945,47 @@ fn a_finished_logout_is_broadcast_with_its_outcome() {
         );
     }
 }
+
+#[test]
+fn news_is_told_apart_from_work() {
+    let news = [
+        Effect::Answer {
+            request: RequestId(1),
+            result: Ok(()),
+        },
+        Effect::StateChanged(SessionState::Rendered),
+        Effect::ReadyChanged(true),
+        Effect::Notify {
+            subscription: SubscriptionId(1),
+            data: json!({}),
+        },
+    ];
+    let work = [
+        Effect::HideFrames { frames: vec![] },
+        Effect::RemoveFrame { frame: FrameId(1) },
+        Effect::CancelTimer { timer: TimerId(1) },
+        Effect::Broadcast(crate::protocol::TabMessage::LoggedOut {
+            pod: POD.into(),
+            ok: true,
+        }),
+    ];
+    assert!(news.iter().all(Effect::is_news));
+    assert!(!work.iter().any(Effect::is_news));
+}
+
+#[test]
+fn states_have_their_sdk_names() {
+    let names: Vec<String> = [
+        SessionState::Unrendered,
+        SessionState::Rendered,
+        SessionState::LoggingOut,
+        SessionState::LoggedOut,
+    ]
+    .iter()
+    .map(|state| {
+        assert_eq!(state.to_string(), state.as_str());
+        state.to_string()
+    })
+    .collect();
+    assert_eq!(names, ["Unrendered", "Rendered", "LoggingOut", "LoggedOut"]);
+}

@@ -18,6 +18,7 @@ use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
+pub use symphony_pod_emulator::StaticCsp;
 use symphony_pod_emulator::{start, EmulatorConfig, RunningEmulator};
 
 /// The variable `./x` sets to the demo's built `dist` directory.
@@ -96,11 +97,12 @@ pub struct Pod {
 }
 
 impl Pod {
-    /// Starts one on free ports.
-    pub async fn start(serve_dir: &Path) -> Result<Self> {
+    /// Starts one on free ports; its static files carry `static_csp`.
+    pub async fn start(serve_dir: &Path, static_csp: StaticCsp) -> Result<Self> {
         let emulator = start(EmulatorConfig {
             auto_login: Some(USER.to_owned()),
             serve_dir: Some(serve_dir.to_owned()),
+            static_csp,
             ..EmulatorConfig::default()
         })
         .await

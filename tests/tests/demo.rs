@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use symphony_e2e::{
-    click_button, demo_dist, eventually, screenshot, seen, text_of, Browser, Pod, Result, USER,
+    click_button, demo_dist, eventually, screenshot, seen, text_of, Browser, Pod, Result, StaticCsp, USER,
 };
 
 /// The longest any one condition may take to come true.
@@ -34,10 +34,18 @@ struct Scenario {
 async fn the_demo_renders_logs_out_everywhere_and_fails_closed() {
     let started = Instant::now();
     let dist = demo_dist().unwrap_or_else(|e| panic!("{e}"));
-    let pod = Arc::new(Pod::start(&dist).await.unwrap_or_else(|e| panic!("{e}")));
+    // The demo is served under the strict CSP an app embedding the pod should use.
+    let pod = Arc::new(
+        Pod::start(&dist, StaticCsp::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
     // Another web app, on another origin, embedding the same pod.
     let other_app_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/other-app");
-    let other_app = Pod::start(&other_app_dir).await.unwrap_or_else(|e| panic!("{e}"));
+    // A plain fixture page with an inline script: no policy.
+    let other_app = Pod::start(&other_app_dir, StaticCsp::Off)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let browser = Browser::launch().await.unwrap_or_else(|e| panic!("{e}"));
 
     let scenario = Scenario {
@@ -87,6 +95,8 @@ impl Scenario {
             clock = Instant::now();
         };
         self.client.goto(&self.demo_url).await.map_err(seen)?;
+        self.the_demo_runs_under_a_strict_policy().await?;
+        lap("strict policy in force");
         self.render_shows_the_signed_in_user().await?;
         lap("render shows the signed-in user");
         let other_app = self.another_app_is_signed_in().await?;
@@ -103,11 +113,56 @@ impl Scenario {
         lap("settings");
         self.a_bad_pod_in_the_page_url_shows_the_form().await?;
         lap("bad ?pod=");
+        self.nothing_violated_the_policy().await?;
         Ok(())
     }
 
     // ---- the steps ----
 
+    /// The demo's origin sends the strict policy, and a violation of it would be seen: an
+    /// inline `<style>` (what the library once used to hide frames) is reported.
+    async fn the_demo_runs_under_a_strict_policy(&self) -> Result<()> {
+        let response = reqwest::get(&self.demo_url)
+            .await
+            .map_err(|e| format!("GET demo: {e}"))?;
+        let policy = response
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        check(
+            policy.contains("style-src 'self';") && policy.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            || format!("the demo's policy is {policy:?}"),
+        )?;
+        self.wait_for_header("Signed in").await?;
+        self.client
+            .execute(
+                "const s = document.createElement('style'); s.textContent = 'p{}'; document.head.append(s); s.remove();",
+                vec![],
+            )
+            .await
+            .map_err(seen)?;
+        eventually("the probe's violation reported", WAIT, || async {
+            let seen = self.policy_violations().await?;
+            check(seen.iter().any(|v| v.starts_with("style-src")), || {
+                format!("violations seen: {seen:?}")
+            })
+        })
+        .await?;
+        self.client
+            .execute("window.dealDeskCspViolations.length = 0;", vec![])
+            .await
+            .map_err(seen)?;
+        Ok(())
+    }
+
+    /// Render, logout, render again, sign-in, a failing logout and a new config: the app
+    /// and the library did nothing the strict policy forbids.
+    async fn nothing_violated_the_policy(&self) -> Result<()> {
+        let seen = self.policy_violations().await?;
+        check(seen.is_empty(), || format!("CSP violations: {seen:?}"))
+    }
     async fn render_shows_the_signed_in_user(&self) -> Result<()> {
         // Mounting the chats renders them once; Render must render them again.
         self.wait_for_header("Signed in").await?;
@@ -167,8 +222,22 @@ impl Scenario {
         check(before.is_empty(), || {
             format!("a logout result before any logout: {before:?}")
         })?;
+        // The pod takes its time: every frame must be hidden at once, under the strict policy.
+        self.pod.set_faults(json!({"logout": {"delayMs": 1500}})).await?;
         click_button(&self.client, "Log out").await?;
+        let visibility = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('iframe')].map(f => getComputedStyle(f).visibility);",
+                vec![],
+            )
+            .await
+            .map_err(seen)?;
+        check(visibility == json!(["hidden", "hidden", "hidden"]), || {
+            format!("right after Log out the frames' visibility is {visibility}")
+        })?;
         let result = self.wait_for_logout_result(&before).await?;
+        self.pod.set_faults(json!({"logout": "ok"})).await?;
         check(result == "{}", || {
             format!("logout-result is {result:?}, not {{}}")
         })?;
@@ -365,6 +434,16 @@ impl Scenario {
             }
         })
         .await
+    }
+
+    /// What the demo's `securitypolicyviolation` listener (boot.js) recorded.
+    async fn policy_violations(&self) -> Result<Vec<String>> {
+        let seen = self
+            .client
+            .execute("return window.dealDeskCspViolations || null;", vec![])
+            .await
+            .map_err(seen)?;
+        serde_json::from_value(seen.clone()).map_err(|_| format!("no violation list in the page: {seen}"))
     }
 
     async fn iframe_count(&self) -> Result<usize> {

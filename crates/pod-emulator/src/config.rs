@@ -26,6 +26,72 @@ pub struct EmulatorConfig {
     /// Port of the static listener; `0` picks a free port. Ignored without
     /// `serve_dir`.
     pub serve_port: u16,
+    /// The Content-Security-Policy the static listener sends with every file.
+    pub static_csp: StaticCsp,
+}
+
+/// The Content-Security-Policy of the static listener: by default the strict policy an app
+/// embedding this pod should run under, so that the demo proves the library needs nothing
+/// more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaticCsp {
+    /// `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self';
+    /// frame-src POD; connect-src 'self' POD`, where POD is this emulator's origin followed
+    /// by `extra_pods` (other pods the served app may embed).
+    Strict {
+        /// More pod origins to allow in `frame-src` and `connect-src`.
+        extra_pods: Vec<String>,
+    },
+    /// No policy (for fixture pages with inline scripts).
+    Off,
+}
+
+impl Default for StaticCsp {
+    fn default() -> Self {
+        Self::Strict {
+            extra_pods: Vec::new(),
+        }
+    }
+}
+
+impl StaticCsp {
+    /// The strict policy with these extra pod origins, each checked to be an origin
+    /// (`https://pod.example.com`), so that no value can add a directive of its own.
+    pub fn strict(extra_pods: &[String]) -> Result<Self, Error> {
+        let extra_pods = extra_pods
+            .iter()
+            .map(|raw| {
+                let invalid = |reason: &str| Error::InvalidOrigin {
+                    origin: raw.clone(),
+                    reason: reason.to_owned(),
+                };
+                let url = Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
+                let origin = url.origin().ascii_serialization();
+                if !matches!(url.scheme(), "http" | "https")
+                    || origin.trim_end_matches('/') != raw.trim_end_matches('/')
+                {
+                    return Err(invalid("a pod origin is a scheme, a host and a port only"));
+                }
+                Ok(origin)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self::Strict { extra_pods })
+    }
+
+    /// The header value for an emulator at `pod_origin`; `None` when off.
+    pub fn header(&self, pod_origin: &str) -> Option<String> {
+        let Self::Strict { extra_pods } = self else {
+            return None;
+        };
+        let pods = std::iter::once(pod_origin)
+            .chain(extra_pods.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Some(format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+             frame-src {pods}; connect-src 'self' {pods}"
+        ))
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -37,6 +103,7 @@ impl Default for EmulatorConfig {
             auto_login: None,
             serve_dir: None,
             serve_port: 0,
+            static_csp: StaticCsp::default(),
         }
     }
 }

@@ -27,7 +27,7 @@ mod state;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use config::{AllowedOrigins, EmulatorConfig, OriginPattern};
+pub use config::{AllowedOrigins, EmulatorConfig, OriginPattern, StaticCsp};
 pub use server::{start, RunningEmulator};
 pub use state::{LogoutFault, MainFrameFault, View, ViewFrame, ViewMode, ViewPage, MAX_DELAY_MS, MAX_VIEWS};
 

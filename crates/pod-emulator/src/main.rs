@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use symphony_pod_emulator::{start, AllowedOrigins, EmulatorConfig};
+use symphony_pod_emulator::{start, AllowedOrigins, EmulatorConfig, StaticCsp};
 
 /// Local stand-in for a Symphony Messaging pod (Embedded Mode).
 #[derive(Debug, Parser)]
@@ -37,6 +37,19 @@ struct Args {
         requires = "serve_dir"
     )]
     serve_port: u16,
+    /// Another pod origin the served app may embed, added to the static listener's strict
+    /// Content-Security-Policy (repeatable).
+    #[arg(
+        long = "serve-csp-pod",
+        env = "EMULATOR_SERVE_CSP_POD",
+        value_delimiter = ',',
+        value_name = "ORIGIN",
+        requires = "serve_dir"
+    )]
+    serve_csp_pod: Vec<String>,
+    /// Serve the static files without a Content-Security-Policy.
+    #[arg(long = "serve-no-csp", env = "EMULATOR_SERVE_NO_CSP", requires = "serve_dir")]
+    serve_no_csp: bool,
 }
 
 fn main() -> ExitCode {
@@ -63,6 +76,17 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let static_csp = if args.serve_no_csp {
+        StaticCsp::Off
+    } else {
+        match StaticCsp::strict(&args.serve_csp_pod) {
+            Ok(csp) => csp,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    };
     let config = EmulatorConfig {
         bind: args.bind,
         port: args.port,
@@ -70,6 +94,7 @@ async fn run(args: Args) -> ExitCode {
         auto_login: args.auto_login,
         serve_dir: args.serve_dir,
         serve_port: args.serve_port,
+        static_csp,
     };
     let emulator = match start(config).await {
         Ok(e) => e,

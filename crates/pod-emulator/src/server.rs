@@ -151,7 +151,12 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, Error> {
     let mut static_addr = None;
     if let Some((l, local, dir)) = static_listener {
         static_addr = Some(local);
-        tasks.push(tokio::spawn(serve(l, routes::static_router(&dir), token.clone())));
+        let csp = config.static_csp.header(&format!("http://{addr}"));
+        tasks.push(tokio::spawn(serve(
+            l,
+            routes::static_router(&dir, csp),
+            token.clone(),
+        )));
     }
 
     Ok(RunningEmulator {

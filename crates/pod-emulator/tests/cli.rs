@@ -87,9 +87,11 @@ fn serve_dir_prints_a_second_line_and_serves_files() {
         "0",
         "--auto-login",
         "alice",
+        "--serve-csp-pod",
+        "https://acme.symphony.com",
     ]);
     let first = read_line(&mut out);
-    port_of(&first, "listening on http://127.0.0.1:");
+    let pod_port = port_of(&first, "listening on http://127.0.0.1:");
     let second = read_line(&mut out);
     let static_port = port_of(&second, &format!("serving {dir_text} on http://127.0.0.1:"));
 
@@ -99,16 +101,23 @@ fn serve_dir_prints_a_second_line_and_serves_files() {
         .expect("runtime");
     rt.block_on(async {
         let client = reqwest::Client::new();
-        let body = client
+        let response = client
             .get(format!("http://127.0.0.1:{static_port}/"))
             .timeout(Duration::from_secs(5))
             .send()
             .await
-            .expect("static")
-            .text()
-            .await
-            .expect("body");
-        assert_eq!(body, "<p>host page</p>");
+            .expect("static");
+        // The strict policy an app embedding this pod (and the extra one) runs under.
+        let pods = format!("http://127.0.0.1:{pod_port} https://acme.symphony.com");
+        assert_eq!(
+            response.headers()["content-security-policy"],
+            format!(
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+                 frame-src {pods}; connect-src 'self' {pods}"
+            )
+            .as_str()
+        );
+        assert_eq!(response.text().await.expect("body"), "<p>host page</p>");
         let missing = client
             .get(format!("http://127.0.0.1:{static_port}/missing.js"))
             .timeout(Duration::from_secs(5))
@@ -118,6 +127,23 @@ fn serve_dir_prints_a_second_line_and_serves_files() {
         assert_eq!(missing.status(), 404);
     });
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_csp_pod_that_is_not_an_origin_is_refused() {
+    for bad in [
+        "https://acme.example/path",
+        "https://a.example; script-src *",
+        "ftp://a.example",
+    ] {
+        let output = Command::new(BIN)
+            .args(["--port", "0", "--serve-dir", ".", "--serve-csp-pod", bad])
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("origin"), "{bad}: {stderr}");
+    }
 }
 
 #[test]

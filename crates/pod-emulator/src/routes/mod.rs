@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, CACHE_CONTROL,
-    COOKIE, HOST, ORIGIN, SET_COOKIE, VARY,
+    CONTENT_SECURITY_POLICY, COOKIE, HOST, ORIGIN, SET_COOKIE, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -59,17 +59,22 @@ pub(crate) fn router(state: AppState) -> Router {
 }
 
 /// Static files for the second origin (demo app, test host pages).
-pub(crate) fn static_router(dir: &Path) -> Router {
+/// Static files, not cached, each with the Content-Security-Policy `csp` when given.
+pub(crate) fn static_router(dir: &Path, csp: Option<String>) -> Router {
+    let csp = csp.and_then(|policy| HeaderValue::from_str(&policy).ok());
     Router::new()
         .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
-        .layer(middleware::map_response(no_store))
-}
-
-async fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+        .layer(middleware::map_response(move |mut response: Response| {
+            let csp = csp.clone();
+            async move {
+                let headers = response.headers_mut();
+                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                if let Some(csp) = csp {
+                    headers.insert(CONTENT_SECURITY_POLICY, csp);
+                }
+                response
+            }
+        }))
 }
 
 async fn not_found() -> Response {

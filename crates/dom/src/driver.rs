@@ -24,10 +24,6 @@ use web_sys::{
 /// Shared by every clone of the handle; callbacks hold a [`Weak`] to it.
 pub(crate) type Shared = Rc<RefCell<Driver>>;
 
-/// Permissions a chat may ask for (calls, screen share, clipboard, full screen).
-const FRAME_ALLOW: &str =
-    "clipboard-read; clipboard-write; fullscreen; camera; microphone; display-capture; autoplay";
-
 /// Attribute carried by every frame this library creates, with the instance number.
 pub(crate) const INSTANCE_ATTRIBUTE: &str = "data-symphony-instance";
 /// Attribute carrying the frame's id within its instance.
@@ -179,6 +175,9 @@ pub(crate) type NotificationCallback = Rc<dyn Fn(&Value)>;
 pub struct DomDiagnostics {
     /// `message` events refused because of their origin or source.
     pub rejected_messages: u64,
+    /// `load` events refused: from an element carrying our frame marks that is not the
+    /// iframe we created (injected markup).
+    pub rejected_loads: u64,
     /// Messages from the main frame that were not understood.
     pub malformed_messages: u64,
     /// Events that referred to something no longer current.
@@ -212,6 +211,9 @@ pub(crate) struct Driver {
     pub(crate) notification_listeners: HashMap<SubscriptionId, NotificationCallback>,
     pub(crate) next_listener: u64,
     rejected_messages: u64,
+    rejected_loads: u64,
+    /// The frames' `allow` attribute.
+    frame_allow: String,
     weak: Weak<RefCell<Driver>>,
 }
 
@@ -228,7 +230,7 @@ impl Driver {
         instance: u32,
         window: Window,
         document: Document,
-        sync_tabs: bool,
+        options: crate::Options,
     ) -> Shared {
         count(|c| c.instances += 1);
         let shared = Rc::new_cyclic(|weak| {
@@ -250,10 +252,12 @@ impl Driver {
                 notification_listeners: HashMap::new(),
                 next_listener: 0,
                 rejected_messages: 0,
+                rejected_loads: 0,
+                frame_allow: options.frame_allow,
                 weak: weak.clone(),
             })
         });
-        if sync_tabs {
+        if options.sync_tabs {
             let channel = Driver::open_tab_channel(&shared);
             shared.borrow_mut().tab_channel = channel;
         }
@@ -306,6 +310,7 @@ impl Driver {
         let core = self.session.diagnostics();
         DomDiagnostics {
             rejected_messages: self.rejected_messages,
+            rejected_loads: self.rejected_loads,
             malformed_messages: core.malformed_messages,
             stale_events: core.stale_events,
             frames: self.frames.len(),
@@ -443,7 +448,7 @@ impl Driver {
         };
         element.set_title(title);
         // Attribute writes on a fresh element cannot fail; ignore the Result to stay panic-free.
-        let _ = element.set_attribute("allow", FRAME_ALLOW);
+        let _ = element.set_attribute("allow", &self.frame_allow);
         let _ = element.set_attribute("referrerpolicy", "strict-origin-when-cross-origin");
         let _ = element.set_attribute(INSTANCE_ATTRIBUTE, &self.instance.to_string());
         let _ = element.set_attribute(FRAME_ATTRIBUTE, &frame.0.to_string());
@@ -485,16 +490,12 @@ impl Driver {
                 if target.get_attribute(INSTANCE_ATTRIBUTE).as_deref() != Some(instance.as_str()) {
                     return;
                 }
-                let Some(frame) = target
+                let frame = target
                     .get_attribute(FRAME_ATTRIBUTE)
                     .and_then(|id| id.parse().ok())
-                    .map(FrameId)
-                else {
-                    return;
-                };
+                    .map(FrameId);
                 if let Some(shared) = weak.upgrade() {
-                    // A frame no longer current is ignored (counted stale) by the core.
-                    feed(&shared, Event::FrameLoaded(frame));
+                    accept_load(&shared, frame, target);
                 }
             },
         ));
@@ -657,6 +658,39 @@ impl Drop for Driver {
         for (_, controller) in self.logouts.drain() {
             controller.abort();
         }
+    }
+}
+
+/// A `load` from an element marked as this instance's frame `frame`: fed only when that
+/// element is the very iframe created for the frame. The marks are plain `data-`
+/// attributes that injected markup (which sanitizers let through) can copy; identity cannot.
+fn accept_load(shared: &Shared, frame: Option<FrameId>, target: Element) {
+    let ours = match shared.try_borrow_mut() {
+        Ok(mut driver) => {
+            let ours = frame.filter(|frame| {
+                driver
+                    .frames
+                    .get(frame)
+                    .is_some_and(|mounted| mounted.element.is_same_node(Some(&target)))
+            });
+            if ours.is_none() {
+                driver.rejected_loads += 1;
+            }
+            ours
+        }
+        Err(_) => {
+            // Fired while the driver is busy (a load can be synchronous): judge it after.
+            let weak = Rc::downgrade(shared);
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(shared) = weak.upgrade() {
+                    accept_load(&shared, frame, target);
+                }
+            });
+            return;
+        }
+    };
+    if let Some(frame) = ours {
+        feed(shared, Event::FrameLoaded(frame));
     }
 }
 

@@ -56,15 +56,63 @@ pub fn page_origin() -> Option<String> {
     web_sys::window().and_then(|w| w.location().origin().ok())
 }
 
-/// Options of [`Symphony::with_options`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The permissions the chat frames get by default (their `allow` attribute): clipboard for
+/// copy and paste, full screen, camera, microphone and display capture for calls and screen
+/// sharing, autoplay for call sounds.
+pub const DEFAULT_FRAME_ALLOW: &str =
+    "clipboard-read; clipboard-write; fullscreen; camera; microphone; display-capture; autoplay";
+
+/// Options of [`Symphony::with_options`], built from [`Options::new`] (the defaults).
+///
+/// ```
+/// let options = symphony_dom::Options::new()
+///     .sync_tabs(false)
+///     .frame_allow("clipboard-write; fullscreen"); // no camera, microphone or screen sharing
+/// assert!(!options.sync_tabs);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Options {
-    /// When a logout finishes here, tell the app's other tabs (same origin, same pod) over a
-    /// `BroadcastChannel`, and go `LoggedOut` when one of them says the same: the frames here
-    /// are removed without a request of ours. Their word is not taken as proof that the
-    /// server session ended (any script of the origin can post on the channel), so the next
-    /// [`Symphony::logout`] here still asks the pod. Off by default.
+    /// Share logouts with the app's other tabs (documents of the same origin embedding the
+    /// same pod), over a `BroadcastChannel`. On by default. When a logout finishes here,
+    /// the other tabs hear it and remove their frames without a request of their own; when
+    /// one of them says the same, the frames here go. What a tab hears can only make it
+    /// close more: it is not taken as proof that the server session ended, so the next
+    /// [`Symphony::logout`] here still asks the pod. Any script of the app's origin can post
+    /// on that channel: at worst it makes the frames of this tab go (which that script could
+    /// do to the DOM anyway); it can never make a logout skip a request.
     pub sync_tabs: bool,
+    /// The frames' `allow` attribute (permissions policy); [`DEFAULT_FRAME_ALLOW`] by default.
+    /// An empty string grants none of those permissions.
+    pub frame_allow: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            sync_tabs: true,
+            frame_allow: DEFAULT_FRAME_ALLOW.to_owned(),
+        }
+    }
+}
+
+impl Options {
+    /// The defaults: tabs synchronised, [`DEFAULT_FRAME_ALLOW`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether to share logouts with the app's other tabs; see [`Options::sync_tabs`].
+    pub fn sync_tabs(mut self, sync_tabs: bool) -> Self {
+        self.sync_tabs = sync_tabs;
+        self
+    }
+
+    /// The frames' `allow` attribute; see [`Options::frame_allow`].
+    pub fn frame_allow(mut self, allow: impl Into<String>) -> Self {
+        self.frame_allow = allow.into();
+        self
+    }
 }
 
 /// What to render first.
@@ -144,13 +192,7 @@ impl Symphony {
         let document = window.document().expect("symphony-dom needs a document");
         let instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
         Self {
-            shared: Driver::new_shared(
-                Session::new(config),
-                instance,
-                window,
-                document,
-                options.sync_tabs,
-            ),
+            shared: Driver::new_shared(Session::new(config), instance, window, document, options),
         }
     }
 

@@ -508,7 +508,7 @@ async fn frames_are_hidden_at_once_when_logout_starts() {
 }
 
 fn syncing(mode: Mode) -> Symphony {
-    Symphony::with_options(config(mode), symphony_dom::Options { sync_tabs: true })
+    Symphony::with_options(config(mode), symphony_dom::Options::new().sync_tabs(true))
 }
 
 /// Resolves when the handle reaches `state`.
@@ -639,4 +639,102 @@ async fn reaches_frames(symphony: &Symphony, frames: usize) {
         async move { n == frames }
     })
     .await;
+}
+
+/// Injected markup copying our frames' marks (sanitizers keep `data-*`) must not count as
+/// their `load`: only the iframe we created does.
+#[wasm_bindgen_test]
+async fn markup_copying_frame_marks_cannot_fake_a_load() {
+    let symphony = rendered_focus().await;
+    let old_main = our_frames()[0].clone();
+    let instance = old_main
+        .get_attribute(symphony_dom::FRAME_MARKER_ATTRIBUTE)
+        .expect("instance mark");
+    let old_id = old_main.get_attribute("data-symphony-frame").expect("frame mark");
+    // A second render: the first main frame's id is now an old one.
+    symphony
+        .render("main", RenderOptions::stream("stream-main"))
+        .await
+        .expect("render again");
+    let current_id = our_frames()[0]
+        .get_attribute("data-symphony-frame")
+        .expect("frame mark");
+    let before = symphony.diagnostics();
+    for id in [old_id, current_id] {
+        spoof_load(&instance, &id).await;
+    }
+    let after = symphony.diagnostics();
+    assert_eq!(after.rejected_loads, before.rejected_loads + 2, "{after:?}");
+    assert_eq!(
+        after.stale_events, before.stale_events,
+        "nothing reached the session: {after:?}"
+    );
+}
+
+/// Appends `<img>` with our marks and waits for its own `load`.
+async fn spoof_load(instance: &str, frame: &str) {
+    let img = document().create_element("img").expect("img");
+    img.set_attribute(symphony_dom::FRAME_MARKER_ATTRIBUTE, instance)
+        .expect("mark");
+    img.set_attribute("data-symphony-frame", frame).expect("mark");
+    let (loaded, on_load) = futures::channel::oneshot::channel::<()>();
+    let loaded = RefCell::new(Some(loaded));
+    let _listener = gloo::events::EventListener::new(&img, "load", move |_| {
+        if let Some(loaded) = loaded.borrow_mut().take() {
+            let _ = loaded.send(());
+        }
+    });
+    // A 1x1 transparent GIF.
+    img.set_attribute(
+        "src",
+        "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7",
+    )
+    .expect("src");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&img)
+        .expect("append");
+    assert!(within(5000, on_load).await.is_some(), "the image loaded");
+    img.remove();
+}
+
+#[wasm_bindgen_test]
+async fn frame_permissions_are_an_option() {
+    fresh().await;
+    container("main");
+    let default = Symphony::new(config(Mode::Focus));
+    default
+        .render("main", RenderOptions::stream("s"))
+        .await
+        .expect("render");
+    assert_eq!(
+        our_frames()[0].get_attribute("allow").as_deref(),
+        Some(symphony_dom::DEFAULT_FRAME_ALLOW)
+    );
+    drop(default);
+    let narrow = Symphony::with_options(
+        config(Mode::Focus),
+        symphony_dom::Options::new().frame_allow("clipboard-write"),
+    );
+    narrow
+        .render("main", RenderOptions::stream("s"))
+        .await
+        .expect("render");
+    let frames = our_frames();
+    assert_eq!(frames.len(), 1, "the dropped session's frame is gone");
+    assert_eq!(
+        frames[0].get_attribute("allow").as_deref(),
+        Some("clipboard-write")
+    );
+}
+
+/// Tabs are shared by default, as in `yew-symphony`.
+#[wasm_bindgen_test]
+async fn a_default_session_hears_the_other_tabs() {
+    let symphony = rendered_focus().await;
+    let tab = OtherTab::open().await;
+    tab.announce_logout();
+    reaches(&symphony, SessionState::LoggedOut).await;
+    assert!(our_frames().is_empty());
 }

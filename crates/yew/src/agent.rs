@@ -84,10 +84,9 @@ impl Drop for ChatRegistration {
 }
 
 impl SymphonyAgent {
-    /// An agent owning a new session for `config`. `sync_tabs`: see
-    /// [`Options::sync_tabs`](symphony_dom::Options::sync_tabs).
-    pub fn new(config: Config, sync_tabs: bool) -> Self {
-        let symphony = Symphony::with_options(config, Options { sync_tabs });
+    /// An agent owning a new session for `config`, with these [`Options`].
+    pub fn new(config: Config, options: Options) -> Self {
+        let symphony = Symphony::with_options(config, options);
         let (requests, receiver) = mpsc::unbounded();
         let chats = Rc::new(RefCell::new(Vec::new()));
         wasm_bindgen_futures::spawn_local(serve(symphony.clone(), chats.clone(), receiver));

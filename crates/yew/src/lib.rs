@@ -71,7 +71,8 @@ use yew::prelude::*;
 pub use agent::SymphonyAgent;
 pub use symphony_dom::{
     live_counts, page_origin, Config, ConfigBuilder, ConfigError, LiveCounts, Mode, NotificationKind,
-    RenderOptions, SdkResult, SendMessageOptions, SessionState, Settings, Symphony, SymphonyError,
+    Options, RenderOptions, SdkResult, SendMessageOptions, SessionState, Settings, Symphony, SymphonyError,
+    DEFAULT_FRAME_ALLOW,
 };
 
 /// The session as components see it.
@@ -97,9 +98,10 @@ pub struct SymphonyContext {
 pub struct SymphonyProviderProps {
     /// The SDK configuration. A different config starts a new session.
     pub config: Config,
-    /// Share logouts with the app's other tabs (same origin, same pod). Default: on.
-    #[prop_or(true)]
-    pub sync_tabs: bool,
+    /// Session options: tabs shared (on by default), the frames' permissions. A change
+    /// starts a new session. See [`Options`].
+    #[prop_or_default]
+    pub options: Options,
     /// The subtree that may use the hooks.
     #[prop_or_default]
     pub children: Html,
@@ -109,9 +111,10 @@ pub struct SymphonyProviderProps {
 /// listener of that session.
 #[function_component]
 pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
-    let agent = use_memo((props.config.clone(), props.sync_tabs), |(config, sync_tabs)| {
-        SymphonyAgent::new(config.clone(), *sync_tabs)
-    });
+    let agent = use_memo(
+        (props.config.clone(), props.options.clone()),
+        |(config, options)| SymphonyAgent::new(config.clone(), options.clone()),
+    );
     let status = use_state(|| SessionStatus {
         state: agent.state(),
         ready: agent.is_ready(),

@@ -48,7 +48,7 @@ impl PartialEq for AppProps {
 #[function_component]
 pub fn ProviderApp(props: &AppProps) -> Html {
     html! {
-        <SymphonyProvider config={props.config.clone()} sync_tabs={false}>
+        <SymphonyProvider config={props.config.clone()} options={yew_symphony::Options::new().sync_tabs(false)}>
             <Probe slot={props.slot.clone()} />
             { for props.chats.iter().map(|(container, stream)| html! {
                 <SymphonyChat

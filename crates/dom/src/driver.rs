@@ -1,7 +1,7 @@
 //! Carries out the session's effects in the browser and feeds the browser's events back.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 
 use futures::channel::oneshot;
@@ -214,6 +214,10 @@ pub(crate) struct Driver {
     rejected_loads: u64,
     /// The frames' `allow` attribute.
     frame_allow: String,
+    /// User callbacks waiting to run, in order ([`pump`]).
+    deferred: VecDeque<Deferred>,
+    /// A pump is running the callbacks of `deferred`.
+    delivering: bool,
     weak: Weak<RefCell<Driver>>,
 }
 
@@ -254,6 +258,8 @@ impl Driver {
                 rejected_messages: 0,
                 rejected_loads: 0,
                 frame_allow: options.frame_allow,
+                deferred: VecDeque::new(),
+                delivering: false,
                 weak: weak.clone(),
             })
         });
@@ -712,23 +718,40 @@ pub(crate) fn feed(shared: &Shared, event: Event) {
     pump(shared);
 }
 
-/// Carries out every queued effect. User callbacks run with the driver released.
+/// Carries out every queued effect, then hands the news to the user callbacks, in order,
+/// with the driver released (they may call back into us).
+///
+/// A callback that calls back (`listen`, dropping a listener, a command) runs a nested
+/// pump: that one carries out the new effects at once (so that, say, `listen` gets its
+/// answer) but only queues their callbacks. The outermost pump delivers the queue first in,
+/// first out, so that no callback ever sees a state older than one it has already seen.
 pub(crate) fn pump(shared: &Shared) {
     loop {
-        let deferred = {
-            let Ok(mut driver) = shared.try_borrow_mut() else {
-                return;
-            };
-            let Some(effect) = driver.session.poll_effect() else {
-                driver.remove_leaving();
-                return;
-            };
-            if !matches!(effect, Effect::RemoveFrame { .. }) {
-                driver.remove_leaving();
-            }
-            driver.execute(effect)
+        let Ok(mut driver) = shared.try_borrow_mut() else {
+            return;
         };
-        match deferred {
+        let Some(effect) = driver.session.poll_effect() else {
+            driver.remove_leaving();
+            break;
+        };
+        if !matches!(effect, Effect::RemoveFrame { .. }) {
+            driver.remove_leaving();
+        }
+        if let Some(deferred) = driver.execute(effect) {
+            driver.deferred.push_back(deferred);
+        }
+    }
+    match shared.try_borrow_mut() {
+        Ok(mut driver) if !driver.delivering => driver.delivering = true,
+        // A pump further out is delivering: it will reach what was queued here.
+        _ => return,
+    }
+    loop {
+        let next = match shared.try_borrow_mut() {
+            Ok(mut driver) => driver.deferred.pop_front(),
+            Err(_) => None,
+        };
+        match next {
             Some(Deferred::State(listeners, state)) => {
                 for listener in listeners {
                     listener(state);
@@ -740,7 +763,10 @@ pub(crate) fn pump(shared: &Shared) {
                 }
             }
             Some(Deferred::Notify(callback, data)) => callback(&data),
-            None => {}
+            None => break,
         }
+    }
+    if let Ok(mut driver) = shared.try_borrow_mut() {
+        driver.delivering = false;
     }
 }

@@ -376,19 +376,33 @@ pub struct NotificationListener {
 
 impl Drop for NotificationListener {
     fn drop(&mut self) {
-        let Some(shared) = self.shared.upgrade() else {
-            return;
-        };
         let subscription = self.subscription;
-        let Ok(mut driver) = shared.try_borrow_mut() else {
-            return;
-        };
-        driver.notification_listeners.remove(&subscription);
-        // Answered NotRendered after a logout: nothing to undo then.
-        driver.session.handle_command(Command::Unsubscribe(subscription));
-        drop(driver);
-        pump(&shared);
+        when_free(&self.shared, move |shared| {
+            let callback = {
+                let mut driver = shared.borrow_mut();
+                // Answered NotRendered after a logout: nothing to undo then.
+                driver.session.handle_command(Command::Unsubscribe(subscription));
+                driver.notification_listeners.remove(&subscription)
+            };
+            // The user's closure is dropped with the driver released (its captures may call us).
+            drop(callback);
+            pump(shared);
+        });
     }
+}
+
+/// Runs `work` on the driver now if it is free, else on a later task (never skipped while
+/// the session lives): a handle may be dropped inside one of our own calls.
+fn when_free(shared: &Weak<RefCell<Driver>>, work: impl FnOnce(&Rc<RefCell<Driver>>) + 'static) {
+    let Some(strong) = shared.upgrade() else {
+        return;
+    };
+    if strong.try_borrow_mut().is_ok() {
+        work(&strong);
+        return;
+    }
+    let weak = shared.clone();
+    wasm_bindgen_futures::spawn_local(async move { when_free(&weak, work) });
 }
 
 /// Stops a state or readiness callback when dropped.
@@ -400,10 +414,10 @@ pub struct StateListener {
 
 impl Drop for StateListener {
     fn drop(&mut self) {
-        if let Some(shared) = self.shared.upgrade() {
-            if let Ok(mut driver) = shared.try_borrow_mut() {
-                driver.change_listeners.remove(&self.id);
-            }
-        }
+        let id = self.id;
+        when_free(&self.shared, move |shared| {
+            let callback = shared.borrow_mut().change_listeners.remove(&id);
+            drop(callback);
+        });
     }
 }

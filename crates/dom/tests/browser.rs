@@ -738,3 +738,38 @@ async fn a_default_session_hears_the_other_tabs() {
     reaches(&symphony, SessionState::LoggedOut).await;
     assert!(our_frames().is_empty());
 }
+
+/// A callback that calls back into the session (here `listen`, which runs a nested pump)
+/// must not make a later callback see the states out of order. Rendering into a missing
+/// container queues `Rendered` then `Unrendered` in one go.
+#[wasm_bindgen_test]
+async fn callbacks_see_states_in_order_even_when_one_calls_back() {
+    fresh().await;
+    let symphony = Symphony::new(config(Mode::Focus));
+    let calls_back = {
+        let symphony = symphony.clone();
+        symphony.clone().on_state_change(move |_| {
+            // Refused outside Rendered; what matters is the nested pump it runs.
+            let _ = symphony.listen(NotificationKind::MessageNotifications, None, |_| {});
+        })
+    };
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let records = {
+        let seen = seen.clone();
+        symphony.on_state_change(move |state| seen.borrow_mut().push(state))
+    };
+    let result = symphony
+        .render("no-such-container", RenderOptions::stream("s"))
+        .await;
+    assert!(
+        matches!(result, Err(SymphonyError::ContainerNotFound { .. })),
+        "{result:?}"
+    );
+    assert_eq!(
+        *seen.borrow(),
+        vec![SessionState::Rendered, SessionState::Unrendered],
+        "in the order they happened"
+    );
+    assert_eq!(symphony.state(), SessionState::Unrendered);
+    drop((calls_back, records));
+}

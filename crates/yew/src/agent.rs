@@ -83,7 +83,22 @@ impl Drop for ChatRegistration {
     }
 }
 
+/// A handle on an agent that does not keep it alive (callbacks registered with the
+/// session hold this, so that no reference cycle outlives the provider).
+#[derive(Clone)]
+pub(crate) struct WeakAgent(std::rc::Weak<Inner>);
+
+impl WeakAgent {
+    pub(crate) fn upgrade(&self) -> Option<SymphonyAgent> {
+        self.0.upgrade().map(|inner| SymphonyAgent { inner })
+    }
+}
+
 impl SymphonyAgent {
+    pub(crate) fn downgrade(&self) -> WeakAgent {
+        WeakAgent(Rc::downgrade(&self.inner))
+    }
+
     /// An agent owning a new session for `config`, with these [`Options`].
     pub fn new(config: Config, options: Options) -> Self {
         let symphony = Symphony::with_options(config, options);

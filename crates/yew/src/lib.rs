@@ -123,12 +123,15 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
         let status = status.setter();
         use_effect_with(agent.clone(), move |agent| {
             let publish = {
-                let agent = (**agent).clone();
+                // Weak: the session holds this callback, and must not keep its agent alive.
+                let agent = agent.downgrade();
                 Rc::new(move || {
-                    status.set(SessionStatus {
-                        state: agent.state(),
-                        ready: agent.is_ready(),
-                    })
+                    if let Some(agent) = agent.upgrade() {
+                        status.set(SessionStatus {
+                            state: agent.state(),
+                            ready: agent.is_ready(),
+                        })
+                    }
                 })
             };
             let (on_state, on_ready) = (publish.clone(), publish.clone());

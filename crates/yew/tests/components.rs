@@ -470,3 +470,93 @@ async fn a_logout_does_not_wait_for_a_render_stuck_on_the_sign_in_page() {
     );
     app.unmount();
 }
+
+#[derive(Properties, PartialEq)]
+struct CyclerProps {
+    config: Config,
+    unmounted: Callback<()>,
+}
+
+/// A provider that its own session's state callback unmounts.
+#[function_component]
+fn Cycler(props: &CyclerProps) -> Html {
+    let mounted = use_state(|| true);
+    let unmount = {
+        let (mounted, unmounted) = (mounted.setter(), props.unmounted.clone());
+        Callback::from(move |()| {
+            mounted.set(false);
+            unmounted.emit(());
+        })
+    };
+    html! {
+        if *mounted {
+            <SymphonyProvider config={props.config.clone()}>
+                <Trigger {unmount} />
+            </SymphonyProvider>
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TriggerProps {
+    unmount: Callback<()>,
+}
+
+#[function_component]
+fn Trigger(props: &TriggerProps) -> Html {
+    let agent = use_symphony();
+    let unmount = props.unmount.clone();
+    use_effect_with(agent, move |agent| {
+        // The provider goes from inside the session's own state callback.
+        let listener = agent.symphony().on_state_change(move |_| unmount.emit(()));
+        let agent = agent.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = agent
+                .render_into("no-such-container", yew_symphony::RenderOptions::default())
+                .await;
+        });
+        move || drop(listener)
+    });
+    html! {}
+}
+
+#[wasm_bindgen_test]
+async fn providers_unmounted_from_their_own_callbacks_leave_nothing() {
+    fresh().await;
+    eventually(2000, "nothing live before", || async {
+        yew_symphony::live_counts() == yew_symphony::LiveCounts::default()
+    })
+    .await;
+    for round in 0..200 {
+        let root = document().create_element("div").expect("div");
+        document()
+            .body()
+            .expect("body")
+            .append_child(&root)
+            .expect("append");
+        let (sender, unmounted) = futures::channel::oneshot::channel::<()>();
+        let sender = RefCell::new(Some(sender));
+        let handle = yew::Renderer::<Cycler>::with_root_and_props(
+            root.clone(),
+            CyclerProps {
+                config: config(Mode::Focus),
+                unmounted: Callback::from(move |()| {
+                    if let Some(sender) = sender.borrow_mut().take() {
+                        let _ = sender.send(());
+                    }
+                }),
+            },
+        )
+        .render();
+        assert!(
+            within(5000, unmounted).await.is_some(),
+            "round {round}: the state callback unmounted the provider"
+        );
+        handle.destroy();
+        root.remove();
+    }
+    eventually(3000, "every session, frame and listener released", || async {
+        yew_symphony::live_counts() == yew_symphony::LiveCounts::default()
+    })
+    .await;
+}

@@ -209,7 +209,8 @@ pub(crate) struct Driver {
     tab_channel: Option<TabChannel>,
     pub(crate) change_listeners: BTreeMap<u64, ChangeCallback>,
     pub(crate) notification_listeners: HashMap<SubscriptionId, NotificationCallback>,
-    pub(crate) next_listener: u64,
+    /// Refreshed before each effect is carried out (see [`Snapshot`]).
+    pub(crate) snapshot: Rc<std::cell::Cell<Snapshot>>,
     rejected_messages: u64,
     rejected_loads: u64,
     /// The frames' `allow` attribute.
@@ -219,6 +220,28 @@ pub(crate) struct Driver {
     /// A pump is running the callbacks of `deferred`.
     delivering: bool,
     weak: Weak<RefCell<Driver>>,
+}
+
+/// What the handle's accessors answer. Read from the driver when it is free; while it is at
+/// work (a DOM event we caused fires synchronously, say a `focusout` when we remove the
+/// focused frame), from this copy, taken before the effect in progress.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Snapshot {
+    pub(crate) state: SessionState,
+    pub(crate) ready: bool,
+    pub(crate) server_session_may_be_alive: bool,
+    pub(crate) diagnostics: DomDiagnostics,
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Self {
+            state: SessionState::Unrendered,
+            ready: false,
+            server_session_may_be_alive: false,
+            diagnostics: DomDiagnostics::default(),
+        }
+    }
 }
 
 /// User code to run once the driver is no longer borrowed (it may call back into us).
@@ -254,7 +277,7 @@ impl Driver {
                 tab_channel: None,
                 change_listeners: BTreeMap::new(),
                 notification_listeners: HashMap::new(),
-                next_listener: 0,
+                snapshot: Rc::new(std::cell::Cell::new(Snapshot::default())),
                 rejected_messages: 0,
                 rejected_loads: 0,
                 frame_allow: options.frame_allow,
@@ -310,6 +333,15 @@ impl Driver {
         }
         let mut leaving = std::mem::take(&mut self.leaving);
         remove_together(&mut leaving);
+    }
+
+    pub(crate) fn snapshot_now(&self) -> Snapshot {
+        Snapshot {
+            state: self.session.state(),
+            ready: self.session.is_ready(),
+            server_session_may_be_alive: self.session.server_session_may_be_alive(),
+            diagnostics: self.diagnostics(),
+        }
     }
 
     pub(crate) fn diagnostics(&self) -> DomDiagnostics {
@@ -737,6 +769,7 @@ pub(crate) fn pump(shared: &Shared) {
         if !matches!(effect, Effect::RemoveFrame { .. }) {
             driver.remove_leaving();
         }
+        driver.snapshot.set(driver.snapshot_now());
         if let Some(deferred) = driver.execute(effect) {
             driver.deferred.push_back(deferred);
         }

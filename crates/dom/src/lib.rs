@@ -40,7 +40,7 @@ use serde_json::Value;
 use symphony_session::{Command, Session, SubscriptionId};
 
 pub use driver::{live_counts, DomDiagnostics, LiveCounts};
-use driver::{pump, ChangeCallback, Driver, Shared};
+use driver::{pump, ChangeCallback, Driver, Shared, Snapshot};
 pub use symphony_session::{
     Config, ConfigBuilder, ConfigError, ErrorPayload, Mode, NotificationKind, SdkResult, SessionState,
     Settings, SymphonyError,
@@ -155,6 +155,9 @@ pub struct SendMessageOptions {
 #[derive(Clone)]
 pub struct Symphony {
     shared: Shared,
+    /// What the accessors answer while the driver is at work (see [`Snapshot`]).
+    snapshot: Rc<std::cell::Cell<Snapshot>>,
+    config: Rc<Config>,
 }
 
 impl PartialEq for Symphony {
@@ -191,18 +194,28 @@ impl Symphony {
         let window = web_sys::window().expect("symphony-dom needs a browser window");
         let document = window.document().expect("symphony-dom needs a document");
         let instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
+        let shared = Driver::new_shared(Session::new(config.clone()), instance, window, document, options);
+        let snapshot = shared.borrow().snapshot.clone();
         Self {
-            shared: Driver::new_shared(Session::new(config), instance, window, document, options),
+            shared,
+            snapshot,
+            config: Rc::new(config),
         }
     }
 
     async fn request(&self, command: Command) -> Result<(), SymphonyError> {
         let operation = command.operation();
         let (sender, receiver) = oneshot::channel();
-        {
-            let mut driver = self.shared.borrow_mut();
-            let request = driver.session.handle_command(command);
-            driver.waiters.insert(request, sender);
+        loop {
+            // Called from inside our own work (a DOM event we caused): go on once it is done.
+            match self.shared.try_borrow_mut() {
+                Ok(mut driver) => {
+                    let request = driver.session.handle_command(command);
+                    driver.waiters.insert(request, sender);
+                    break;
+                }
+                Err(_) => next_microtask().await,
+            }
         }
         pump(&self.shared);
         receiver.await.unwrap_or(Err(SymphonyError::Interrupted {
@@ -282,7 +295,12 @@ impl Symphony {
     ) -> Result<NotificationListener, SymphonyError> {
         let (sender, mut receiver) = oneshot::channel();
         let subscription = {
-            let mut driver = self.shared.borrow_mut();
+            let Ok(mut driver) = self.shared.try_borrow_mut() else {
+                return Err(SymphonyError::Interrupted {
+                    operation: "subscribe",
+                    by: "a call from inside the session's own work (a DOM event it caused); subscribe from a later task",
+                });
+            };
             let request = driver.session.handle_command(Command::Subscribe {
                 kind,
                 stream_id: stream_id.map(str::to_owned),
@@ -320,18 +338,18 @@ impl Symphony {
 
     /// The current state.
     pub fn state(&self) -> SessionState {
-        self.shared.borrow().session.state()
+        self.now().state
     }
 
     /// Whether a [`Symphony::logout`] now would ask the pod to end the session (see
     /// [`symphony_session::Session::server_session_may_be_alive`]).
     pub fn server_session_may_be_alive(&self) -> bool {
-        self.shared.borrow().session.server_session_may_be_alive()
+        self.now().server_session_may_be_alive
     }
 
     /// True once the main frame said `clientReady` (loaded, user signed in).
     pub fn is_ready(&self) -> bool {
-        self.shared.borrow().session.is_ready()
+        self.now().ready
     }
 
     /// Calls `callback` on every state change until the returned handle is dropped.
@@ -346,24 +364,35 @@ impl Symphony {
     }
 
     fn add_listener(&self, callback: ChangeCallback) -> StateListener {
-        let mut driver = self.shared.borrow_mut();
-        driver.next_listener += 1;
-        let id = driver.next_listener;
-        driver.change_listeners.insert(id, callback);
-        StateListener {
-            shared: Rc::downgrade(&self.shared),
-            id,
-        }
+        let id = NEXT_LISTENER.with(|next| {
+            next.set(next.get() + 1);
+            next.get()
+        });
+        let shared = Rc::downgrade(&self.shared);
+        // Registered at once, or (called from inside our own work) right after it.
+        when_free(&shared, move |shared| {
+            shared.borrow_mut().change_listeners.insert(id, callback);
+        });
+        StateListener { shared, id }
     }
 
     /// Counters: refused messages, frames, listeners, timers, requests in flight.
     pub fn diagnostics(&self) -> DomDiagnostics {
-        self.shared.borrow().diagnostics()
+        self.now().diagnostics
     }
 
     /// The configuration.
     pub fn config(&self) -> Config {
-        self.shared.borrow().session.config().clone()
+        (*self.config).clone()
+    }
+
+    /// The session as it is now; from inside our own work (a DOM event it caused), as it
+    /// was when that step began.
+    fn now(&self) -> Snapshot {
+        match self.shared.try_borrow() {
+            Ok(driver) => driver.snapshot_now(),
+            Err(_) => self.snapshot.get(),
+        }
     }
 }
 
@@ -389,6 +418,16 @@ impl Drop for NotificationListener {
             pump(shared);
         });
     }
+}
+
+thread_local! {
+    static NEXT_LISTENER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Resolves on the next microtask: after the synchronous work in progress.
+async fn next_microtask() {
+    let resolved = js_sys::Promise::resolve(&wasm_bindgen::JsValue::UNDEFINED);
+    let _ = wasm_bindgen_futures::JsFuture::from(resolved).await;
 }
 
 /// Runs `work` on the driver now if it is free, else on a later task (never skipped while

@@ -773,3 +773,55 @@ async fn callbacks_see_states_in_order_even_when_one_calls_back() {
     assert_eq!(symphony.state(), SessionState::Unrendered);
     drop((calls_back, records));
 }
+
+/// Accessors called from a DOM event that fires while the adapter is at work answer instead
+/// of panicking: a render replaces the frames, and removing the one holding focus fires
+/// `focusout` during the removal.
+#[wasm_bindgen_test]
+async fn accessors_answer_from_events_fired_during_our_own_work() {
+    let symphony = rendered_focus().await;
+    our_frames()[0].focus().expect("focus");
+    let answered = Rc::new(RefCell::new(Vec::new()));
+    let later = Rc::new(RefCell::new(Vec::new()));
+    let kept = Rc::new(RefCell::new(Vec::new()));
+    let _listener = {
+        let (symphony, answered) = (symphony.clone(), answered.clone());
+        let (later, kept) = (later.clone(), kept.clone());
+        gloo::events::EventListener::new_with_options(
+            &document(),
+            "focusout",
+            gloo::events::EventListenerOptions::run_in_capture_phase(),
+            move |_| {
+                answered.borrow_mut().push((
+                    symphony.state(),
+                    symphony.is_ready(),
+                    symphony.diagnostics().frames,
+                    symphony.server_session_may_be_alive(),
+                ));
+                assert_eq!(symphony.config().pod_origin(), emulator());
+                // Registering from there works too: a state callback, kept...
+                let seen = later.clone();
+                kept.borrow_mut()
+                    .push(symphony.on_state_change(move |state| seen.borrow_mut().push(state)));
+                // ... and a subscription is refused with a typed error, not a panic.
+                let refused = symphony.listen(NotificationKind::MessageNotifications, None, |_| {});
+                assert!(matches!(refused, Err(SymphonyError::Interrupted { .. })));
+            },
+        )
+    };
+    symphony
+        .render("main", RenderOptions::stream("stream-main"))
+        .await
+        .expect("render again");
+    {
+        let answered = answered.borrow();
+        assert!(!answered.is_empty(), "focusout fired during the removal");
+        assert_eq!(answered[0].0, SessionState::Rendered, "{answered:?}");
+    }
+    assert_eq!(symphony.logout().await, Ok(()));
+    assert_eq!(
+        later.borrow().first(),
+        Some(&SessionState::LoggingOut),
+        "the callback registered from inside our work hears what follows"
+    );
+}

@@ -56,9 +56,14 @@ pub fn demo_dist() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Where screenshots go: `target/e2e-screenshots/` of the workspace.
+/// Where screenshots go: `target/e2e-screenshots/` of the workspace (`-firefox` appended in
+/// Firefox).
 pub fn screenshot_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots")
+    let dir = match BrowserKind::from_env() {
+        BrowserKind::Chromium => "../target/e2e-screenshots",
+        BrowserKind::Firefox => "../target/e2e-screenshots-firefox",
+    };
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)
 }
 
 /// A directory removed when dropped.
@@ -199,7 +204,28 @@ fn free_port() -> Result<u16> {
         .map_err(|e| format!("no free port: {e}"))
 }
 
-/// Headless Chromium behind a `chromedriver` this harness started.
+/// The browser the end-to-end test drives: `SYMPHONY_E2E_BROWSER=firefox` for Firefox ESR
+/// through `geckodriver`, else Chromium through `chromedriver`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrowserKind {
+    /// Debian's `chromium` with `chromium-driver`.
+    Chromium,
+    /// Debian's `firefox-esr` with `geckodriver`.
+    Firefox,
+}
+
+impl BrowserKind {
+    /// From `SYMPHONY_E2E_BROWSER` (`chromium`, the default, or `firefox`).
+    pub fn from_env() -> Self {
+        match std::env::var("SYMPHONY_E2E_BROWSER").as_deref() {
+            Ok("firefox") => Self::Firefox,
+            _ => Self::Chromium,
+        }
+    }
+}
+
+/// A headless browser behind a WebDriver server (`chromedriver` or `geckodriver`) this
+/// harness started.
 pub struct Browser {
     client: Client,
     driver: tokio::process::Child,
@@ -210,55 +236,45 @@ pub struct Browser {
 pub const WINDOW: (u32, u32) = (1200, 800);
 
 impl Browser {
-    /// Spawns `chromedriver` (`$CHROMEDRIVER`, default `/usr/bin/chromedriver`) on a free port
-    /// and opens a session on headless Chromium (`$CHROME_BIN`, default `/usr/bin/chromium`)
-    /// with a fresh profile.
+    /// Opens a session on the browser [`BrowserKind::from_env`] names, with a fresh profile:
+    /// Chromium (`$CHROME_BIN`, default `/usr/bin/chromium`) through `$CHROMEDRIVER`
+    /// (default `/usr/bin/chromedriver`), or Firefox (`$FIREFOX_BIN`, default
+    /// `/usr/bin/firefox-esr`) through `$GECKODRIVER` (default `geckodriver` on the PATH).
     pub async fn launch() -> Result<Self> {
-        let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-        let chrome_bin = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let profile = TempDir::new("chromium")?;
+        let profile = TempDir::new("browser")?;
         let port = free_port()?;
+        let kind = BrowserKind::from_env();
+        let (driver_bin, port_arg, hint) = match kind {
+            BrowserKind::Chromium => (
+                std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+                format!("--port={port}"),
+                "install Debian's chromium-driver",
+            ),
+            BrowserKind::Firefox => (
+                std::env::var("GECKODRIVER").unwrap_or_else(|_| "geckodriver".into()),
+                format!("--port={port}"),
+                "cargo install geckodriver",
+            ),
+        };
         let mut driver = tokio::process::Command::new(&driver_bin)
-            .arg(format!("--port={port}"))
+            .arg(port_arg)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| format!("cannot start {driver_bin}: {e} (install Debian's chromium-driver)"))?;
+            .map_err(|e| format!("cannot start {driver_bin}: {e} ({hint})"))?;
         let url = format!("http://127.0.0.1:{port}");
         wait_for_driver(&url, &mut driver).await?;
-
-        let args = [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--force-device-scale-factor=1",
-            "--hide-scrollbars",
-        ]
-        .iter()
-        .map(|a| (*a).to_owned())
-        .chain([
-            format!("--user-data-dir={}", profile.path().display()),
-            format!("--window-size={},{}", WINDOW.0, WINDOW.1),
-        ])
-        .collect::<Vec<_>>();
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("browserName".into(), json!("chrome"));
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": chrome_bin, "args": args }),
-        );
+        let (capabilities, browser_bin) = match kind {
+            BrowserKind::Chromium => chromium_capabilities(&profile),
+            BrowserKind::Firefox => firefox_capabilities(),
+        };
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&url)
             .await
-            .map_err(|e| format!("no WebDriver session on {chrome_bin}: {e}"))?;
+            .map_err(|e| format!("no WebDriver session on {browser_bin}: {e}"))?;
         let browser = Self {
             client,
             driver,
@@ -305,6 +321,53 @@ impl Browser {
     }
 }
 
+/// Headless Chromium with its own profile; returns the capabilities and the binary.
+fn chromium_capabilities(profile: &TempDir) -> (serde_json::Map<String, Value>, String) {
+    let chrome_bin = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let args = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--force-device-scale-factor=1",
+        "--hide-scrollbars",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .chain([
+        format!("--user-data-dir={}", profile.path().display()),
+        format!("--window-size={},{}", WINDOW.0, WINDOW.1),
+    ])
+    .collect::<Vec<_>>();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("chrome"));
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({ "binary": chrome_bin, "args": args }),
+    );
+    (capabilities, chrome_bin)
+}
+
+/// Headless Firefox (geckodriver gives it a fresh profile); returns the capabilities and the
+/// binary.
+fn firefox_capabilities() -> (serde_json::Map<String, Value>, String) {
+    let firefox_bin = std::env::var("FIREFOX_BIN").unwrap_or_else(|_| "/usr/bin/firefox-esr".into());
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("firefox"));
+    capabilities.insert(
+        "moz:firefoxOptions".into(),
+        json!({
+            "binary": firefox_bin,
+            "args": ["-headless", format!("--width={}", WINDOW.0), format!("--height={}", WINDOW.1)],
+        }),
+    );
+    (capabilities, firefox_bin)
+}
+
 async fn wait_for_driver(url: &str, driver: &mut tokio::process::Child) -> Result<()> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
@@ -314,7 +377,7 @@ async fn wait_for_driver(url: &str, driver: &mut tokio::process::Child) -> Resul
     let mut last = String::from("no answer yet");
     while Instant::now() < deadline {
         if let Ok(Some(status)) = driver.try_wait() {
-            return Err(format!("chromedriver exited at start: {status}"));
+            return Err(format!("the WebDriver server exited at start: {status}"));
         }
         match http.get(format!("{url}/status")).send().await {
             Ok(response) => match response.json::<Value>().await {
@@ -326,7 +389,9 @@ async fn wait_for_driver(url: &str, driver: &mut tokio::process::Child) -> Resul
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Err(format!("chromedriver on {url} not ready within 20 s: {last}"))
+    Err(format!(
+        "the WebDriver server on {url} is not ready within 20 s: {last}"
+    ))
 }
 
 /// Polls `check` (every 100 ms, at most `timeout`) until it answers `Ok`; `Err` carries what

@@ -779,6 +779,12 @@ async fn callbacks_see_states_in_order_even_when_one_calls_back() {
 /// `focusout` during the removal.
 #[wasm_bindgen_test]
 async fn accessors_answer_from_events_fired_during_our_own_work() {
+    if !removal_fires_focusout() {
+        // Firefox fires no focusout when the focused element is removed: no event of ours
+        // can reach the page while we work, so there is nothing to test there.
+        eprintln!("skipped: this browser fires no focusout when the focused element is removed");
+        return;
+    }
     let symphony = rendered_focus().await;
     our_frames()[0].focus().expect("focus");
     let answered = Rc::new(RefCell::new(Vec::new()));
@@ -824,4 +830,27 @@ async fn accessors_answer_from_events_fired_during_our_own_work() {
         Some(&SessionState::LoggingOut),
         "the callback registered from inside our work hears what follows"
     );
+}
+
+/// Whether removing the focused element fires `focusout` at once (Chromium does).
+fn removal_fires_focusout() -> bool {
+    let button: web_sys::HtmlElement = document()
+        .create_element("button")
+        .expect("button")
+        .dyn_into()
+        .expect("an element");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&button)
+        .expect("append");
+    button.focus().expect("focus");
+    let fired = Rc::new(RefCell::new(false));
+    let _listener = {
+        let fired = fired.clone();
+        gloo::events::EventListener::new(&button, "focusout", move |_| *fired.borrow_mut() = true)
+    };
+    button.remove();
+    let fired = *fired.borrow();
+    fired
 }

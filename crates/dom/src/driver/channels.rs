@@ -1,0 +1,160 @@
+//! The ways the driver talks: `postMessage` to the main frame and the window `message`
+//! listener that accepts only the pod origin and the main frame's window, the tab channel
+//! to the app's other documents, and the HTTP logout.
+
+use std::rc::Rc;
+
+use gloo::events::EventListener;
+use gloo_utils::format::JsValueSerdeExt;
+use serde_json::Value;
+use symphony_session::protocol::{HostMessage, TabMessage};
+use symphony_session::{Event, LogoutAttemptId};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortController, BroadcastChannel, MessageEvent};
+
+use super::frames::count;
+use super::{feed, Driver, Shared};
+
+/// The window `message` listener, counted while it lives.
+pub(super) struct MessageListener(#[allow(dead_code)] EventListener);
+
+impl MessageListener {
+    fn new(listener: EventListener) -> Self {
+        count(|c| c.message_listeners += 1);
+        Self(listener)
+    }
+}
+
+impl Drop for MessageListener {
+    fn drop(&mut self) {
+        count(|c| c.message_listeners -= 1);
+    }
+}
+
+/// The cross-tab channel and its listener; closed when dropped.
+pub(super) struct TabChannel {
+    channel: BroadcastChannel,
+    _listener: EventListener,
+}
+
+impl Drop for TabChannel {
+    fn drop(&mut self) {
+        self.channel.close();
+    }
+}
+
+impl Driver {
+    /// Hears the other documents of this origin that embed the same pod; what they say is
+    /// the session's to judge ([`Event::TabMessage`]).
+    pub(super) fn open_tab_channel(shared: &Shared) -> Option<TabChannel> {
+        let pod = shared.borrow().session.config().pod_origin().to_owned();
+        let channel = BroadcastChannel::new(&TabMessage::channel_name(&pod)).ok()?;
+        let weak = Rc::downgrade(shared);
+        let listener = EventListener::new(&channel, "message", move |event| {
+            let Some(event) = event.dyn_ref::<MessageEvent>() else {
+                return;
+            };
+            // Anything JSON.stringify cannot handle becomes null: counted as malformed.
+            let value = event.data().into_serde::<Value>().unwrap_or(Value::Null);
+            if let Some(shared) = weak.upgrade() {
+                feed(&shared, Event::TabMessage(value));
+            }
+        });
+        Some(TabChannel {
+            channel,
+            _listener: listener,
+        })
+    }
+
+    /// Posts a message to the other documents, when tabs are synchronised.
+    pub(super) fn broadcast(&self, message: &TabMessage) {
+        let Some(tab) = &self.tab_channel else {
+            return;
+        };
+        if let Ok(value) = <JsValue as JsValueSerdeExt>::from_serde(message) {
+            // Fails only when the channel is closed, i.e. while we are being dropped.
+            let _ = tab.channel.post_message(&value);
+        }
+    }
+
+    pub(super) fn post(&self, message: &HostMessage) {
+        let Some(target) = self.main_window() else {
+            return;
+        };
+        let Ok(value) = <JsValue as JsValueSerdeExt>::from_serde(&message.to_value()) else {
+            return;
+        };
+        // A failure here means the frame is gone; the request's timeout answers the caller.
+        let _ = target.post_message(&value, self.session.config().pod_origin());
+    }
+
+    pub(super) fn send_logout(&mut self, attempt: LogoutAttemptId, url: String) {
+        let controller = AbortController::new().ok();
+        let signal = controller.as_ref().map(AbortController::signal);
+        if let Some(controller) = controller {
+            self.logouts.insert(attempt, controller);
+        }
+        let weak = self.weak.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let request = gloo::net::http::Request::post(&url)
+                .credentials(web_sys::RequestCredentials::Include)
+                .abort_signal(signal.as_ref());
+            let event = match request.send().await {
+                Ok(response) => Event::LogoutAnswered {
+                    attempt,
+                    status: response.status(),
+                },
+                Err(err) => Event::LogoutFailed {
+                    attempt,
+                    message: err.to_string(),
+                },
+            };
+            if let Some(shared) = weak.upgrade() {
+                if let Ok(mut driver) = shared.try_borrow_mut() {
+                    driver.logouts.remove(&attempt);
+                }
+                feed(&shared, event);
+            }
+        });
+    }
+
+    pub(super) fn attach_message_listener(&mut self) {
+        if self.message_listener.is_some() {
+            return;
+        }
+        let weak = self.weak.clone();
+        let pod_origin = self.session.config().pod_origin().to_owned();
+        self.message_listener = Some(MessageListener::new(EventListener::new(
+            &self.window,
+            "message",
+            move |event| {
+                let Some(shared) = weak.upgrade() else {
+                    return;
+                };
+                let Some(event) = event.dyn_ref::<MessageEvent>() else {
+                    return;
+                };
+                let accepted = {
+                    let Ok(mut driver) = shared.try_borrow_mut() else {
+                        return;
+                    };
+                    let from_main = match (event.source(), driver.main_window()) {
+                        (Some(source), Some(main)) => JsValue::from(source) == JsValue::from(main),
+                        _ => false,
+                    };
+                    if event.origin() != pod_origin || !from_main {
+                        driver.rejected_messages += 1;
+                        false
+                    } else {
+                        true
+                    }
+                };
+                if accepted {
+                    // Anything JSON.stringify cannot handle becomes null: counted as malformed.
+                    let value = event.data().into_serde::<Value>().unwrap_or(Value::Null);
+                    feed(&shared, Event::Message(value));
+                }
+            },
+        )));
+    }
+}

@@ -1,0 +1,370 @@
+//! Carries out the session's effects in the browser and feeds the browser's events back:
+//! the driver's state, effect execution and the pump. Frames and hiding live in
+//! [`frames`], the message, tab and HTTP channels in [`channels`].
+
+mod channels;
+mod frames;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::{Rc, Weak};
+
+use futures::channel::oneshot;
+use gloo::events::EventListener;
+use gloo::timers::callback::Timeout;
+use serde_json::Value;
+use symphony_session::{
+    Effect, Event, FrameId, LogoutAttemptId, RequestId, Session, SessionState, SubscriptionId, SymphonyError,
+    TimerId,
+};
+use web_sys::{AbortController, Document, Window};
+
+use channels::{MessageListener, TabChannel};
+pub(crate) use frames::INSTANCE_ATTRIBUTE;
+use frames::{count, MountedFrame, RemovalWatch};
+pub use frames::{live_counts, LiveCounts};
+
+/// Shared by every clone of the handle; callbacks hold a [`Weak`] to it.
+pub(crate) type Shared = Rc<RefCell<Driver>>;
+
+pub(crate) type StateCallback = Rc<dyn Fn(SessionState)>;
+pub(crate) type ReadyCallback = Rc<dyn Fn(bool)>;
+
+/// A registered change callback.
+#[derive(Clone)]
+pub(crate) enum ChangeCallback {
+    State(StateCallback),
+    Ready(ReadyCallback),
+}
+pub(crate) type NotificationCallback = Rc<dyn Fn(&Value)>;
+
+/// Counters kept by the adapter, for diagnostics and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DomDiagnostics {
+    /// `message` events refused because of their origin or source.
+    pub rejected_messages: u64,
+    /// `load` events refused: from an element carrying our frame marks that is not the
+    /// iframe we created (injected markup).
+    pub rejected_loads: u64,
+    /// Messages from the main frame that were not understood.
+    pub malformed_messages: u64,
+    /// Events that referred to something no longer current.
+    pub stale_events: u64,
+    /// Frames this instance has in the document now.
+    pub frames: usize,
+    /// 1 while the window `message` listener is attached, else 0.
+    pub message_listeners: usize,
+    /// Timers running now.
+    pub timers: usize,
+    /// HTTP logout requests in flight.
+    pub http_requests: usize,
+}
+
+pub(crate) struct Driver {
+    pub(crate) session: Session,
+    instance: u32,
+    window: Window,
+    document: Document,
+    frames: HashMap<FrameId, MountedFrame>,
+    /// Frames to remove from the document, together ([`Driver::remove_leaving`]).
+    leaving: Vec<MountedFrame>,
+    timers: HashMap<TimerId, Timeout>,
+    logouts: HashMap<LogoutAttemptId, AbortController>,
+    pub(crate) waiters: HashMap<RequestId, oneshot::Sender<Result<(), SymphonyError>>>,
+    message_listener: Option<MessageListener>,
+    load_listener: Option<EventListener>,
+    removal_watch: Option<RemovalWatch>,
+    tab_channel: Option<TabChannel>,
+    pub(crate) change_listeners: BTreeMap<u64, ChangeCallback>,
+    pub(crate) notification_listeners: HashMap<SubscriptionId, NotificationCallback>,
+    /// Refreshed before each effect is carried out (see [`Snapshot`]).
+    pub(crate) snapshot: Rc<std::cell::Cell<Snapshot>>,
+    rejected_messages: u64,
+    rejected_loads: u64,
+    /// The frames' `allow` attribute.
+    frame_allow: String,
+    /// User callbacks waiting to run, in order ([`pump`]).
+    deferred: VecDeque<Deferred>,
+    /// A pump is running the callbacks of `deferred`.
+    delivering: bool,
+    weak: Weak<RefCell<Driver>>,
+}
+
+/// What the handle's accessors answer. Read from the driver when it is free; while it is at
+/// work (a DOM event we caused fires synchronously, say a `focusout` when we remove the
+/// focused frame), from this copy, taken before the effect in progress.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Snapshot {
+    pub(crate) state: SessionState,
+    pub(crate) ready: bool,
+    pub(crate) server_session_may_be_alive: bool,
+    pub(crate) diagnostics: DomDiagnostics,
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Self {
+            state: SessionState::Unrendered,
+            ready: false,
+            server_session_may_be_alive: false,
+            diagnostics: DomDiagnostics::default(),
+        }
+    }
+}
+
+/// User code to run once the driver is no longer borrowed (it may call back into us).
+enum Deferred {
+    State(Vec<StateCallback>, SessionState),
+    Ready(Vec<ReadyCallback>, bool),
+    Notify(NotificationCallback, Value),
+}
+
+impl Driver {
+    pub(crate) fn new_shared(
+        session: Session,
+        instance: u32,
+        window: Window,
+        document: Document,
+        options: crate::Options,
+    ) -> Shared {
+        count(|c| c.instances += 1);
+        let shared = Rc::new_cyclic(|weak| {
+            RefCell::new(Driver {
+                session,
+                instance,
+                window,
+                document,
+                frames: HashMap::new(),
+                leaving: Vec::new(),
+                timers: HashMap::new(),
+                logouts: HashMap::new(),
+                waiters: HashMap::new(),
+                message_listener: None,
+                load_listener: None,
+                removal_watch: None,
+                tab_channel: None,
+                change_listeners: BTreeMap::new(),
+                notification_listeners: HashMap::new(),
+                snapshot: Rc::new(std::cell::Cell::new(Snapshot::default())),
+                rejected_messages: 0,
+                rejected_loads: 0,
+                frame_allow: options.frame_allow,
+                deferred: VecDeque::new(),
+                delivering: false,
+                weak: weak.clone(),
+            })
+        });
+        if options.sync_tabs {
+            let channel = Driver::open_tab_channel(&shared);
+            shared.borrow_mut().tab_channel = channel;
+        }
+        shared
+    }
+
+    pub(crate) fn snapshot_now(&self) -> Snapshot {
+        Snapshot {
+            state: self.session.state(),
+            ready: self.session.is_ready(),
+            server_session_may_be_alive: self.session.server_session_may_be_alive(),
+            diagnostics: self.diagnostics(),
+        }
+    }
+
+    pub(crate) fn diagnostics(&self) -> DomDiagnostics {
+        let core = self.session.diagnostics();
+        DomDiagnostics {
+            rejected_messages: self.rejected_messages,
+            rejected_loads: self.rejected_loads,
+            malformed_messages: core.malformed_messages,
+            stale_events: core.stale_events,
+            frames: self.frames.len(),
+            message_listeners: usize::from(self.message_listener.is_some()),
+            timers: self.timers.len(),
+            http_requests: self.logouts.len(),
+        }
+    }
+
+    /// Carries out one effect; returns user code to run after the borrow ends.
+    fn execute(&mut self, effect: Effect) -> Option<Deferred> {
+        match effect {
+            Effect::CreateFrame {
+                frame,
+                kind,
+                container,
+                url,
+            } => {
+                if let Err(event) = self.create_frame(frame, kind, &container, &url) {
+                    self.session.handle_event(event);
+                }
+            }
+            Effect::HideFrames { frames } => self.hide_frames(&frames),
+            Effect::Broadcast(message) => self.broadcast(&message),
+            Effect::RemoveFrame { frame } => {
+                // Removed together with the next ones, before any other effect runs.
+                if let Some(frame) = self.frames.remove(&frame) {
+                    self.leaving.push(frame);
+                }
+            }
+            Effect::Post(message) => self.post(&message),
+            Effect::SendLogoutRequest { attempt, url } => self.send_logout(attempt, url),
+            Effect::AbortLogoutRequest { attempt } => {
+                if let Some(controller) = self.logouts.remove(&attempt) {
+                    controller.abort();
+                }
+            }
+            Effect::StartTimer { timer, after } => {
+                let weak = self.weak.clone();
+                let millis = u32::try_from(after.as_millis()).unwrap_or(u32::MAX);
+                let handle = Timeout::new(millis, move || {
+                    if let Some(shared) = weak.upgrade() {
+                        feed(&shared, Event::TimerFired(timer));
+                        // Drop the fired handle after this callback has returned, not inside it.
+                        let weak = Rc::downgrade(&shared);
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if let Some(shared) = weak.upgrade() {
+                                if let Ok(mut driver) = shared.try_borrow_mut() {
+                                    driver.timers.remove(&timer);
+                                }
+                            }
+                        });
+                    }
+                });
+                self.timers.insert(timer, handle);
+            }
+            Effect::CancelTimer { timer } => {
+                // Dropping the handle clears the browser timer.
+                self.timers.remove(&timer);
+            }
+            Effect::Answer { request, result } => {
+                if let Some(waiter) = self.waiters.remove(&request) {
+                    // The caller may have stopped waiting; nothing to do then.
+                    let _ = waiter.send(result);
+                }
+            }
+            Effect::StateChanged(state) => {
+                match state {
+                    SessionState::Rendered | SessionState::LoggingOut => {
+                        self.attach_message_listener();
+                        self.watch_removals();
+                    }
+                    SessionState::LoggedOut | SessionState::Unrendered => {
+                        // We may be inside one of their callbacks: drop them afterwards.
+                        let listener = self.message_listener.take();
+                        let watch = self.removal_watch.take();
+                        wasm_bindgen_futures::spawn_local(async move { drop((listener, watch)) });
+                    }
+                }
+                let listeners = self
+                    .change_listeners
+                    .values()
+                    .filter_map(|l| match l {
+                        ChangeCallback::State(callback) => Some(callback.clone()),
+                        ChangeCallback::Ready(_) => None,
+                    })
+                    .collect();
+                return Some(Deferred::State(listeners, state));
+            }
+            Effect::ReadyChanged(ready) => {
+                let listeners = self
+                    .change_listeners
+                    .values()
+                    .filter_map(|l| match l {
+                        ChangeCallback::Ready(callback) => Some(callback.clone()),
+                        ChangeCallback::State(_) => None,
+                    })
+                    .collect();
+                return Some(Deferred::Ready(listeners, ready));
+            }
+            Effect::Notify { subscription, data } => {
+                if let Some(callback) = self.notification_listeners.get(&subscription) {
+                    return Some(Deferred::Notify(callback.clone(), data));
+                }
+            }
+        }
+        None
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        count(|c| c.instances -= 1);
+        self.removal_watch = None;
+        // Dropping each frame removes it from the document.
+        self.frames.clear();
+        for (_, controller) in self.logouts.drain() {
+            controller.abort();
+        }
+    }
+}
+
+/// Feeds one event, then carries out what follows from it.
+pub(crate) fn feed(shared: &Shared, event: Event) {
+    match shared.try_borrow_mut() {
+        Ok(mut driver) => driver.session.handle_event(event),
+        Err(_) => {
+            // Only reachable if user code re-enters while we hold the borrow; retry later.
+            let weak = Rc::downgrade(shared);
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(shared) = weak.upgrade() {
+                    feed(&shared, event);
+                }
+            });
+            return;
+        }
+    }
+    pump(shared);
+}
+
+/// Carries out every queued effect, then hands the news to the user callbacks, in order,
+/// with the driver released (they may call back into us).
+///
+/// A callback that calls back (`listen`, dropping a listener, a command) runs a nested
+/// pump: that one carries out the new effects at once (so that, say, `listen` gets its
+/// answer) but only queues their callbacks. The outermost pump delivers the queue first in,
+/// first out, so that no callback ever sees a state older than one it has already seen.
+pub(crate) fn pump(shared: &Shared) {
+    loop {
+        let Ok(mut driver) = shared.try_borrow_mut() else {
+            return;
+        };
+        let Some(effect) = driver.session.poll_effect() else {
+            driver.remove_leaving();
+            break;
+        };
+        if !matches!(effect, Effect::RemoveFrame { .. }) {
+            driver.remove_leaving();
+        }
+        driver.snapshot.set(driver.snapshot_now());
+        if let Some(deferred) = driver.execute(effect) {
+            driver.deferred.push_back(deferred);
+        }
+    }
+    match shared.try_borrow_mut() {
+        Ok(mut driver) if !driver.delivering => driver.delivering = true,
+        // A pump further out is delivering: it will reach what was queued here.
+        _ => return,
+    }
+    loop {
+        let next = match shared.try_borrow_mut() {
+            Ok(mut driver) => driver.deferred.pop_front(),
+            Err(_) => None,
+        };
+        match next {
+            Some(Deferred::State(listeners, state)) => {
+                for listener in listeners {
+                    listener(state);
+                }
+            }
+            Some(Deferred::Ready(listeners, ready)) => {
+                for listener in listeners {
+                    listener(ready);
+                }
+            }
+            Some(Deferred::Notify(callback, data)) => callback(&data),
+            None => break,
+        }
+    }
+    if let Ok(mut driver) = shared.try_borrow_mut() {
+        driver.delivering = false;
+    }
+}

@@ -120,6 +120,16 @@ struct Mounted {
 }
 
 impl Mounted {
+    /// Waits until the probe shows the session ready (the main frame said `clientReady`).
+    async fn until_ready(&self, what: &str) {
+        self.until(what, |app| {
+            app.all(".probe")
+                .first()
+                .is_some_and(|p| p.get_attribute("data-ready").as_deref() == Some("true"))
+        })
+        .await;
+    }
+
     fn all(&self, selector: &str) -> Vec<HtmlElement> {
         let list = self.root.query_selector_all(selector).expect("selector");
         (0..list.length())
@@ -184,12 +194,7 @@ fn mount(prefix: &str, config: Config) -> Mounted {
 
 async fn mounted_and_ready(prefix: &str) -> Mounted {
     let app = mount(prefix, config(Mode::Focus));
-    app.until("the main chat ready", |app| {
-        app.all(".probe")
-            .first()
-            .is_some_and(|p| p.get_attribute("data-ready").as_deref() == Some("true"))
-    })
-    .await;
+    app.until_ready("the main chat ready").await;
     app.until("the side chat's frame", |_| our_frames().len() == 2)
         .await;
     app
@@ -267,13 +272,7 @@ async fn a_logout_in_one_app_reaches_the_other() {
     fresh().await;
     let mut first = mounted_and_ready("one").await;
     let mut second = mount("two", config(Mode::Focus));
-    second
-        .until("the second app ready", |app| {
-            app.all(".probe")
-                .first()
-                .is_some_and(|p| p.get_attribute("data-ready").as_deref() == Some("true"))
-        })
-        .await;
+    second.until_ready("the second app ready").await;
     first.until("four frames", |_| our_frames().len() == 4).await;
     assert_eq!(first.agent().logout().await, Ok(()));
     second
@@ -334,12 +333,7 @@ async fn a_logout_in_another_document_reaches_the_app() {
         .await;
     app.all(".late .render")[0].click();
     app.until("both chats back", |_| our_frames().len() == 2).await;
-    app.until("ready again", |app| {
-        app.all(".probe")
-            .first()
-            .is_some_and(|p| p.get_attribute("data-ready").as_deref() == Some("true"))
-    })
-    .await;
+    app.until_ready("ready again").await;
     app.all(".requester button")[0].click();
     assert!(matches!(
         tab.heard().await,

@@ -18,10 +18,10 @@ use futures::future::join_all;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use support::{
-    container, document, eventually, faults, fresh, logout_requests, other_emulator, our_frames, page_origin,
-    ready, sessions, state, within,
+    container, document, eventually, faults, forge_from, forge_from_the_page, fresh, logout_requests,
+    other_emulator, our_frames, page_origin, ready, sessions, state, within,
 };
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use yew_symphony::{
     Config, Mode, NotificationKind, RenderOptions, SdkResult, SessionState, Settings, SymphonyAgent,
@@ -304,55 +304,6 @@ async fn render_faults() -> (usize, usize) {
     drop(agent);
     app.unmount();
     (typed, cases)
-}
-
-/// Loads `base`'s forging page, which posts `messages` (and then "forge-done") to this page.
-async fn forge_from(base: &str, messages: &Value) -> u64 {
-    let (sender, mut receiver) = mpsc::unbounded::<()>();
-    let done =
-        gloo::events::EventListener::new(&web_sys::window().expect("window"), "message", move |event| {
-            let event = event.dyn_ref::<web_sys::MessageEvent>().expect("a message event");
-            if event.data().as_string().as_deref() == Some("forge-done") {
-                let _ = sender.unbounded_send(());
-            }
-        });
-    let frame: web_sys::HtmlIFrameElement = document()
-        .create_element("iframe")
-        .expect("iframe")
-        .dyn_into()
-        .expect("an iframe");
-    let mut url = url::Url::parse(base).expect("emulator URL");
-    url.set_path("/__emulator/forge");
-    url.query_pairs_mut()
-        .append_pair("messages", &messages.to_string());
-    frame.set_src(url.as_str());
-    document()
-        .body()
-        .expect("body")
-        .append_child(&frame)
-        .expect("append");
-    within(5000, receiver.next())
-        .await
-        .flatten()
-        .expect("the forging page ran");
-    drop(done);
-    frame.remove();
-    messages.as_array().map_or(0, |m| m.len() as u64) + 1
-}
-
-/// Posts `messages` from this page itself (the host's origin, not the main frame).
-async fn forge_from_the_page(messages: &Value) -> u64 {
-    let window = web_sys::window().expect("window");
-    let mut posted = 0;
-    for message in messages.as_array().into_iter().flatten() {
-        let value =
-            <JsValue as gloo_utils::format::JsValueSerdeExt>::from_serde(message).expect("a JS value");
-        window.post_message(&value, "*").expect("posted");
-        posted += 1;
-    }
-    // Delivered as tasks: let them arrive.
-    gloo_timers::future::TimeoutFuture::new(50).await;
-    posted
 }
 
 fn forged_messages(ids: &[String]) -> Value {

@@ -282,3 +282,77 @@ impl Drop for OtherTab {
         self.frame.remove();
     }
 }
+
+/// Waits for the page's window to receive the string `marker` in a `message` event.
+fn message_received(
+    marker: &'static str,
+) -> (
+    gloo::events::EventListener,
+    futures::channel::oneshot::Receiver<()>,
+) {
+    let (sender, received) = futures::channel::oneshot::channel();
+    let sender = std::cell::RefCell::new(Some(sender));
+    let listener =
+        gloo::events::EventListener::new(&web_sys::window().expect("window"), "message", move |event| {
+            let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else {
+                return;
+            };
+            if event.data().as_string().as_deref() == Some(marker) {
+                if let Some(sender) = sender.borrow_mut().take() {
+                    let _ = sender.send(());
+                }
+            }
+        });
+    (listener, received)
+}
+
+/// Has the emulator at `base` post `messages` to this page from a frame of its origin (its
+/// forging page), then `"forge-done"`. Answers how many messages reached the page.
+pub async fn forge_from(base: &str, messages: &Value) -> u64 {
+    let (listener, done) = message_received("forge-done");
+    let frame: HtmlIFrameElement = document()
+        .create_element("iframe")
+        .expect("iframe")
+        .dyn_into()
+        .expect("an iframe");
+    let mut url = url::Url::parse(base).expect("emulator URL");
+    url.set_path("/__emulator/forge");
+    url.query_pairs_mut()
+        .append_pair("messages", &messages.to_string());
+    frame.set_src(url.as_str());
+    document()
+        .body()
+        .expect("body")
+        .append_child(&frame)
+        .expect("append");
+    within(5000, done)
+        .await
+        .expect("the forging page ran")
+        .expect("forge-done");
+    drop(listener);
+    frame.remove();
+    messages.as_array().map_or(0, |m| m.len() as u64) + 1
+}
+
+/// Posts `messages` from the page to itself, then a marker it waits for (messages arrive in
+/// order). Answers how many messages reached the page, the marker included.
+pub async fn forge_from_the_page(messages: &Value) -> u64 {
+    let window = web_sys::window().expect("window");
+    let (listener, done) = message_received("forge-page-done");
+    let mut posted = 0;
+    for message in messages.as_array().into_iter().flatten() {
+        let value = <wasm_bindgen::JsValue as gloo_utils::format::JsValueSerdeExt>::from_serde(message)
+            .expect("a JS value");
+        window.post_message(&value, "*").expect("posted");
+        posted += 1;
+    }
+    window
+        .post_message(&wasm_bindgen::JsValue::from_str("forge-page-done"), "*")
+        .expect("posted");
+    within(5000, done)
+        .await
+        .expect("the page's own messages arrived")
+        .expect("marker");
+    drop(listener);
+    posted + 1
+}

@@ -115,8 +115,10 @@ impl Options {
     }
 }
 
-/// What to render first.
+/// What to render first: `RenderOptions::stream("id").with_settings(..)`, or
+/// `RenderOptions::default()` for no stream.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct RenderOptions {
     /// The chat to show in the main frame.
     pub stream_id: Option<String>,
@@ -140,13 +142,31 @@ impl RenderOptions {
     }
 }
 
-/// Where and to whom [`Symphony::send_message`] sends.
+/// Where and to whom [`Symphony::send_message`] sends:
+/// `SendMessageOptions::to(["stream-1"]).in_container("side-chat")`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SendMessageOptions {
     /// Target streams (at least one).
     pub stream_ids: Vec<String>,
     /// The container of the frame to use; the main frame when `None`.
     pub container: Option<String>,
+}
+
+impl SendMessageOptions {
+    /// To these streams, in the main frame.
+    pub fn to(stream_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self {
+            stream_ids: stream_ids.into_iter().map(Into::into).collect(),
+            container: None,
+        }
+    }
+
+    /// In the frame of this container (a Focus child frame) instead of the main frame.
+    pub fn in_container(mut self, container: impl Into<String>) -> Self {
+        self.container = Some(container.into());
+        self
+    }
 }
 
 /// A handle to one embedded Symphony session. Cheap to clone; every clone drives the same

@@ -121,13 +121,7 @@ async fn actions_are_answered_by_the_pod() {
     let symphony = rendered_focus().await;
     symphony.open_stream("stream-2", None).await.expect("set-stream");
     symphony
-        .send_message(
-            "hello from the test",
-            SendMessageOptions {
-                stream_ids: vec!["stream-2".into()],
-                container: None,
-            },
-        )
+        .send_message("hello from the test", SendMessageOptions::to(["stream-2"]))
         .await
         .expect("send-message");
     symphony

@@ -186,6 +186,13 @@ impl SymphonyAgent {
     }
 
     /// Shows a stream in the main frame, or in Focus mode in `container`'s frame.
+    ///
+    /// This and the other actions ([`send_message`](Self::send_message),
+    /// [`start_room`](Self::start_room), [`update_settings`](Self::update_settings)) go to
+    /// the session at once: they are not queued behind a render still in progress. While
+    /// that render's main frame waits for sign-in they wait with it (up to the request
+    /// timeout); before any render they answer `NotRendered`. Await
+    /// [`render`](Self::render) first to act on what it shows.
     pub async fn open_stream(&self, stream_id: &str, container: Option<&str>) -> Result<(), SymphonyError> {
         self.inner.symphony.open_stream(stream_id, container).await
     }

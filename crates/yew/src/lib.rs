@@ -168,12 +168,20 @@ pub fn use_symphony() -> SymphonyAgent {
 }
 
 /// The session state; the component re-renders on every change.
+///
+/// # Panics
+///
+/// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[hook]
 pub fn use_session_state() -> SessionState {
     context_or_panic(use_context::<SymphonyContext>()).status.state
 }
 
 /// The session state and readiness; the component re-renders on every change.
+///
+/// # Panics
+///
+/// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[hook]
 pub fn use_session_status() -> SessionStatus {
     context_or_panic(use_context::<SymphonyContext>()).status
@@ -208,6 +216,10 @@ impl UseLogout {
 }
 
 /// A logout button in one line: `<button onclick={use_logout().callback()}>`.
+///
+/// # Panics
+///
+/// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[hook]
 pub fn use_logout() -> UseLogout {
     let agent = use_symphony();
@@ -247,6 +259,10 @@ pub struct SymphonyChatProps {
 /// A chat: renders its container and shows `stream_id` in it. The first chat mounted before
 /// anything is rendered becomes the main frame; later ones become Focus child frames. After
 /// a logout nothing renders by itself: call [`SymphonyAgent::render`] (a Render button).
+///
+/// # Panics
+///
+/// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[function_component]
 pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
     let agent = use_symphony();

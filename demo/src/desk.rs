@@ -4,7 +4,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_symphony::{
-    use_logout, use_session_status, use_symphony, SessionState, SessionStatus, SymphonyChat, UseLogout,
+    use_logout, use_render, use_session_status, SessionState, SessionStatus, SymphonyChat, UseLogout,
 };
 
 use crate::connection::Connection;
@@ -195,23 +195,8 @@ struct StatusPanelProps {
 
 #[function_component]
 fn StatusPanel(props: &StatusPanelProps) -> Html {
-    let agent = use_symphony();
     let status = use_session_status();
-    let render_error = use_state(|| None::<String>);
-    let rendering = use_state(|| false);
-    let render = {
-        let (render_error, rendering) = (render_error.clone(), rendering.clone());
-        Callback::from(move |_: MouseEvent| {
-            let (agent, render_error, rendering) = (agent.clone(), render_error.clone(), rendering.clone());
-            render_error.set(None);
-            rendering.set(true);
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = agent.render().await;
-                rendering.set(false);
-                render_error.set(result.err().map(|e| e.to_string()));
-            });
-        })
-    };
+    let render = use_render();
     let last = props.logout.last_json().unwrap_or_default();
     let last_class = match &props.logout.last {
         Some(Err(_)) => "json failed",
@@ -221,7 +206,7 @@ fn StatusPanel(props: &StatusPanelProps) -> Html {
         <section class="card status" aria-label="Session">
             <div class="card-head">
                 <h2>{ "Session" }</h2>
-                <button class="button primary" onclick={render} disabled={*rendering}>{ "Render" }</button>
+                <button class="button primary" onclick={render.callback()} disabled={render.running}>{ "Render" }</button>
             </div>
             <dl class="rows">
                 <div><dt>{ "State" }</dt><dd><code data-testid="session-state">{ status.state.as_str() }</code></dd></div>
@@ -231,7 +216,7 @@ fn StatusPanel(props: &StatusPanelProps) -> Html {
                     <dd><code class={last_class} data-testid="logout-result">{ last }</code></dd>
                 </div>
             </dl>
-            if let Some(error) = &*render_error {
+            if let (false, Some(Err(error))) = (render.running, &render.last) {
                 <p class="error" role="alert">{ format!("Render failed: {error}") }</p>
             }
         </section>

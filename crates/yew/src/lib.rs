@@ -1,7 +1,8 @@
 //! `yew-symphony` is what a Yew app adds to embed Symphony Messaging chats: a
 //! [`SymphonyProvider`] that owns one session for its subtree, an agent
 //! ([`SymphonyAgent`]) that serves render, chat and logout requests from any component,
-//! hooks ([`use_symphony`], [`use_session_state`], [`use_session_status`], [`use_logout`]) and
+//! hooks ([`use_symphony`], [`use_session_state`], [`use_session_status`], [`use_logout`],
+//! [`use_render`]) and
 //! a [`SymphonyChat`] component. The browser work is done by `symphony-dom`; this crate only
 //! connects it to Yew's components and context.
 //!
@@ -15,24 +16,18 @@
 //! ```no_run
 //! use yew::prelude::*;
 //! use yew_symphony::{
-//!     use_logout, use_session_state, use_symphony, Config, SymphonyChat, SymphonyProvider,
+//!     use_logout, use_render, use_session_state, Config, SymphonyChat, SymphonyProvider,
 //! };
 //!
 //! #[function_component]
 //! fn Header() -> Html {
 //!     let state = use_session_state();
-//!     let logout = use_logout();
-//!     let agent = use_symphony();
-//!     let render = Callback::from(move |_| {
-//!         let agent = agent.clone();
-//!         wasm_bindgen_futures::spawn_local(async move {
-//!             let _ = agent.render().await;
-//!         });
-//!     });
+//!     let logout = use_logout(); // start it, whether it runs, the last result
+//!     let render = use_render(); // the same, for rendering the chats again
 //!     html! {
 //!         <header>
 //!             <span>{ state.as_str() }</span>
-//!             <button onclick={render}>{ "Render" }</button>
+//!             <button onclick={render.callback()} disabled={render.running}>{ "Render" }</button>
 //!             <button onclick={logout.callback()} disabled={logout.running}>{ "Log out" }</button>
 //!             if let Some(json) = logout.last_json() { <code>{ json }</code> }
 //!         </header>
@@ -66,6 +61,7 @@ mod agent;
 
 use std::rc::Rc;
 
+use futures::future::LocalBoxFuture;
 use yew::prelude::*;
 
 pub use agent::SymphonyAgent;
@@ -82,15 +78,6 @@ pub struct SessionStatus {
     pub state: SessionState,
     /// The main frame said `clientReady`: the user is signed in.
     pub ready: bool,
-}
-
-/// What [`SymphonyProvider`] puts in context.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SymphonyContext {
-    /// The agent.
-    pub agent: SymphonyAgent,
-    /// The session now; components re-render when it changes.
-    pub status: SessionStatus,
 }
 
 /// Props of [`SymphonyProvider`].
@@ -115,7 +102,8 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
         (props.config.clone(), props.options.clone()),
         |(config, options)| SymphonyAgent::new(config.clone(), options.clone()),
     );
-    let status = use_state(|| SessionStatus {
+    // Compared before it is set: a publish that changes nothing re-renders nothing.
+    let status = use_state_eq(|| SessionStatus {
         state: agent.state(),
         ready: agent.is_ready(),
     });
@@ -141,22 +129,23 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
             move || drop(watches)
         });
     }
-    let context = SymphonyContext {
-        agent: (*agent).clone(),
-        status: *status,
-    };
+    // Two contexts, so that a component that only needs the agent (every <SymphonyChat>)
+    // does not re-render on every state or readiness change.
     html! {
-        <ContextProvider<SymphonyContext> {context}>
-            { props.children.clone() }
-        </ContextProvider<SymphonyContext>>
+        <ContextProvider<SymphonyAgent> context={(*agent).clone()}>
+            <ContextProvider<SessionStatus> context={*status}>
+                { props.children.clone() }
+            </ContextProvider<SessionStatus>>
+        </ContextProvider<SymphonyAgent>>
     }
 }
 
-fn context_or_panic(context: Option<SymphonyContext>) -> SymphonyContext {
+fn in_provider<T>(context: Option<T>) -> T {
     context.expect("yew-symphony hooks and <SymphonyChat> must be used inside <SymphonyProvider>")
 }
 
-/// The agent of the nearest [`SymphonyProvider`].
+/// The agent of the nearest [`SymphonyProvider`]. A component that uses only this hook does
+/// not re-render when the session's state changes.
 ///
 /// # Panics
 ///
@@ -164,7 +153,7 @@ fn context_or_panic(context: Option<SymphonyContext>) -> SymphonyContext {
 /// condition.
 #[hook]
 pub fn use_symphony() -> SymphonyAgent {
-    context_or_panic(use_context::<SymphonyContext>()).agent
+    in_provider(use_context::<SymphonyAgent>())
 }
 
 /// The session state; the component re-renders on every change.
@@ -174,7 +163,7 @@ pub fn use_symphony() -> SymphonyAgent {
 /// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[hook]
 pub fn use_session_state() -> SessionState {
-    context_or_panic(use_context::<SymphonyContext>()).status.state
+    in_provider(use_context::<SessionStatus>()).state
 }
 
 /// The session state and readiness; the component re-renders on every change.
@@ -184,29 +173,42 @@ pub fn use_session_state() -> SessionState {
 /// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[hook]
 pub fn use_session_status() -> SessionStatus {
-    context_or_panic(use_context::<SymphonyContext>()).status
+    in_provider(use_context::<SessionStatus>())
 }
 
-/// What [`use_logout`] returns.
+/// What [`use_logout`] and [`use_render`] return: a way to start the request, whether one
+/// started here is running, and the last result. Its callbacks keep their identity across
+/// renders (as long as the provider's session is the same), so passing them down does not
+/// re-render children.
 #[derive(Clone, PartialEq)]
-pub struct UseLogout {
+pub struct UseAction {
     run: Callback<()>,
-    /// The last logout's result, once one finished.
+    onclick: Callback<MouseEvent>,
+    /// The last result of a request started here, once one finished.
     pub last: Option<Result<(), SymphonyError>>,
-    /// A logout asked for here is running.
+    /// A request started here is running.
     pub running: bool,
 }
 
-impl UseLogout {
-    /// Starts a logout (shared with any other running logout).
-    pub fn logout(&self) {
+/// What [`use_logout`] returns.
+pub type UseLogout = UseAction;
+/// What [`use_render`] returns.
+pub type UseRender = UseAction;
+
+impl UseAction {
+    /// Starts the request (a logout joins any logout already running).
+    pub fn run(&self) {
         self.run.emit(());
     }
 
-    /// A callback for `onclick` and the like.
-    pub fn callback<E>(&self) -> Callback<E> {
-        let run = self.run.clone();
-        Callback::from(move |_| run.emit(()))
+    /// The request as a `Callback<()>`, the same one on every render.
+    pub fn runner(&self) -> Callback<()> {
+        self.run.clone()
+    }
+
+    /// The request as an `onclick` callback, the same one on every render.
+    pub fn callback(&self) -> Callback<MouseEvent> {
+        self.onclick.clone()
     }
 
     /// The last result in Symphony's JSON shape: `{}` or `{"error":{..}}`.
@@ -215,33 +217,81 @@ impl UseLogout {
     }
 }
 
-/// A logout button in one line: `<button onclick={use_logout().callback()}>`.
+#[derive(Default, PartialEq)]
+struct ActionState {
+    running: u32,
+    last: Option<Result<(), SymphonyError>>,
+}
+
+enum ActionEvent {
+    Started,
+    Finished(Result<(), SymphonyError>),
+}
+
+impl Reducible for ActionState {
+    type Action = ActionEvent;
+
+    fn reduce(self: Rc<Self>, event: ActionEvent) -> Rc<Self> {
+        Rc::new(match event {
+            ActionEvent::Started => ActionState {
+                running: self.running + 1,
+                last: self.last.clone(),
+            },
+            ActionEvent::Finished(result) => ActionState {
+                running: self.running.saturating_sub(1),
+                last: Some(result),
+            },
+        })
+    }
+}
+
+type Request = fn(SymphonyAgent) -> LocalBoxFuture<'static, Result<(), SymphonyError>>;
+
+/// A request to the agent with its running flag and last result, and stable callbacks.
+#[hook]
+fn use_action(request: Request) -> UseAction {
+    let agent = use_symphony();
+    let state = use_reducer_eq(ActionState::default);
+    let run = {
+        let dispatcher = state.dispatcher();
+        use_callback(agent, move |(), agent| {
+            let (agent, dispatcher) = (agent.clone(), dispatcher.clone());
+            dispatcher.dispatch(ActionEvent::Started);
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = request(agent).await;
+                dispatcher.dispatch(ActionEvent::Finished(result));
+            });
+        })
+    };
+    let onclick = use_callback(run.clone(), |_: MouseEvent, run| run.emit(()));
+    UseAction {
+        run,
+        onclick,
+        last: state.last.clone(),
+        running: state.running > 0,
+    }
+}
+
+/// A logout button in one line: `<button onclick={use_logout().callback()}>`. Every
+/// component's logout joins any logout already running (one server round trip).
 ///
 /// # Panics
 ///
 /// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[hook]
 pub fn use_logout() -> UseLogout {
-    let agent = use_symphony();
-    let last = use_state(|| None);
-    let running = use_state(|| false);
-    let run = {
-        let (last, running) = (last.setter(), running.setter());
-        use_callback(agent, move |(), agent| {
-            let (agent, last, running) = (agent.clone(), last.clone(), running.clone());
-            running.set(true);
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = agent.logout().await;
-                last.set(Some(result));
-                running.set(false);
-            });
-        })
-    };
-    UseLogout {
-        run,
-        last: (*last).clone(),
-        running: *running,
-    }
+    use_action(|agent| Box::pin(async move { agent.logout().await }))
+}
+
+/// A Render button in one line: `<button onclick={use_render().callback()}>` renders every
+/// mounted [`SymphonyChat`] again (after a logout, say; see [`SymphonyAgent::render`]).
+///
+/// # Panics
+///
+/// Outside a `<SymphonyProvider>`, like [`use_symphony`].
+#[hook]
+pub fn use_render() -> UseRender {
+    use_action(|agent| Box::pin(async move { agent.render().await }))
 }
 
 /// Props of [`SymphonyChat`].

@@ -581,7 +581,10 @@
     renderAll();
     reportView('chat');
     connect();
-    if (boot.fault !== 'neverReady') {
+    if (boot.fault === 'readyAfter') {
+      // A slow sign-in: ready only after a while.
+      setTimeout(function () { post({ eventType: 'clientReady' }); }, boot.readyAfterMs);
+    } else if (boot.fault !== 'neverReady') {
       post({ eventType: 'clientReady' });
     }
   }

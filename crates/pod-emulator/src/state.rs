@@ -38,6 +38,8 @@ pub enum MainFrameFault {
     NeverReady,
     /// Post `clientReady` but never answer an `sdk-action`.
     NoAnswer,
+    /// Post `clientReady` this many milliseconds after loading (a slow sign-in).
+    ReadyAfterMs(u64),
 }
 
 /// Longest accepted `delayMs` (10 minutes).
@@ -91,20 +93,45 @@ impl LogoutFault {
 }
 
 impl MainFrameFault {
+    /// The name the frame's script reads (`boot.fault`).
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Ok => "ok",
             Self::NeverReady => "neverReady",
             Self::NoAnswer => "noAnswer",
+            Self::ReadyAfterMs(_) => "readyAfter",
+        }
+    }
+
+    /// The delay of `ReadyAfterMs`, else 0.
+    pub(crate) fn ready_after_ms(self) -> u64 {
+        match self {
+            Self::ReadyAfterMs(ms) => ms,
+            _ => 0,
+        }
+    }
+
+    pub(crate) fn to_json(self) -> Value {
+        match self {
+            Self::ReadyAfterMs(ms) => json!({ "readyAfterMs": ms }),
+            other => json!(other.as_str()),
         }
     }
 
     pub(crate) fn from_json(value: &Value) -> Result<Self, String> {
-        const ACCEPTED: &str = "accepted mainFrame faults: \"ok\", \"neverReady\", \"noAnswer\"";
-        match value.as_str() {
-            Some("ok") => Ok(Self::Ok),
-            Some("neverReady") => Ok(Self::NeverReady),
-            Some("noAnswer") => Ok(Self::NoAnswer),
+        const ACCEPTED: &str =
+            "accepted mainFrame faults: \"ok\", \"neverReady\", \"noAnswer\", {\"readyAfterMs\": 0..=600000}";
+        match value {
+            Value::String(s) => match s.as_str() {
+                "ok" => Ok(Self::Ok),
+                "neverReady" => Ok(Self::NeverReady),
+                "noAnswer" => Ok(Self::NoAnswer),
+                _ => Err(format!("unknown mainFrame fault {value}; {ACCEPTED}")),
+            },
+            Value::Object(map) if map.len() == 1 => match map.get("readyAfterMs").and_then(Value::as_u64) {
+                Some(ms) if ms <= MAX_DELAY_MS => Ok(Self::ReadyAfterMs(ms)),
+                _ => Err(format!("unknown mainFrame fault {value}; {ACCEPTED}")),
+            },
             _ => Err(format!("unknown mainFrame fault {value}; {ACCEPTED}")),
         }
     }
@@ -119,7 +146,7 @@ pub struct Faults {
 
 impl Faults {
     pub(crate) fn to_json(self) -> Value {
-        json!({ "logout": self.logout.to_json(), "mainFrame": self.main_frame.as_str() })
+        json!({ "logout": self.logout.to_json(), "mainFrame": self.main_frame.to_json() })
     }
 }
 

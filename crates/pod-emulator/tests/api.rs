@@ -473,13 +473,14 @@ async fn fault_validation() {
             .body(body)
             .send()
     };
-    let cases: [(&str, &str); 7] = [
+    let cases: [(&str, &str); 8] = [
         ("{not json", "JSON"),
         ("[1,2]", "object"),
         (r#"{"logout":"explode"}"#, "hang"),
         (r#"{"logout":{"status":200}}"#, "400"),
         (r#"{"logout":{"delayMs":"soon"}}"#, "delayMs"),
         (r#"{"mainFrame":"sometimes"}"#, "neverReady"),
+        (r#"{"mainFrame":{"readyAfterMs":600001}}"#, "readyAfterMs"),
         (r#"{"database":"down"}"#, "mainFrame"),
     ];
     for (body, mentions) in cases {
@@ -512,6 +513,15 @@ async fn fault_validation() {
         .await
         .expect("json");
     assert_eq!(current["mainFrame"], "noAnswer");
+    // A slow sign-in, read back as set.
+    let resp = put_raw(r#"{"mainFrame":{"readyAfterMs":1500}}"#)
+        .await
+        .expect("faults");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.json::<Value>().await.expect("json")["mainFrame"],
+        json!({"readyAfterMs": 1500})
+    );
     pod.shutdown().await;
 }
 

@@ -19,7 +19,13 @@ struct ChatSpec {
     id: u64,
     container: String,
     stream_id: String,
+    /// The stream this chat's frame was last shown with in this session, once the pod
+    /// confirmed it; `None` until then (or when its attempt failed: it is tried again once
+    /// the session is ready).
+    shown: Option<String>,
 }
+
+type Chats = Rc<RefCell<Vec<ChatSpec>>>;
 
 /// Requests the agent serves. Rendering requests run one after the other (a render must be
 /// done before a child frame can join it); logouts run at once, even while a render waits
@@ -33,18 +39,21 @@ enum Request {
         reply: Reply,
     },
     ShowChat {
-        container: String,
-        stream_id: String,
+        chat: u64,
         reply: Reply,
     },
+    /// The session became ready: show again the chats whose stream is not confirmed.
+    RetryChats,
     Logout(Reply),
 }
 
 struct Inner {
     symphony: Symphony,
     requests: mpsc::UnboundedSender<Request>,
-    chats: Rc<RefCell<Vec<ChatSpec>>>,
+    chats: Chats,
     next_chat: RefCell<u64>,
+    /// Asks for [`Request::RetryChats`] each time the session becomes ready.
+    ready_watch: RefCell<Option<StateListener>>,
 }
 
 /// The Symphony agent of a [`SymphonyProvider`](crate::SymphonyProvider): cheap to clone,
@@ -73,8 +82,26 @@ impl std::fmt::Debug for SymphonyAgent {
 
 /// Unregisters a chat when dropped (the component unmounted).
 pub(crate) struct ChatRegistration {
-    chats: Rc<RefCell<Vec<ChatSpec>>>,
+    chats: Chats,
     id: u64,
+}
+
+impl ChatRegistration {
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// New props for the same chat: it keeps its place (the first mounted stays the main
+    /// frame), and is shown again only if what it shows changed.
+    pub(crate) fn update(&self, container: &str, stream_id: &str) {
+        if let Some(chat) = self.chats.borrow_mut().iter_mut().find(|chat| chat.id == self.id) {
+            if chat.container != container || chat.stream_id != stream_id {
+                chat.container = container.to_owned();
+                chat.stream_id = stream_id.to_owned();
+                chat.shown = None;
+            }
+        }
+    }
 }
 
 impl Drop for ChatRegistration {
@@ -105,14 +132,24 @@ impl SymphonyAgent {
         let (requests, receiver) = mpsc::unbounded();
         let chats = Rc::new(RefCell::new(Vec::new()));
         wasm_bindgen_futures::spawn_local(serve(symphony.clone(), chats.clone(), receiver));
-        Self {
+        let agent = Self {
             inner: Rc::new(Inner {
                 symphony,
                 requests,
                 chats,
                 next_chat: RefCell::new(0),
+                ready_watch: RefCell::new(None),
             }),
-        }
+        };
+        // Weak: the session holds this callback and must not keep the agent alive.
+        let weak = agent.downgrade();
+        let watch = agent.inner.symphony.on_ready_change(move |ready| {
+            if let (true, Some(agent)) = (ready, weak.upgrade()) {
+                let _ = agent.inner.requests.unbounded_send(Request::RetryChats);
+            }
+        });
+        *agent.inner.ready_watch.borrow_mut() = Some(watch);
+        agent
     }
 
     async fn ask(
@@ -165,6 +202,7 @@ impl SymphonyAgent {
             id,
             container: container.to_owned(),
             stream_id: stream_id.to_owned(),
+            shown: None,
         });
         ChatRegistration {
             chats: self.inner.chats.clone(),
@@ -172,17 +210,11 @@ impl SymphonyAgent {
         }
     }
 
-    pub(crate) async fn show_chat(&self, container: &str, stream_id: &str) -> Result<(), SymphonyError> {
-        let (container, stream_id) = (container.to_owned(), stream_id.to_owned());
-        self.ask(
-            |reply| Request::ShowChat {
-                container,
-                stream_id,
-                reply,
-            },
-            "open stream",
-        )
-        .await
+    /// Shows a registered chat: renders every chat if nothing is rendered yet, else opens
+    /// its stream unless it already shows it.
+    pub(crate) async fn show_chat(&self, chat: u64) -> Result<(), SymphonyError> {
+        self.ask(|reply| Request::ShowChat { chat, reply }, "open stream")
+            .await
     }
 
     /// Shows a stream in the main frame, or in Focus mode in `container`'s frame.
@@ -266,21 +298,12 @@ fn gone(operation: &'static str) -> SymphonyError {
 /// Logouts start here at once. Rendering requests go to a second loop that serves them in
 /// order: a render can wait for the pod for as long as the request timeout (a main frame
 /// showing the pod's sign-in page never becomes ready), and a logout must not wait behind it.
-async fn serve(
-    symphony: Symphony,
-    chats: Rc<RefCell<Vec<ChatSpec>>>,
-    mut requests: mpsc::UnboundedReceiver<Request>,
-) {
+async fn serve(symphony: Symphony, chats: Chats, mut requests: mpsc::UnboundedReceiver<Request>) {
     let (ordered, ordered_requests) = mpsc::unbounded();
     wasm_bindgen_futures::spawn_local(serve_in_order(symphony.clone(), chats, ordered_requests));
     while let Some(request) = requests.next().await {
         match request {
-            Request::Logout(reply) => {
-                let symphony = symphony.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let _ = reply.send(symphony.logout().await);
-                });
-            }
+            Request::Logout(reply) => spawn_logout(&symphony, reply),
             // The ordered loop lives as long as this one; if it is gone, the reply's sender
             // is dropped and the caller hears that the provider went away.
             other => {
@@ -290,22 +313,20 @@ async fn serve(
     }
 }
 
-/// Serves render, show-chat and open requests one after the other. It ends when [`serve`]
+fn spawn_logout(symphony: &Symphony, reply: Reply) {
+    let symphony = symphony.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = reply.send(symphony.logout().await);
+    });
+}
+
+/// Serves render, show-chat and retry requests one after the other. It ends when [`serve`]
 /// ends (it holds the only sender).
-async fn serve_in_order(
-    symphony: Symphony,
-    chats: Rc<RefCell<Vec<ChatSpec>>>,
-    mut requests: mpsc::UnboundedReceiver<Request>,
-) {
+async fn serve_in_order(symphony: Symphony, chats: Chats, mut requests: mpsc::UnboundedReceiver<Request>) {
     while let Some(request) = requests.next().await {
         match request {
-            Request::Logout(reply) => {
-                // `serve` keeps logouts; should one arrive here, it must not wait either.
-                let symphony = symphony.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let _ = reply.send(symphony.logout().await);
-                });
-            }
+            // `serve` keeps logouts; should one arrive here, it must not wait either.
+            Request::Logout(reply) => spawn_logout(&symphony, reply),
             Request::Render {
                 container,
                 options,
@@ -314,25 +335,59 @@ async fn serve_in_order(
                 let _ = reply.send(symphony.render(&container, options).await);
             }
             Request::RenderChats(reply) => {
-                let specs = chats.borrow().clone();
-                let _ = reply.send(render_chats(&symphony, &specs).await);
+                let _ = reply.send(render_chats(&symphony, &chats).await);
             }
-            Request::ShowChat {
-                container,
-                stream_id,
-                reply,
-            } => {
+            Request::ShowChat { chat, reply } => {
                 let result = match symphony.state() {
                     // Never rendered: the first chat mounted becomes the main frame.
-                    SessionState::Unrendered => {
-                        let specs = chats.borrow().clone();
-                        render_chats(&symphony, &specs).await
-                    }
-                    SessionState::Rendered => symphony.open_stream(&stream_id, Some(&container)).await,
+                    SessionState::Unrendered => render_chats(&symphony, &chats).await,
+                    SessionState::Rendered => show_unconfirmed(&symphony, &chats, Some(chat)).await,
                     // After a logout, rendering again is the app's explicit choice.
                     SessionState::LoggingOut | SessionState::LoggedOut => Ok(()),
                 };
                 let _ = reply.send(result);
+            }
+            Request::RetryChats => {
+                if symphony.state() == SessionState::Rendered {
+                    // A failure shows in that chat's frame; it is tried again next time.
+                    let _ = show_unconfirmed(&symphony, &chats, None).await;
+                }
+            }
+        }
+    }
+}
+
+/// Opens the stream of `only` (or of every chat) unless the pod already confirmed it
+/// shows it; records what the pod confirms.
+async fn show_unconfirmed(
+    symphony: &Symphony,
+    chats: &Chats,
+    only: Option<u64>,
+) -> Result<(), SymphonyError> {
+    let pending: Vec<ChatSpec> = chats
+        .borrow()
+        .iter()
+        .filter(|chat| only.is_none_or(|id| chat.id == id))
+        .filter(|chat| chat.shown.as_ref() != Some(&chat.stream_id))
+        .cloned()
+        .collect();
+    let results = futures::future::join_all(
+        pending
+            .iter()
+            .map(|chat| symphony.open_stream(&chat.stream_id, Some(&chat.container))),
+    )
+    .await;
+    confirm(chats, &pending, &results);
+    results.into_iter().collect()
+}
+
+/// Marks each chat whose request succeeded as showing the stream it asked for.
+fn confirm(chats: &Chats, asked: &[ChatSpec], results: &[Result<(), SymphonyError>]) {
+    let mut chats = chats.borrow_mut();
+    for (spec, result) in asked.iter().zip(results) {
+        if let (Some(chat), Ok(())) = (chats.iter_mut().find(|chat| chat.id == spec.id), result) {
+            if chat.stream_id == spec.stream_id {
+                chat.shown = Some(spec.stream_id.clone());
             }
         }
     }
@@ -340,17 +395,28 @@ async fn serve_in_order(
 
 /// Renders the first chat as the main frame and, in Focus mode, the others as children. The
 /// children are asked for together, so that every chat's frame is on the page at once even
-/// while the main frame is not ready yet (the pod's sign-in page).
-async fn render_chats(symphony: &Symphony, chats: &[ChatSpec]) -> Result<(), SymphonyError> {
-    let Some((main, others)) = chats.split_first() else {
+/// while the main frame is not ready yet (the pod's sign-in page). A child whose request
+/// times out (a sign-in slower than the request timeout) is shown again once the session
+/// is ready ([`Request::RetryChats`]).
+async fn render_chats(symphony: &Symphony, chats: &Chats) -> Result<(), SymphonyError> {
+    let specs: Vec<ChatSpec> = {
+        let mut chats = chats.borrow_mut();
+        for chat in chats.iter_mut() {
+            chat.shown = None;
+        }
+        chats.clone()
+    };
+    let Some((main, others)) = specs.split_first() else {
         return Err(SymphonyError::InvalidArgument {
             argument: "chats",
             reason: "no <SymphonyChat> is mounted; mount one, or call render_into(container, ..)".to_owned(),
         });
     };
-    symphony
+    let rendered = symphony
         .render(&main.container, RenderOptions::stream(main.stream_id.clone()))
-        .await?;
+        .await;
+    confirm(chats, std::slice::from_ref(main), std::slice::from_ref(&rendered));
+    rendered?;
     if symphony.config().mode() == Mode::Focus {
         let opened = futures::future::join_all(
             others
@@ -358,6 +424,7 @@ async fn render_chats(symphony: &Symphony, chats: &[ChatSpec]) -> Result<(), Sym
                 .map(|chat| symphony.open_stream(&chat.stream_id, Some(&chat.container))),
         )
         .await;
+        confirm(chats, others, &opened);
         opened.into_iter().collect::<Result<(), _>>()?;
     }
     Ok(())

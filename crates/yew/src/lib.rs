@@ -316,19 +316,34 @@ pub struct SymphonyChatProps {
 #[function_component]
 pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
     let agent = use_symphony();
-    // The agent is a dependency: a provider given a new config has a new agent (a new
-    // session), and the chat must register with it and show itself there.
+    // One registration per session (a provider given a new config has a new agent), kept
+    // across prop changes so that the first chat mounted stays the main frame, and dropped
+    // (unregistered) with the component. Registered in the effect, not during the render:
+    // effects run in mount order, renders do not.
+    let registration = use_mut_ref(|| None::<(SymphonyAgent, agent::ChatRegistration)>);
     use_effect_with(
         (agent, props.container.clone(), props.stream_id.clone()),
         move |(agent, container, stream_id)| {
+            let mut current = registration.borrow_mut();
+            let chat = match &*current {
+                Some((registered_with, chat)) if registered_with == agent => {
+                    chat.update(container, stream_id);
+                    chat.id()
+                }
+                _ => {
+                    let chat = agent.register_chat(container, stream_id);
+                    let id = chat.id();
+                    *current = Some((agent.clone(), chat));
+                    id
+                }
+            };
             let agent = agent.clone();
-            let registration = agent.register_chat(container, stream_id);
-            let (container, stream_id) = (container.to_string(), stream_id.to_string());
             wasm_bindgen_futures::spawn_local(async move {
                 // A failure shows in the frame or the session state; nobody awaits it here.
-                let _ = agent.show_chat(&container, &stream_id).await;
+                // A chat whose stream was not confirmed is shown again once the session is
+                // ready (a sign-in slower than the request timeout).
+                let _ = agent.show_chat(chat).await;
             });
-            move || drop(registration)
         },
     );
     html! {

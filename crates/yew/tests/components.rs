@@ -685,3 +685,35 @@ async fn only_components_that_read_the_state_re_render_and_hook_callbacks_keep_t
     handle.destroy();
     root.remove();
 }
+
+/// The streams the child frames report showing, as the emulator saw them.
+async fn child_streams() -> Vec<String> {
+    state().await["views"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["frame"] == "child")
+        .filter_map(|v| v["streamId"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The user signs in more slowly than the request timeout: the side chat's first
+/// set-stream times out while the main frame waits for sign-in, and it must be sent again
+/// once the session is ready, or the side chat stays blank.
+#[wasm_bindgen_test]
+async fn side_chats_show_their_streams_after_a_sign_in_slower_than_the_request_timeout() {
+    fresh().await;
+    faults(json!({"mainFrame": {"readyAfterMs": 1500}})).await;
+    let config = Config::builder(emulator(), page_origin())
+        .partner_id("test-partner")
+        .request_timeout(std::time::Duration::from_millis(400))
+        .build()
+        .expect("valid test config");
+    let mut app = mount("slow", config);
+    app.until_ready("signed in, slowly").await;
+    eventually(4000, "the side chat showing its stream", || async {
+        child_streams().await.contains(&"stream-side".to_owned())
+    })
+    .await;
+    app.unmount();
+}

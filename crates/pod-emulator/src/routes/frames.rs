@@ -187,6 +187,7 @@ fn main_frame(state: &AppState, headers: &HeaderMap, uri: &Uri, variant: Variant
         "embed": query.embed,
         "settings": query.settings_json(),
         "fault": state.lock().faults.main_frame.as_str(),
+        "readyAfterMs": state.lock().faults.main_frame.ready_after_ms(),
         "channel": state.channel_name(),
         "messages": messages,
         "lastMessageId": last_id,

@@ -41,11 +41,7 @@ async fn sign_in_sets_cookie_and_logout_ends_session() {
     let id = sessions[0]["id"].as_str().expect("id");
     assert!(session_cookie.starts_with(&format!("{session_name}{id};")));
 
-    let resp = client
-        .post(format!("{}/logout", pod.url()))
-        .send()
-        .await
-        .expect("logout");
+    let resp = send(client.post(format!("{}/logout", pod.url())), "logout").await;
     assert_eq!(resp.status(), 200);
     let cleared = set_cookies(&resp);
     assert!(cleared
@@ -64,21 +60,13 @@ async fn logout_is_idempotent() {
     let pod = pod().await;
     let client = browser();
     for _ in 0..2 {
-        let resp = client
-            .post(format!("{}/logout", pod.url()))
-            .send()
-            .await
-            .expect("logout");
+        let resp = send(client.post(format!("{}/logout", pod.url())), "logout").await;
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.json::<Value>().await.expect("json"), json!({}));
     }
     sign_in(&pod, &client, "bob").await;
     for _ in 0..2 {
-        let resp = client
-            .post(format!("{}/logout", pod.url()))
-            .send()
-            .await
-            .expect("logout");
+        let resp = send(client.post(format!("{}/logout", pod.url())), "logout").await;
         assert_eq!(resp.status(), 200);
     }
     let st = state(&pod).await;
@@ -113,11 +101,11 @@ async fn frame_logout_path_counts_frame() {
     let pod = pod().await;
     let client = browser();
     sign_in(&pod, &client, "alice").await;
-    let resp = client
-        .post(format!("{}/apps/embed/logout", pod.url()))
-        .send()
-        .await
-        .expect("frame logout");
+    let resp = send(
+        client.post(format!("{}/apps/embed/logout", pod.url())),
+        "frame logout",
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     let st = state(&pod).await;
     assert_eq!(st["logoutRequests"], json!({"frame": 1, "http": 0}));
@@ -197,11 +185,7 @@ async fn auto_login_first_load_then_sign_in_form_after_logout() {
     assert!(is_chat_page(&html));
     assert_eq!(state(&pod).await["sessions"].as_array().map(Vec::len), Some(1));
 
-    client
-        .post(format!("{}/logout", pod.url()))
-        .send()
-        .await
-        .expect("logout");
+    send(client.post(format!("{}/logout", pod.url())), "logout").await;
     let (_, html) = focus_frame(&pod, &client).await;
     assert!(is_sign_in_page(&html), "known browser gets the sign-in form");
     assert_eq!(state(&pod).await["sessions"], json!([]));
@@ -212,11 +196,7 @@ async fn auto_login_first_load_then_sign_in_form_after_logout() {
     assert!(is_chat_page(&html));
 
     // Reset forgets known browsers.
-    plain()
-        .post(format!("{}/__emulator/reset", pod.url()))
-        .send()
-        .await
-        .expect("reset");
+    send(plain().post(format!("{}/__emulator/reset", pod.url())), "reset").await;
     let (_, html) = focus_frame(&pod, &client).await;
     assert!(is_chat_page(&html), "after reset the browser is new again");
     pod.shutdown().await;
@@ -504,11 +484,8 @@ async fn fault_validation() {
         resp.json::<Value>().await.expect("json"),
         json!({"logout": "drop", "mainFrame": "noAnswer"})
     );
-    let current: Value = client
-        .get(format!("{}/__emulator/faults", pod.url()))
-        .send()
+    let current: Value = send(client.get(format!("{}/__emulator/faults", pod.url())), "faults")
         .await
-        .expect("faults")
         .json()
         .await
         .expect("json");
@@ -601,11 +578,7 @@ async fn admin_messages_state_and_reset() {
         assert!(st.get(key).is_some(), "state has {key}");
     }
 
-    let resp = client
-        .post(format!("{}/__emulator/reset", pod.url()))
-        .send()
-        .await
-        .expect("reset");
+    let resp = send(client.post(format!("{}/__emulator/reset", pod.url())), "reset").await;
     assert_eq!(resp.status(), 200);
     let st = state(&pod).await;
     assert_eq!(st["sessions"], json!([]));
@@ -673,11 +646,7 @@ async fn read_until(resp: &mut reqwest::Response, buf: &mut String, needle: &str
 async fn sse_delivers_injected_messages() {
     let pod = pod().await;
     let client = browser();
-    let unauth = client
-        .get(format!("{}/apps/embed/events", pod.url()))
-        .send()
-        .await
-        .expect("events");
+    let unauth = send(client.get(format!("{}/apps/embed/events", pod.url())), "events").await;
     assert_eq!(unauth.status(), 401);
 
     sign_in(&pod, &client, "alice").await;
@@ -689,11 +658,11 @@ async fn sse_delivers_injected_messages() {
         .await
         .expect("inject");
 
-    let mut events = client
-        .get(format!("{}/apps/embed/events?since=0", pod.url()))
-        .send()
-        .await
-        .expect("events");
+    let mut events = send(
+        client.get(format!("{}/apps/embed/events?since=0", pod.url())),
+        "events",
+    )
+    .await;
     assert_eq!(events.status(), 200);
     assert!(events.headers()["content-type"]
         .to_str()
@@ -732,18 +701,10 @@ async fn sse_delivers_injected_messages() {
 async fn unknown_paths_and_methods() {
     let pod = pod().await;
     let client = plain();
-    let resp = client
-        .get(format!("{}/nope", pod.url()))
-        .send()
-        .await
-        .expect("get");
+    let resp = send(client.get(format!("{}/nope", pod.url())), "get").await;
     assert_eq!(resp.status(), 404);
     assert!(resp.json::<Value>().await.expect("json")["error"].is_string());
-    let resp = client
-        .get(format!("{}/logout", pod.url()))
-        .send()
-        .await
-        .expect("get");
+    let resp = send(client.get(format!("{}/logout", pod.url())), "get").await;
     assert_eq!(resp.status(), 405);
     let resp = client
         .post(format!("{}/__emulator/messages", pod.url()))
@@ -798,11 +759,7 @@ async fn frame_views_are_recorded_in_order_and_reset() {
     assert_eq!(st["framesLoaded"], 0);
     assert_eq!(st["sessions"], json!([]));
 
-    let resp = plain()
-        .post(format!("{}/__emulator/reset", pod.url()))
-        .send()
-        .await
-        .expect("reset");
+    let resp = send(plain().post(format!("{}/__emulator/reset", pod.url())), "reset").await;
     assert_eq!(resp.status(), 200);
     assert_eq!(state(&pod).await["views"], json!([]));
     // seq keeps counting across resets, like message ids.

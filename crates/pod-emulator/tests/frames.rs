@@ -361,16 +361,16 @@ async fn every_frame_get_is_counted() {
         .send()
         .await
         .expect("collab");
-    client
-        .get(format!("{}/apps/embed/default/frame-root.html", pod.url()))
-        .send()
-        .await
-        .expect("child");
-    client
-        .get(format!("{}/apps/embed/default", pod.url()))
-        .send()
-        .await
-        .expect("error page");
+    send(
+        client.get(format!("{}/apps/embed/default/frame-root.html", pod.url())),
+        "child",
+    )
+    .await;
+    send(
+        client.get(format!("{}/apps/embed/default", pod.url())),
+        "error page",
+    )
+    .await;
     let st: Value = state(&pod).await;
     assert_eq!(st["framesLoaded"], 5);
     pod.shutdown().await;
@@ -401,14 +401,14 @@ async fn frame_scripts_report_their_views() {
     let client = browser();
     sign_in(&pod, &client, "alice").await;
     let (_, main) = focus_frame(&pod, &client).await;
-    let child = client
-        .get(format!("{}/apps/embed/default/frame-root.html", pod.url()))
-        .send()
-        .await
-        .expect("child")
-        .text()
-        .await
-        .expect("body");
+    let child = send(
+        client.get(format!("{}/apps/embed/default/frame-root.html", pod.url())),
+        "child",
+    )
+    .await
+    .text()
+    .await
+    .expect("body");
     for html in [&main, &child] {
         // One serialized POST per change of what the frame shows.
         assert!(html.contains("fetch('/apps/embed/views', {"));

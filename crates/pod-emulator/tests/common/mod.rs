@@ -141,3 +141,8 @@ pub fn set_cookies(resp: &reqwest::Response) -> Vec<String> {
         .filter_map(|v| v.to_str().ok().map(str::to_owned))
         .collect()
 }
+
+/// Sends `request`; panics with `what` when it gets no answer.
+pub async fn send(request: reqwest::RequestBuilder, what: &str) -> reqwest::Response {
+    request.send().await.unwrap_or_else(|e| panic!("{what}: {e}"))
+}

@@ -664,10 +664,7 @@ async fn sse_delivers_injected_messages() {
     )
     .await;
     assert_eq!(events.status(), 200);
-    assert!(events.headers()["content-type"]
-        .to_str()
-        .expect("ascii")
-        .starts_with("text/event-stream"));
+    assert!(header(&events, "content-type").starts_with("text/event-stream"));
     let mut buf = String::new();
     read_until(&mut events, &mut buf, "event: ready").await;
     read_until(&mut events, &mut buf, "backlog").await;

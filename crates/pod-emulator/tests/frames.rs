@@ -18,14 +18,8 @@ async fn main_frame_without_session_shows_sign_in_form() {
     );
     let resp = client.get(&url).send().await.expect("frame");
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .expect("ascii")
-        .starts_with("text/html"));
-    let csp = resp.headers()["content-security-policy"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    assert!(header(&resp, "content-type").starts_with("text/html"));
+    let csp = header(&resp, "content-security-policy");
     assert!(csp.contains("frame-ancestors"), "{csp}");
     // Embeddable by cross-origin-isolated pages such as the wasm-bindgen test runner's.
     assert_eq!(resp.headers()["cross-origin-resource-policy"], "cross-origin");
@@ -452,14 +446,8 @@ async fn forge_page_posts_the_given_messages_to_the_parent() {
         .await
         .expect("forge");
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .expect("ascii")
-        .starts_with("text/html"));
-    let csp = resp.headers()["content-security-policy"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    assert!(header(&resp, "content-type").starts_with("text/html"));
+    let csp = header(&resp, "content-security-policy");
     assert!(csp.contains("frame-ancestors 'self' http://127.0.0.1:*"), "{csp}");
     let html = resp.text().await.expect("body");
     // The values are embedded exactly, as JSON with `<` escaped.

@@ -146,3 +146,12 @@ pub fn set_cookies(resp: &reqwest::Response) -> Vec<String> {
 pub async fn send(request: reqwest::RequestBuilder, what: &str) -> reqwest::Response {
     request.send().await.unwrap_or_else(|e| panic!("{what}: {e}"))
 }
+
+/// A response header as text ("" when absent).
+pub fn header(resp: &reqwest::Response, name: &str) -> String {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

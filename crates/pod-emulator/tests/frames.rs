@@ -55,14 +55,7 @@ async fn main_frame_without_session_shows_sign_in_form() {
         .expect("login");
     assert_eq!(resp.status(), 303);
     let location = resp.headers()["location"].to_str().expect("ascii").to_owned();
-    let html = client
-        .get(format!("{}{}", pod.url(), location))
-        .send()
-        .await
-        .expect("frame")
-        .text()
-        .await
-        .expect("body");
+    let html = page(&client, format!("{}{}", pod.url(), location), "frame").await;
     assert!(is_chat_page(&html));
     assert_eq!(element_text(&html, "user"), Some("alice"));
     pod.shutdown().await;
@@ -85,14 +78,7 @@ async fn signed_in_main_frame_shows_chat_and_boot_data() {
             ("condensed", "true"),
         ],
     );
-    let html = client
-        .get(url)
-        .send()
-        .await
-        .expect("frame")
-        .text()
-        .await
-        .expect("body");
+    let html = page(&client, url, "frame").await;
     assert!(is_chat_page(&html));
     assert!(html.contains("Symphony (emulator)"));
     assert_eq!(element_text(&html, "user"), Some("Alice Example"));
@@ -129,14 +115,7 @@ async fn collaboration_frame_has_stream_list_and_dark_mode() {
         "/apps/client2/default",
         &[("streamId", "s9"), ("sdkOrigin", HOST_ORIGIN), ("mode", "dark")],
     );
-    let html = client
-        .get(url)
-        .send()
-        .await
-        .expect("frame")
-        .text()
-        .await
-        .expect("body");
+    let html = page(&client, url, "frame").await;
     assert!(is_chat_page(&html));
     assert!(html.contains("id=\"stream-list\""));
     assert!(html.contains("class=\"theme-dark\""));
@@ -233,14 +212,12 @@ async fn query_values_are_escaped_everywhere() {
 
     // Sign-in form (no script at all).
     let anonymous = browser();
-    let html = anonymous
-        .get(frame_url(&pod, "/apps/embed/default", &query))
-        .send()
-        .await
-        .expect("frame")
-        .text()
-        .await
-        .expect("body");
+    let html = page(
+        &anonymous,
+        frame_url(&pod, "/apps/embed/default", &query),
+        "frame",
+    )
+    .await;
     assert!(is_sign_in_page(&html));
     assert_nothing_escapes(&html, 2);
     assert_only_view_report(&html, "focus", "signin");
@@ -249,14 +226,7 @@ async fn query_values_are_escaped_everywhere() {
     let client = browser();
     sign_in(&pod, &client, "<b>mallory</b>").await;
     for path in ["/apps/embed/default", "/apps/client2/default"] {
-        let html = client
-            .get(frame_url(&pod, path, &query))
-            .send()
-            .await
-            .expect("frame")
-            .text()
-            .await
-            .expect("body");
+        let html = page(&client, frame_url(&pod, path, &query), "frame").await;
         assert!(is_chat_page(&html), "{path}");
         assert_nothing_escapes(&html, 2);
         assert!(!html.contains("<b>mallory"));

@@ -155,3 +155,12 @@ pub fn header(resp: &reqwest::Response, name: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// GETs `url` with `client` and answers the body text; panics with `what` on failure.
+pub async fn page(client: &reqwest::Client, url: impl reqwest::IntoUrl, what: &str) -> String {
+    send(client.get(url), what)
+        .await
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: no body: {e}"))
+}

@@ -717,3 +717,97 @@ async fn side_chats_show_their_streams_after_a_sign_in_slower_than_the_request_t
     .await;
     app.unmount();
 }
+
+#[derive(Properties, PartialEq)]
+struct SwitchingProps {
+    config: Config,
+    agent: Rc<RefCell<Option<SymphonyAgent>>>,
+}
+
+/// Two chats; a button changes the first chat's stream.
+#[function_component]
+fn SwitchingStreams(props: &SwitchingProps) -> Html {
+    let stream = use_state(|| "stream-first".to_owned());
+    let switch = {
+        let stream = stream.clone();
+        Callback::from(move |_| stream.set("stream-first-b".to_owned()))
+    };
+    html! {
+        <SymphonyProvider config={props.config.clone()} options={yew_symphony::Options::new().sync_tabs(false)}>
+            <Probe agent={props.agent.clone()} />
+            <SymphonyChat container="switch-first" stream_id={AttrValue::from((*stream).clone())} />
+            <SymphonyChat container="switch-second" stream_id="stream-second" />
+            <button class="switch-stream" onclick={switch}>{ "Switch" }</button>
+        </SymphonyProvider>
+    }
+}
+
+/// The first chat mounted keeps the main frame when its props change: a later render
+/// puts the main frame in its container again, with its new stream.
+#[wasm_bindgen_test]
+async fn the_first_chat_stays_the_main_frame_when_its_stream_changes() {
+    fresh().await;
+    let root = document().create_element("div").expect("div");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("append");
+    let agent = Rc::new(RefCell::new(None));
+    let handle = yew::Renderer::<SwitchingStreams>::with_root_and_props(
+        root.clone(),
+        SwitchingProps {
+            config: config(Mode::Focus),
+            agent: agent.clone(),
+        },
+    )
+    .render();
+    let main_src = |container: &str| {
+        document()
+            .query_selector(&format!("#{container} iframe"))
+            .ok()
+            .flatten()
+            .and_then(|f| f.get_attribute("src"))
+            .filter(|src| src.contains("/apps/embed/default?"))
+    };
+    eventually(8000, "the first chat holding the main frame", || {
+        let ok = main_src("switch-first").is_some() && our_frames().len() == 2;
+        async move { ok }
+    })
+    .await;
+    let button: HtmlElement = root
+        .query_selector(".switch-stream")
+        .ok()
+        .flatten()
+        .and_then(|b| b.dyn_into().ok())
+        .expect("the switch button");
+    button.click();
+    eventually(4000, "the first chat's new stream shown", || async {
+        state().await["views"].as_array().is_some_and(|views| {
+            views
+                .iter()
+                .any(|v| v["frame"] == "main" && v["streamId"] == "stream-first-b")
+        })
+    })
+    .await;
+    let agent = agent.borrow().clone().expect("the agent");
+    agent.logout().await.expect("logout");
+    // Render again (the pod shows its sign-in page now, so the render's children wait for
+    // a sign-in: only where the main frame goes matters here).
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = agent.render().await;
+    });
+    eventually(4000, "a main frame again", || {
+        let ok = main_src("switch-first").is_some() || main_src("switch-second").is_some();
+        async move { ok }
+    })
+    .await;
+    let src = main_src("switch-first").unwrap_or_default();
+    assert!(
+        src.contains("streamId=stream-first-b"),
+        "the first chat is still the main frame, with its new stream: {src:?}, second: {:?}",
+        main_src("switch-second")
+    );
+    handle.destroy();
+    root.remove();
+}

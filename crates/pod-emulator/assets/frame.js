@@ -199,6 +199,8 @@
   // the other, so the pod receives them in order.
   var lastReport = null;
   var reports = Promise.resolve();
+  var shows = 0; // set-streams this frame was shown so far (a main frame's own, or a child's)
+
   function reportView(page) {
     var child = boot.kind === 'child';
     var report = JSON.stringify({
@@ -207,7 +209,8 @@
       page: page,
       user: page !== 'signin' && view.signedIn && view.user ? view.user : null,
       streamId: page === 'chat' && view.streamId ? view.streamId : null,
-      iFrameId: child && location.hash.length > 1 ? location.hash.slice(1) : null
+      iFrameId: child && location.hash.length > 1 ? location.hash.slice(1) : null,
+      shows: shows
     });
     if (report === lastReport || typeof fetch !== 'function') { return; }
     lastReport = report;
@@ -407,6 +410,7 @@
 
     function showIn(container, streamId, room) {
       if (container === undefined || container === null || container === '') {
+        shows += 1;
         showStream(streamId, room);
         return {};
       }
@@ -607,6 +611,7 @@
     }
 
     function show(m) {
+      shows += 1;
       if (!shown) {
         var tpl = byId('chat-template');
         if (!tpl || !tpl.content) { return; }

@@ -235,6 +235,11 @@ pub struct View {
     /// The child id from the child frame's `location.hash`.
     #[serde(rename = "iFrameId")]
     pub i_frame_id: Option<String>,
+    /// How many `set-stream`s the frame has been shown so far (a main frame: those for
+    /// itself; a child frame: those relayed to it), so that tests can tell a repeated one
+    /// from none. Omitted when the frame did not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shows: Option<u64>,
     /// Assigned by the pod: 1, 2, ... in arrival order, never reused (not
     /// even after a reset).
     pub seq: u64,
@@ -485,6 +490,7 @@ mod tests {
             user: None,
             stream_id: None,
             i_frame_id: Some("c1".into()),
+            shows: None,
             seq: 0,
         };
         for _ in 0..MAX_VIEWS + 3 {

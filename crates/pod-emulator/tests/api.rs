@@ -763,6 +763,15 @@ async fn frame_views_are_recorded_in_order_and_reset() {
     let resp = post_view(&pod, r#"{"frame":"child","page":"waiting"}"#).await;
     assert_eq!(resp.status(), 201);
     assert_eq!(state(&pod).await["views"][0]["seq"], 6);
+    // A child frame counts the set-streams it was shown; a count must be a count.
+    let resp = post_view(
+        &pod,
+        r#"{"frame":"child","page":"chat","streamId":"s","shows":2}"#,
+    )
+    .await;
+    assert_eq!(resp.json::<Value>().await.expect("json")["shows"], 2);
+    let resp = post_view(&pod, r#"{"frame":"child","page":"chat","shows":"two"}"#).await;
+    assert_eq!(resp.status(), 400);
     pod.shutdown().await;
 }
 

@@ -811,3 +811,49 @@ async fn the_first_chat_stays_the_main_frame_when_its_stream_changes() {
     handle.destroy();
     root.remove();
 }
+
+/// The most set-streams a frame (`"main"` or `"child"`) reported being shown.
+async fn frame_shows(frame: &str) -> u64 {
+    state().await["views"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["frame"] == frame)
+        .filter_map(|v| v["shows"].as_u64())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Chats mounted together are shown once: no chat gets a second set-stream when its own
+/// show request comes after the render that already showed it (the main chat's stream is
+/// in its frame's URL; the side chat gets one set-stream).
+#[wasm_bindgen_test]
+async fn chats_mounted_together_are_shown_once() {
+    fresh().await;
+    let mut app = mounted_and_ready("once").await;
+    // Later set-streams to both frames: by the time they are reported, every earlier one is.
+    let agent = app.agent();
+    agent
+        .open_stream("stream-later", Some("once-side"))
+        .await
+        .expect("open stream");
+    agent
+        .open_stream("stream-main-later", None)
+        .await
+        .expect("open stream");
+    eventually(4000, "the later streams reported", || async {
+        frame_shows("child").await > 0 && frame_shows("main").await > 0
+    })
+    .await;
+    assert_eq!(
+        frame_shows("child").await,
+        2,
+        "the side frame: its stream once, then the later one"
+    );
+    assert_eq!(
+        frame_shows("main").await,
+        1,
+        "the main frame: only the later stream"
+    );
+    app.unmount();
+}

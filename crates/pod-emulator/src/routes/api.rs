@@ -392,9 +392,9 @@ pub(super) async fn frame_view(State(state): State<AppState>, body: Bytes) -> Re
 }
 
 /// Validates a view report: `frame`, `mode` (main frames only), `page`,
-/// and the optional strings `user`, `streamId` and `iFrameId`.
+/// the optional strings `user`, `streamId` and `iFrameId`, and the optional count `shows`.
 fn parse_view(map: &Map<String, Value>) -> Result<View, String> {
-    const KEYS: [&str; 6] = ["frame", "mode", "page", "user", "streamId", "iFrameId"];
+    const KEYS: [&str; 7] = ["frame", "mode", "page", "user", "streamId", "iFrameId", "shows"];
     if let Some(key) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
         return Err(format!(
             "unknown view key {key:?}; accepted keys: {}",
@@ -446,6 +446,14 @@ fn parse_view(map: &Map<String, Value>) -> Result<View, String> {
         user: optional_view_string(map, "user")?,
         stream_id: optional_view_string(map, "streamId")?,
         i_frame_id: optional_view_string(map, "iFrameId")?,
+        shows: match map.get("shows") {
+            None | Some(Value::Null) => None,
+            Some(count) => Some(
+                count
+                    .as_u64()
+                    .ok_or_else(|| "field 'shows' must be a count (a non-negative integer)".to_string())?,
+            ),
+        },
         seq: 0,
     })
 }

@@ -168,13 +168,19 @@ impl Mounted {
     }
 }
 
-fn mount(prefix: &str, config: Config) -> Mounted {
+/// A new `<div>` at the end of the body, for an app to mount in.
+fn new_root() -> Element {
     let root = document().create_element("div").expect("div");
     document()
         .body()
         .expect("body")
         .append_child(&root)
         .expect("append");
+    root
+}
+
+fn mount(prefix: &str, config: Config) -> Mounted {
+    let root = new_root();
     let agent = Rc::new(RefCell::new(None));
     let handle = yew::Renderer::<App>::with_root_and_props(
         root.clone(),
@@ -376,12 +382,7 @@ fn main_frame_src() -> Option<String> {
 #[wasm_bindgen_test]
 async fn a_new_config_restarts_the_session_with_the_mounted_chats() {
     fresh().await;
-    let root = document().create_element("div").expect("div");
-    document()
-        .body()
-        .expect("body")
-        .append_child(&root)
-        .expect("append");
+    let root = new_root();
     let handle = yew::Renderer::<Reconfigurable>::with_root(root.clone()).render();
     eventually(8000, "both chats with the first config", || async {
         our_frames().len() == 2 && main_frame_src().is_some_and(|src| src.contains("partnerId=test-partner"))
@@ -522,12 +523,7 @@ async fn providers_unmounted_from_their_own_callbacks_leave_nothing() {
     })
     .await;
     for round in 0..200 {
-        let root = document().create_element("div").expect("div");
-        document()
-            .body()
-            .expect("body")
-            .append_child(&root)
-            .expect("append");
+        let root = new_root();
         let (sender, unmounted) = futures::channel::oneshot::channel::<()>();
         let sender = RefCell::new(Some(sender));
         let handle = yew::Renderer::<Cycler>::with_root_and_props(
@@ -623,12 +619,7 @@ fn CountingApp(props: &SeenProps) -> Html {
 async fn only_components_that_read_the_state_re_render_and_hook_callbacks_keep_their_identity() {
     fresh().await;
     let seen = Rc::new(Seen::default());
-    let root = document().create_element("div").expect("div");
-    document()
-        .body()
-        .expect("body")
-        .append_child(&root)
-        .expect("append");
+    let root = new_root();
     let handle = yew::Renderer::<CountingApp>::with_root_and_props(
         root.clone(),
         SeenProps {
@@ -747,12 +738,7 @@ fn SwitchingStreams(props: &SwitchingProps) -> Html {
 #[wasm_bindgen_test]
 async fn the_first_chat_stays_the_main_frame_when_its_stream_changes() {
     fresh().await;
-    let root = document().create_element("div").expect("div");
-    document()
-        .body()
-        .expect("body")
-        .append_child(&root)
-        .expect("append");
+    let root = new_root();
     let agent = Rc::new(RefCell::new(None));
     let handle = yew::Renderer::<SwitchingStreams>::with_root_and_props(
         root.clone(),

@@ -40,7 +40,7 @@ use serde_json::Value;
 use symphony_session::{Command, Session, SubscriptionId};
 
 pub use driver::{live_counts, DomDiagnostics, LiveCounts};
-use driver::{pump, ChangeCallback, Driver, Shared, Snapshot};
+use driver::{pump, when_free, ChangeCallback, Driver, Shared, Snapshot};
 pub use symphony_session::{
     Config, ConfigBuilder, ConfigError, ErrorPayload, Mode, NotificationKind, SdkResult, SessionState,
     Settings, SymphonyError,
@@ -448,20 +448,6 @@ thread_local! {
 async fn next_microtask() {
     let resolved = js_sys::Promise::resolve(&wasm_bindgen::JsValue::UNDEFINED);
     let _ = wasm_bindgen_futures::JsFuture::from(resolved).await;
-}
-
-/// Runs `work` on the driver now if it is free, else on a later task (never skipped while
-/// the session lives): a handle may be dropped inside one of our own calls.
-fn when_free(shared: &Weak<RefCell<Driver>>, work: impl FnOnce(&Rc<RefCell<Driver>>) + 'static) {
-    let Some(strong) = shared.upgrade() else {
-        return;
-    };
-    if strong.try_borrow_mut().is_ok() {
-        work(&strong);
-        return;
-    }
-    let weak = shared.clone();
-    wasm_bindgen_futures::spawn_local(async move { when_free(&weak, work) });
 }
 
 /// Stops a state or readiness callback when dropped.

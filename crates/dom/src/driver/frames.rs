@@ -10,7 +10,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlIFrameElement, MutationObserver, MutationObserverInit, MutationRecord, Window};
 
-use super::{feed, Driver, Shared};
+use super::{feed, when_free, Driver, Shared};
 
 /// Attribute carried by every frame this library creates, with the instance number.
 pub(crate) const INSTANCE_ATTRIBUTE: &str = "data-symphony-instance";
@@ -123,8 +123,10 @@ impl Drop for RemovalWatch {
 /// element is the very iframe created for the frame. The marks are plain `data-`
 /// attributes that injected markup (which sanitizers let through) can copy; identity cannot.
 fn accept_load(shared: &Shared, frame: Option<FrameId>, target: Element) {
-    let ours = match shared.try_borrow_mut() {
-        Ok(mut driver) => {
+    // Fired while the driver is busy (a load can be synchronous): judged after.
+    when_free(&Rc::downgrade(shared), move |shared| {
+        let ours = {
+            let mut driver = shared.borrow_mut();
             let ours = frame.filter(|frame| {
                 driver
                     .frames
@@ -135,21 +137,11 @@ fn accept_load(shared: &Shared, frame: Option<FrameId>, target: Element) {
                 driver.rejected_loads += 1;
             }
             ours
+        };
+        if let Some(frame) = ours {
+            feed(shared, Event::FrameLoaded(frame));
         }
-        Err(_) => {
-            // Fired while the driver is busy (a load can be synchronous): judge it after.
-            let weak = Rc::downgrade(shared);
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Some(shared) = weak.upgrade() {
-                    accept_load(&shared, frame, target);
-                }
-            });
-            return;
-        }
-    };
-    if let Some(frame) = ours {
-        feed(shared, Event::FrameLoaded(frame));
-    }
+    });
 }
 
 impl Driver {

@@ -299,20 +299,25 @@ impl Drop for Driver {
 
 /// Feeds one event, then carries out what follows from it.
 pub(crate) fn feed(shared: &Shared, event: Event) {
-    match shared.try_borrow_mut() {
-        Ok(mut driver) => driver.session.handle_event(event),
-        Err(_) => {
-            // Only reachable if user code re-enters while we hold the borrow; retry later.
-            let weak = Rc::downgrade(shared);
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Some(shared) = weak.upgrade() {
-                    feed(&shared, event);
-                }
-            });
-            return;
-        }
+    // Busy only when a DOM event we caused runs this inside our own work: feed it after.
+    when_free(&Rc::downgrade(shared), move |shared| {
+        shared.borrow_mut().session.handle_event(event);
+        pump(shared);
+    });
+}
+
+/// Runs `work` on the driver now if it is free, else on a later task (never skipped while
+/// the session lives): a handle may be dropped, or a DOM event fire, inside our own work.
+pub(crate) fn when_free(shared: &Weak<RefCell<Driver>>, work: impl FnOnce(&Shared) + 'static) {
+    let Some(strong) = shared.upgrade() else {
+        return;
+    };
+    if strong.try_borrow_mut().is_ok() {
+        work(&strong);
+        return;
     }
-    pump(shared);
+    let weak = shared.clone();
+    wasm_bindgen_futures::spawn_local(async move { when_free(&weak, work) });
 }
 
 /// Carries out every queued effect, then hands the news to the user callbacks, in order,

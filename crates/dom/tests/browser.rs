@@ -736,3 +736,93 @@ async fn callbacks_see_states_in_order_even_when_one_calls_back() {
     assert_eq!(symphony.state(), SessionState::Unrendered);
     drop((calls_back, records));
 }
+
+/// Page code that wraps DOM methods (instrumentation and zone-style libraries do) runs
+/// synchronously inside our own work, with the driver at work: our iframe goes in or out
+/// inside a step. From there it may read every accessor, subscribe (a typed refusal),
+/// register a callback (it takes effect) and drop one whose closure holds the session (the
+/// drop waits for the work to end, so no cycle keeps the session alive).
+#[wasm_bindgen_test]
+async fn page_code_running_inside_our_work_can_read_register_and_drop() {
+    fresh().await;
+    container("main");
+    let instances_before = symphony_dom::live_counts().instances;
+    let symphony = Symphony::new(config(Mode::Focus));
+    // Holds the session: only dropping its handle breaks the cycle.
+    let holds_the_session = Rc::new(RefCell::new(Some({
+        let inner = symphony.clone();
+        symphony.on_state_change(move |_| {
+            let _ = inner.state();
+        })
+    })));
+    let registered_inside = Rc::new(RefCell::new(None));
+    let heard_by_it = Rc::new(RefCell::new(Vec::new()));
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let hook = PageHook::install({
+        let symphony = symphony.clone();
+        let seen = seen.clone();
+        let registered_inside = registered_inside.clone();
+        let heard_by_it = heard_by_it.clone();
+        let holds_the_session = holds_the_session.clone();
+        move |op| {
+            let state = symphony.state();
+            let _ = (
+                symphony.is_ready(),
+                symphony.server_session_may_be_alive(),
+                symphony.config(),
+            );
+            let frames = symphony.diagnostics().frames;
+            let subscribed = symphony
+                .listen(NotificationKind::MessageNotifications, None, |_| {})
+                .map(drop)
+                .map_err(|e| e.to_string());
+            seen.borrow_mut().push((op, state, frames, subscribed));
+            drop(holds_the_session.borrow_mut().take());
+            if registered_inside.borrow().is_none() {
+                let heard = heard_by_it.clone();
+                let listener = symphony.on_state_change(move |state| heard.borrow_mut().push(state));
+                *registered_inside.borrow_mut() = Some(listener);
+            }
+        }
+    });
+    symphony
+        .render("main", RenderOptions::stream("stream-main"))
+        .await
+        .expect("render");
+    ready(&symphony).await;
+    symphony.logout().await.expect("logout");
+
+    let seen = seen.borrow().clone();
+    let appended = seen
+        .iter()
+        .find(|(op, ..)| op == "append")
+        .expect("the hook ran at render");
+    assert!(
+        matches!(appended.1, SessionState::Unrendered | SessionState::Rendered),
+        "{seen:?}"
+    );
+    let removed = seen
+        .iter()
+        .find(|(op, ..)| op == "remove")
+        .expect("the hook ran at logout");
+    assert!(
+        matches!(removed.1, SessionState::LoggingOut | SessionState::LoggedOut),
+        "{seen:?}"
+    );
+    for (_, _, _, subscribed) in &seen {
+        let refusal = subscribed.as_ref().expect_err("refused from inside our work");
+        assert!(refusal.contains("subscribe"), "a typed refusal: {refusal}");
+    }
+    let heard = heard_by_it.borrow().clone();
+    assert_eq!(
+        heard.last(),
+        Some(&SessionState::LoggedOut),
+        "the callback registered inside our work took effect: {heard:?}"
+    );
+
+    drop((hook, symphony, registered_inside));
+    eventually(2000, "the session is gone once its handles are", || async {
+        symphony_dom::live_counts().instances == instances_before
+    })
+    .await;
+}

@@ -356,3 +356,51 @@ pub async fn forge_from_the_page(messages: &Value) -> u64 {
     drop(listener);
     posted + 1
 }
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function wrap_frame_methods(hook) {
+    const ours = (node) => node instanceof HTMLIFrameElement && node.hasAttribute('data-symphony-instance');
+    const append = Node.prototype.appendChild;
+    const remove = Element.prototype.remove;
+    Node.prototype.appendChild = function (child) {
+        const appended = append.call(this, child);
+        if (ours(child)) hook('append');
+        return appended;
+    };
+    Element.prototype.remove = function () {
+        const was = ours(this);
+        remove.call(this);
+        if (was) hook('remove');
+    };
+    return () => {
+        Node.prototype.appendChild = append;
+        Element.prototype.remove = remove;
+    };
+}
+"#)]
+extern "C" {
+    fn wrap_frame_methods(hook: &wasm_bindgen::closure::Closure<dyn FnMut(String)>) -> js_sys::Function;
+}
+
+/// Page code that wraps `Node.prototype.appendChild` and `Element.prototype.remove`, as
+/// instrumentation and zone-style libraries do, and calls `hook("append")` or
+/// `hook("remove")` whenever one of our frames goes in or out: synchronously, inside the
+/// session's own work. Unwrapped when dropped.
+pub struct PageHook {
+    unwrap: js_sys::Function,
+    _hook: wasm_bindgen::closure::Closure<dyn FnMut(String)>,
+}
+
+impl PageHook {
+    pub fn install(hook: impl FnMut(String) + 'static) -> Self {
+        let hook = wasm_bindgen::closure::Closure::<dyn FnMut(String)>::new(hook);
+        let unwrap = wrap_frame_methods(&hook);
+        Self { unwrap, _hook: hook }
+    }
+}
+
+impl Drop for PageHook {
+    fn drop(&mut self) {
+        let _ = self.unwrap.call0(&wasm_bindgen::JsValue::NULL);
+    }
+}

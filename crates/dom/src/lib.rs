@@ -31,7 +31,7 @@
 
 mod driver;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -40,7 +40,7 @@ use serde_json::Value;
 use symphony_session::{Command, Session, SubscriptionId};
 
 pub use driver::{live_counts, DomDiagnostics, LiveCounts};
-use driver::{pump, when_free, ChangeCallback, Driver, Shared, Snapshot};
+use driver::{pump, when_free, ChangeCallback, Driver, Registered, Shared, Snapshot};
 pub use symphony_session::{
     Config, ConfigBuilder, ConfigError, ErrorPayload, Mode, NotificationKind, SdkResult, SessionState,
     Settings, SymphonyError,
@@ -176,7 +176,7 @@ impl SendMessageOptions {
 pub struct Symphony {
     shared: Shared,
     /// What the accessors answer while the driver is at work (see [`Snapshot`]).
-    snapshot: Rc<std::cell::Cell<Snapshot>>,
+    snapshot: Rc<Cell<Snapshot>>,
     config: Rc<Config>,
 }
 
@@ -314,7 +314,7 @@ impl Symphony {
         callback: impl Fn(&Value) + 'static,
     ) -> Result<NotificationListener, SymphonyError> {
         let (sender, mut receiver) = oneshot::channel();
-        let subscription = {
+        let (subscription, live) = {
             let Ok(mut driver) = self.shared.try_borrow_mut() else {
                 return Err(SymphonyError::Interrupted {
                     operation: "subscribe",
@@ -327,10 +327,11 @@ impl Symphony {
             });
             driver.waiters.insert(request, sender);
             let subscription = SubscriptionId(request.0);
-            driver
-                .notification_listeners
-                .insert(subscription, Rc::new(callback));
-            subscription
+            let callback: driver::NotificationCallback = Rc::new(callback);
+            let registered = Registered::new(callback);
+            let live = registered.live.clone();
+            driver.notification_listeners.insert(subscription, registered);
+            (subscription, live)
         };
         pump(&self.shared);
         // The core answers a subscription at once.
@@ -345,6 +346,7 @@ impl Symphony {
             Ok(()) => Ok(NotificationListener {
                 shared: Rc::downgrade(&self.shared),
                 subscription,
+                live,
             }),
             Err(err) => {
                 self.shared
@@ -389,11 +391,16 @@ impl Symphony {
             next.get()
         });
         let shared = Rc::downgrade(&self.shared);
-        // Registered at once, or (called from inside our own work) right after it.
+        let registered = Registered::new(callback);
+        let live = registered.live.clone();
+        // Registered at once, or (called from inside our own work) right after it, unless
+        // the handle is dropped by then.
         when_free(&shared, move |shared| {
-            shared.borrow_mut().change_listeners.insert(id, callback);
+            if registered.live.get() {
+                shared.borrow_mut().change_listeners.insert(id, registered);
+            }
         });
-        StateListener { shared, id }
+        StateListener { shared, id, live }
     }
 
     /// Counters: refused messages, frames, listeners, timers, requests in flight.
@@ -421,10 +428,13 @@ impl Symphony {
 pub struct NotificationListener {
     shared: Weak<RefCell<Driver>>,
     subscription: SubscriptionId,
+    live: Rc<Cell<bool>>,
 }
 
 impl Drop for NotificationListener {
     fn drop(&mut self) {
+        // Never called again, even before the driver is free to forget it.
+        self.live.set(false);
         let subscription = self.subscription;
         when_free(&self.shared, move |shared| {
             let callback = {
@@ -441,7 +451,7 @@ impl Drop for NotificationListener {
 }
 
 thread_local! {
-    static NEXT_LISTENER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static NEXT_LISTENER: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Resolves on the next microtask: after the synchronous work in progress.
@@ -455,10 +465,13 @@ async fn next_microtask() {
 pub struct StateListener {
     shared: Weak<RefCell<Driver>>,
     id: u64,
+    live: Rc<Cell<bool>>,
 }
 
 impl Drop for StateListener {
     fn drop(&mut self) {
+        // Never called again, even before the driver is free to forget it.
+        self.live.set(false);
         let id = self.id;
         when_free(&self.shared, move |shared| {
             let callback = shared.borrow_mut().change_listeners.remove(&id);

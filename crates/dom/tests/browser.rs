@@ -826,3 +826,58 @@ async fn page_code_running_inside_our_work_can_read_register_and_drop() {
     })
     .await;
 }
+
+/// Like a DOM event listener, a callback whose handle is dropped is never called again:
+/// not for the news being delivered when another callback drops it, and not when it was
+/// registered inside our own work and dropped before that work ended.
+#[wasm_bindgen_test]
+async fn a_dropped_callback_is_never_called_again() {
+    fresh().await;
+    container("main");
+    let symphony = Symphony::new(config(Mode::Focus));
+    let heard_after_drop = Rc::new(RefCell::new(Vec::new()));
+    let second = Rc::new(RefCell::new(None));
+    let registered_inside = Rc::new(RefCell::new(None));
+    // Registered first, so called first: drops the second callback and the one the page
+    // registered inside the render.
+    let first = {
+        let second = second.clone();
+        let registered_inside = registered_inside.clone();
+        symphony.on_state_change(move |_| {
+            drop(second.borrow_mut().take());
+            drop(registered_inside.borrow_mut().take());
+        })
+    };
+    *second.borrow_mut() = Some({
+        let heard = heard_after_drop.clone();
+        symphony.on_state_change(move |state| heard.borrow_mut().push(("second", state)))
+    });
+    let hook = PageHook::install({
+        let symphony = symphony.clone();
+        let registered_inside = registered_inside.clone();
+        let heard = heard_after_drop.clone();
+        let mut once = true;
+        move |_| {
+            if std::mem::take(&mut once) {
+                let heard = heard.clone();
+                *registered_inside.borrow_mut() =
+                    Some(symphony.on_state_change(move |state| heard.borrow_mut().push(("inside", state))));
+            }
+        }
+    });
+    symphony
+        .render("main", RenderOptions::stream("stream-main"))
+        .await
+        .expect("render");
+    assert!(
+        second.borrow().is_none() && registered_inside.borrow().is_none(),
+        "both dropped"
+    );
+    symphony.logout().await.expect("logout");
+    assert_eq!(
+        *heard_after_drop.borrow(),
+        vec![],
+        "called after its handle was dropped"
+    );
+    drop((hook, first));
+}

@@ -5,7 +5,7 @@
 mod channels;
 mod frames;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 
@@ -37,6 +37,25 @@ pub(crate) enum ChangeCallback {
     Ready(ReadyCallback),
 }
 pub(crate) type NotificationCallback = Rc<dyn Fn(&Value)>;
+
+/// A user callback and whether its handle still exists. Like the DOM's own event listeners,
+/// a callback whose handle was dropped is never called again, even while the driver is not
+/// yet free to forget it (the drop came from inside our work, or from another callback
+/// during the same delivery).
+#[derive(Clone)]
+pub(crate) struct Registered<C> {
+    pub(crate) callback: C,
+    pub(crate) live: Rc<Cell<bool>>,
+}
+
+impl<C> Registered<C> {
+    pub(crate) fn new(callback: C) -> Self {
+        Self {
+            callback,
+            live: Rc::new(Cell::new(true)),
+        }
+    }
+}
 
 /// Counters kept by the adapter, for diagnostics and tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -75,10 +94,10 @@ pub(crate) struct Driver {
     load_listener: Option<EventListener>,
     removal_watch: Option<RemovalWatch>,
     tab_channel: Option<TabChannel>,
-    pub(crate) change_listeners: BTreeMap<u64, ChangeCallback>,
-    pub(crate) notification_listeners: HashMap<SubscriptionId, NotificationCallback>,
+    pub(crate) change_listeners: BTreeMap<u64, Registered<ChangeCallback>>,
+    pub(crate) notification_listeners: HashMap<SubscriptionId, Registered<NotificationCallback>>,
     /// Refreshed before each effect is carried out (see [`Snapshot`]).
-    pub(crate) snapshot: Rc<std::cell::Cell<Snapshot>>,
+    pub(crate) snapshot: Rc<Cell<Snapshot>>,
     rejected_messages: u64,
     rejected_loads: u64,
     /// The frames' `allow` attribute.
@@ -114,9 +133,9 @@ impl Default for Snapshot {
 
 /// User code to run once the driver is no longer borrowed (it may call back into us).
 enum Deferred {
-    State(Vec<StateCallback>, SessionState),
-    Ready(Vec<ReadyCallback>, bool),
-    Notify(NotificationCallback, Value),
+    State(Vec<Registered<StateCallback>>, SessionState),
+    Ready(Vec<Registered<ReadyCallback>>, bool),
+    Notify(Registered<NotificationCallback>, Value),
 }
 
 impl Driver {
@@ -145,7 +164,7 @@ impl Driver {
                 tab_channel: None,
                 change_listeners: BTreeMap::new(),
                 notification_listeners: HashMap::new(),
-                snapshot: Rc::new(std::cell::Cell::new(Snapshot::default())),
+                snapshot: Rc::new(Cell::new(Snapshot::default())),
                 rejected_messages: 0,
                 rejected_loads: 0,
                 frame_allow: options.frame_allow,
@@ -257,8 +276,11 @@ impl Driver {
                 let listeners = self
                     .change_listeners
                     .values()
-                    .filter_map(|l| match l {
-                        ChangeCallback::State(callback) => Some(callback.clone()),
+                    .filter_map(|l| match &l.callback {
+                        ChangeCallback::State(callback) => Some(Registered {
+                            callback: callback.clone(),
+                            live: l.live.clone(),
+                        }),
                         ChangeCallback::Ready(_) => None,
                     })
                     .collect();
@@ -268,8 +290,11 @@ impl Driver {
                 let listeners = self
                     .change_listeners
                     .values()
-                    .filter_map(|l| match l {
-                        ChangeCallback::Ready(callback) => Some(callback.clone()),
+                    .filter_map(|l| match &l.callback {
+                        ChangeCallback::Ready(callback) => Some(Registered {
+                            callback: callback.clone(),
+                            live: l.live.clone(),
+                        }),
                         ChangeCallback::State(_) => None,
                     })
                     .collect();
@@ -356,16 +381,20 @@ pub(crate) fn pump(shared: &Shared) {
         };
         match next {
             Some(Deferred::State(listeners, state)) => {
-                for listener in listeners {
-                    listener(state);
+                for listener in listeners.iter().filter(|l| l.live.get()) {
+                    (listener.callback)(state);
                 }
             }
             Some(Deferred::Ready(listeners, ready)) => {
-                for listener in listeners {
-                    listener(ready);
+                for listener in listeners.iter().filter(|l| l.live.get()) {
+                    (listener.callback)(ready);
                 }
             }
-            Some(Deferred::Notify(callback, data)) => callback(&data),
+            Some(Deferred::Notify(listener, data)) => {
+                if listener.live.get() {
+                    (listener.callback)(&data);
+                }
+            }
             None => break,
         }
     }

@@ -334,6 +334,34 @@ pub async fn forge_from(base: &str, messages: &Value) -> u64 {
     messages.as_array().map_or(0, |m| m.len() as u64) + 1
 }
 
+/// Forges `messages` from another origin, from the pod's origin but not its main frame, and
+/// (with `also_from_the_page`) from the page itself; asserts that every one was refused by
+/// origin or source and that none reached the core. Answers how many were sent and how many
+/// the adapter counted as refused.
+pub async fn forge_and_expect_refusal(
+    symphony: &Symphony,
+    messages: &Value,
+    also_from_the_page: bool,
+) -> (u64, u64) {
+    let before = symphony.diagnostics();
+    let mut sent = forge_from(other_emulator(), messages).await + forge_from(emulator(), messages).await;
+    if also_from_the_page {
+        sent += forge_from_the_page(messages).await;
+    }
+    let after = symphony.diagnostics();
+    assert_eq!(
+        after.rejected_messages - before.rejected_messages,
+        sent,
+        "every forged message refused: {before:?} -> {after:?}"
+    );
+    assert_eq!(
+        (after.malformed_messages, after.stale_events),
+        (before.malformed_messages, before.stale_events),
+        "none reached the core"
+    );
+    (sent, after.rejected_messages - before.rejected_messages)
+}
+
 /// Posts `messages` from the page to itself, then a marker it waits for (messages arrive in
 /// order). Answers how many messages reached the page, the marker included.
 pub async fn forge_from_the_page(messages: &Value) -> u64 {

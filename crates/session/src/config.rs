@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
+use crate::idle::IdlePolicy;
+
 /// How the pod renders chats. Chosen once, when the SDK is set up, and fixed for its life.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Mode {
@@ -109,6 +111,7 @@ pub struct Config {
     frame_logout_timeout: Duration,
     request_timeout: Duration,
     logout_url: String,
+    idle: Option<IdlePolicy>,
 }
 
 impl Config {
@@ -135,6 +138,7 @@ impl Config {
             frame_logout_timeout: None,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             logout_path: Self::DEFAULT_LOGOUT_PATH.to_owned(),
+            idle: None,
         }
     }
 
@@ -182,6 +186,11 @@ impl Config {
     pub fn logout_url(&self) -> &str {
         &self.logout_url
     }
+
+    /// The inactivity logout policy, when on.
+    pub fn idle(&self) -> Option<IdlePolicy> {
+        self.idle
+    }
 }
 
 /// Builder for [`Config`]; see [`Config::builder`].
@@ -196,6 +205,7 @@ pub struct ConfigBuilder {
     frame_logout_timeout: Option<Duration>,
     request_timeout: Duration,
     logout_path: String,
+    idle: Option<IdlePolicy>,
 }
 
 impl ConfigBuilder {
@@ -236,6 +246,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// Turns on inactivity logout with this policy (default off).
+    pub fn idle(mut self, policy: IdlePolicy) -> Self {
+        self.idle = Some(policy);
+        self
+    }
+
     /// Validates everything and returns the config.
     pub fn build(self) -> Result<Config, ConfigError> {
         let pod = parse_pod(&self.pod_url)?;
@@ -264,6 +280,9 @@ impl ConfigBuilder {
             None => Config::DEFAULT_FRAME_LOGOUT_TIMEOUT.min(self.logout_timeout / 3),
         };
         let logout_url = logout_url(&pod, &self.logout_path)?;
+        if let Some(policy) = &self.idle {
+            policy.validate()?;
+        }
         Ok(Config {
             pod,
             pod_origin,
@@ -274,6 +293,7 @@ impl ConfigBuilder {
             frame_logout_timeout,
             request_timeout: self.request_timeout,
             logout_url,
+            idle: self.idle,
         })
     }
 }

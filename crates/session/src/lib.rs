@@ -45,17 +45,28 @@
 //! | [`Effect::StartTimer`] | work | start a timer | [`Event::TimerFired`] when it elapses |
 //! | [`Effect::CancelTimer`] | work | stop that timer | nothing (a late firing is ignored) |
 //! | [`Effect::Broadcast`] | work | post the message's JSON on the app's tab channel ([`protocol::TabMessage::channel_name`]), or drop it when tabs are not synchronised | the other tabs feed [`Event::TabMessage`] for what they hear on that channel |
+//! | [`Effect::ScheduleIdleCheck`] | work | keep one timer for the idle check (a new one replaces it) | [`Event::IdleCheck`] with the wall clock when it elapses; also at any other time the driver likes (a page shown again) |
+//! | [`Effect::CancelIdleCheck`] | work | stop that timer | nothing |
+//! | [`Effect::IdleLogoutDue`] | work | claim the idle logout for this deadline among the app's tabs (one holder per deadline, held for the tab's life: the Web Locks API), or grant it at once when tabs are not synchronised | [`Event::IdleLogoutClaimed`] with the answer |
 //! | [`Effect::Answer`] | news | resolve the caller's request with the result ([`SdkResult::from`] gives Symphony's JSON) | nothing |
 //! | [`Effect::StateChanged`] | news | tell the application; a driver may also listen for `message` events only while the state is `Rendered` or `LoggingOut` | nothing |
 //! | [`Effect::ReadyChanged`] | news | tell the application | nothing |
 //! | [`Effect::Notify`] | news | hand the data to the subscription's listener | nothing |
+//! | [`Effect::IdleWarningStarted`], [`Effect::IdleWarningCleared`] | news | tell the application (show or hide "stay signed in") | nothing |
+//!
+//! With an idle policy ([`IdlePolicy`]), the driver also feeds [`Event::Activity`] when the
+//! user does something in the page or in a chat (sampled: once a second is plenty), with
+//! its wall clock, and every [`Event::TabMessage`] with the time it was heard.
 //!
 //! What the machine promises in return: every request gets exactly one [`Effect::Answer`];
 //! a logout always ends in `LoggedOut` within the logout timeout, with every frame hidden
 //! before its first server step and removed at its end, even when the pod fails (the error
 //! is in the answer and the next logout retries the server part); concurrent logouts share
 //! one server round trip and one result; outside `Rendered`, commands other than render and
-//! logout answer [`SymphonyError::NotRendered`] with no other effect.
+//! logout answer [`SymphonyError::NotRendered`] with no other effect. With an idle policy:
+//! no idle logout while the last activity from any source is within the timeout, one
+//! within the timeout (plus one check interval when the clock jumps) after it, the warning
+//! first, and one server request among tabs that share the claims and the channel.
 //!
 //! # Example: render, then log out
 //!
@@ -126,6 +137,7 @@
 
 mod config;
 mod error;
+mod idle;
 mod logout;
 pub mod protocol;
 mod session;
@@ -138,11 +150,12 @@ mod vocabulary;
 
 pub use config::{Config, ConfigBuilder, ConfigError, Mode};
 pub use error::{ErrorPayload, SdkResult, SymphonyError};
+pub use idle::{IdlePolicy, Timestamp};
 pub use protocol::{NotificationKind, Settings};
 pub use session::Session;
 pub use vocabulary::{
-    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, SessionState,
-    SubscriptionId, TimerId,
+    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, RequestId,
+    SessionState, SubscriptionId, TimerId,
 };
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The logout run: hide everything, ask the main frame (when it is ready) or the pod's
 //! logout URL, fall back from the first to the second, bound it all by a deadline, then
-//! remove the frames and answer every caller with the same result.
+//! remove the frames and answer every caller with the same result. An idle logout that
+//! another tab performs is followed: hidden at once, closed when that tab reports the end,
+//! performed here after all if no report comes in time.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +11,7 @@ use serde_json::Value;
 use crate::error::SymphonyError;
 use crate::protocol::{Action, ActionKind, EmptyParams, HostMessage, TabMessage};
 use crate::session::{Phase, Session, TimerPurpose};
-use crate::vocabulary::{Effect, FrameId, LogoutAttemptId, RequestId, SessionState};
+use crate::vocabulary::{Effect, FrameId, LogoutAttemptId, LogoutReason, RequestId, SessionState};
 
 /// A logout in progress.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,15 +27,31 @@ pub(crate) struct LogoutRun {
     pub main: Option<FrameId>,
     /// The frames still in the document, hidden; removed when the server part is done.
     pub frames: BTreeSet<FrameId>,
+    /// The main frame had said `clientReady`, so it can be asked.
+    pub main_ready: bool,
+    /// Another tab performs this (idle) logout: nothing asked here unless it stays silent
+    /// until the deadline or a caller of ours asks for a logout.
+    pub following: bool,
 }
 
 impl Session {
     pub(crate) fn logout(&mut self, request: RequestId) {
+        self.begin_logout(Some(request), LogoutReason::Requested, false);
+    }
+
+    /// Starts a logout (or joins the one running), for a caller (`request`) or for the idle
+    /// policy (none). With `follow`, another tab performs the server part.
+    pub(crate) fn begin_logout(&mut self, request: Option<RequestId>, reason: LogoutReason, follow: bool) {
         let before = self.state();
         match std::mem::replace(&mut self.phase, Phase::Unrendered) {
             Phase::LoggingOut(mut run) => {
-                run.waiters.push(request);
+                run.waiters.extend(request);
+                let stop_following = run.following && request.is_some();
                 self.phase = Phase::LoggingOut(run);
+                if stop_following {
+                    // A caller of ours wants the pod asked: we cannot vouch for another tab.
+                    self.stop_following();
+                }
             }
             Phase::Rendered(mut view) => {
                 // Nothing of the session stays visible while the server answers: hide first.
@@ -46,23 +64,27 @@ impl Session {
                     by: "logout",
                 });
                 let run = LogoutRun {
-                    waiters: vec![request],
+                    waiters: request.into_iter().collect(),
                     deadline: self.start_logout_deadline(),
                     frame_attempt: None,
                     http_attempt: None,
                     main: Some(view.main),
                     frames: frames.into_iter().collect(),
+                    main_ready: view.ready,
+                    following: follow,
                 };
                 self.phase = Phase::LoggingOut(run);
-                if view.ready {
-                    self.ask_main_frame();
-                } else {
-                    self.ask_over_http();
+                self.logout_reason = Some(reason);
+                if !follow {
+                    self.ask_the_pod();
                 }
                 self.announce_state(before);
             }
             other @ (Phase::Unrendered | Phase::LoggedOut) => {
                 self.phase = other;
+                let Some(request) = request else {
+                    return;
+                };
                 if !self.server_session_may_be_alive {
                     self.io.answer(request, Ok(()));
                     return;
@@ -75,11 +97,51 @@ impl Session {
                     http_attempt: None,
                     main: None,
                     frames: BTreeSet::new(),
+                    main_ready: false,
+                    following: false,
                 });
+                self.logout_reason = Some(reason);
                 self.ask_over_http();
                 self.announce_state(before);
             }
         }
+    }
+
+    /// Asks the main frame when it is there and ready, else the pod's logout URL.
+    fn ask_the_pod(&mut self) {
+        match &self.phase {
+            Phase::LoggingOut(run) if run.main.is_some() && run.main_ready => self.ask_main_frame(),
+            _ => self.ask_over_http(),
+        }
+    }
+
+    pub(crate) fn following_another_tab(&self) -> bool {
+        matches!(&self.phase, Phase::LoggingOut(run) if run.following)
+    }
+
+    /// Stops following another tab's idle logout and performs it here, with a fresh
+    /// deadline: that tab stayed silent, or a caller of ours asked.
+    pub(crate) fn stop_following(&mut self) {
+        let deadline = self.start_logout_deadline();
+        let Phase::LoggingOut(run) = &mut self.phase else {
+            return;
+        };
+        run.following = false;
+        let old = std::mem::replace(&mut run.deadline, deadline);
+        self.io.cancel_timer(old);
+        self.ask_the_pod();
+    }
+
+    /// The tab performing the idle logout we follow reported its end: close here, without
+    /// believing that the server session ended (nobody here asked the pod).
+    pub(crate) fn finish_following(&mut self, run: LogoutRun) {
+        self.io.cancel_timer(run.deadline);
+        self.io.remove_frames(run.frames);
+        self.subscriptions.clear();
+        self.phase = Phase::LoggedOut;
+        self.io.emit(Effect::StateChanged(SessionState::LoggedOut));
+        // A caller of ours stops the following (`begin_logout`), so nobody waits here.
+        debug_assert!(run.waiters.is_empty(), "a followed logout has no callers");
     }
 
     fn start_logout_deadline(&mut self) -> crate::vocabulary::TimerId {

@@ -237,6 +237,13 @@ pub enum TabMessage {
         /// The pod confirmed the end of the session.
         ok: bool,
     },
+    /// The user was active in the sending tab (idle policy on).
+    Activity {
+        /// The pod the sending tab embeds.
+        pod: String,
+        /// When, in milliseconds since the Unix epoch.
+        at: u64,
+    },
 }
 
 impl TabMessage {

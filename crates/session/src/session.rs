@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::error::SymphonyError;
+use crate::idle::IdleClock;
 use crate::logout::LogoutRun;
 use crate::protocol::{ActionKind, HostMessage, PodMessage, TabMessage};
 use crate::view::{self, Request, Subscriptions, View};
 use crate::vocabulary::{
-    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, SessionState,
-    TimerId,
+    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, RequestId,
+    SessionState, TimerId,
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -103,6 +104,10 @@ pub struct Session {
     /// The readiness last announced with [`Effect::ReadyChanged`].
     announced_ready: bool,
     diagnostics: Diagnostics,
+    /// The idle clock (see [`crate::IdlePolicy`]).
+    pub(crate) idle: IdleClock,
+    /// See [`Session::logout_reason`].
+    pub(crate) logout_reason: Option<LogoutReason>,
 }
 
 impl Session {
@@ -116,6 +121,8 @@ impl Session {
             server_session_may_be_alive: false,
             announced_ready: false,
             diagnostics: Diagnostics::default(),
+            idle: IdleClock::default(),
+            logout_reason: None,
         }
     }
 
@@ -171,6 +178,12 @@ impl Session {
         self.server_session_may_be_alive
     }
 
+    /// Why the session is logging out or logged out; `None` before the first logout and
+    /// after a new render.
+    pub fn logout_reason(&self) -> Option<LogoutReason> {
+        self.logout_reason
+    }
+
     /// What was ignored so far.
     pub fn diagnostics(&self) -> Diagnostics {
         self.diagnostics
@@ -220,6 +233,7 @@ impl Session {
             }
         }
         self.announce_readiness();
+        self.sync_idle();
         request
     }
 
@@ -249,20 +263,36 @@ impl Session {
                 self.http_logout_done(attempt, Err(SymphonyError::Network { message }))
             }
             Event::TimerFired(timer) => self.timer_fired(timer),
-            Event::TabMessage(value) => match serde_json::from_value::<TabMessage>(value) {
+            Event::TabMessage { message, heard_at } => match serde_json::from_value::<TabMessage>(message) {
                 Ok(TabMessage::LoggedOut { pod, .. }) => {
                     pod == self.config.pod_origin() && self.logged_out_elsewhere()
+                }
+                Ok(TabMessage::Activity { pod, at }) => {
+                    if pod == self.config.pod_origin() {
+                        self.idle_activity(crate::Timestamp(at).min(heard_at), Some(heard_at));
+                    }
+                    true
                 }
                 Err(_) => {
                     self.diagnostics.malformed_messages += 1;
                     true
                 }
             },
+            Event::Activity { at } => {
+                self.idle_activity(at, None);
+                true
+            }
+            Event::IdleCheck { now } => {
+                self.idle_check(now);
+                true
+            }
+            Event::IdleLogoutClaimed { deadline, granted } => self.idle_claimed(deadline, granted),
         };
         if !handled {
             self.diagnostics.stale_events += 1;
         }
         self.announce_readiness();
+        self.sync_idle();
     }
 
     /// Emits [`Effect::ReadyChanged`] when readiness differs from what was last announced.
@@ -330,6 +360,7 @@ impl Session {
             }
             Phase::Unrendered | Phase::LoggedOut => self.subscriptions.clear(),
         }
+        self.logout_reason = None;
         let main = self.io.new_frame();
         let timer = self
             .io
@@ -358,6 +389,7 @@ impl Session {
             return false;
         };
         match purpose {
+            TimerPurpose::LogoutDeadline if self.following_another_tab() => self.stop_following(),
             TimerPurpose::LogoutDeadline => self.finish_logout(
                 Err(SymphonyError::Timeout {
                     operation: "logout",
@@ -485,8 +517,11 @@ impl Session {
                 self.tear_down(view, true, None, interrupted);
                 self.subscriptions.clear();
                 self.phase = Phase::LoggedOut;
+                self.logout_reason = Some(LogoutReason::AnotherTab);
                 self.announce_state(SessionState::Rendered);
             }
+            // The tab that holds the idle logout's claim is done: close here too.
+            Phase::LoggingOut(run) if run.following => self.finish_following(run),
             // Our own logout runs to its end and answers its callers; the rest has no frames.
             other => self.phase = other,
         }
@@ -567,6 +602,8 @@ impl Session {
             self.subscriptions.clone(),
             self.server_session_may_be_alive,
             self.announced_ready,
+            self.idle.clone(),
+            self.logout_reason,
         )
     }
 

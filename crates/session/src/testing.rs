@@ -31,7 +31,9 @@
 //! # Ok::<(), symphony_session::ConfigError>(())
 //! ```
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -39,7 +41,7 @@ use serde_json::Value;
 use crate::protocol::{HostMessage, PodMessage, Settings, TabMessage};
 use crate::{
     Command, Config, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, SdkResult, Session,
-    SubscriptionId, SymphonyError, TimerId,
+    SubscriptionId, SymphonyError, TimerId, Timestamp,
 };
 
 /// A frame in the fake page.
@@ -74,6 +76,14 @@ pub struct FakeDriver {
     posted: Vec<HostMessage>,
     broadcasts: Vec<TabMessage>,
     notifications: Vec<(SubscriptionId, Value)>,
+    /// When the scheduled idle check is due.
+    idle_check: Option<Duration>,
+    /// The idle logout claims held by this tab and the tabs it shares them with.
+    claims_held: Rc<RefCell<BTreeSet<Timestamp>>>,
+    /// Every claim this tab asked for, with the answer.
+    claims: Vec<(Timestamp, bool)>,
+    /// The deadline of the idle warning standing now.
+    idle_warning: Option<Timestamp>,
 }
 
 impl FakeDriver {
@@ -91,7 +101,20 @@ impl FakeDriver {
             posted: Vec::new(),
             broadcasts: Vec::new(),
             notifications: Vec::new(),
+            idle_check: None,
+            claims_held: Rc::new(RefCell::new(BTreeSet::new())),
+            claims: Vec::new(),
+            idle_warning: None,
         }
+    }
+
+    /// Another tab of the same app: it shares this tab's idle logout claims (what the
+    /// Web Locks API gives browser tabs). Deliver the tab channel yourself: feed each
+    /// tab's [`FakeDriver::broadcasts`] to the others as [`Event::TabMessage`].
+    pub fn another_tab(&self, config: Config) -> Self {
+        let mut tab = Self::new(config);
+        tab.claims_held = self.claims_held.clone();
+        tab
     }
 
     /// Makes the container `id` absent: frames created into it are reported
@@ -137,7 +160,11 @@ impl FakeDriver {
             Event::LogoutAnswered { attempt, .. } | Event::LogoutFailed { attempt, .. } => {
                 self.http.remove(attempt);
             }
-            Event::Message(_) | Event::TabMessage(_) => {}
+            Event::Message(_)
+            | Event::TabMessage { .. }
+            | Event::Activity { .. }
+            | Event::IdleCheck { .. }
+            | Event::IdleLogoutClaimed { .. } => {}
         }
         self.session.handle_event(event);
         self.drain()
@@ -181,19 +208,70 @@ impl FakeDriver {
         main
     }
 
-    /// Moves the virtual clock on by `by`, firing the timers that fall due, in order.
+    /// Moves the virtual clock on by `by`, firing the timers and the idle check that fall
+    /// due, in order.
     pub fn advance(&mut self, by: Duration) -> Vec<Effect> {
         let until = self.now + by;
         let mut effects = Vec::new();
-        while let Some((&timer, &due)) = self.timers.iter().min_by_key(|(timer, due)| (**due, **timer)) {
+        while let Some(due) = self.next_due() {
             if due > until {
                 break;
             }
-            self.now = due;
-            effects.extend(self.event(Event::TimerFired(timer)));
+            effects.extend(self.fire_next());
         }
         self.now = until;
         effects
+    }
+
+    /// When the next timer or idle check falls due.
+    pub fn next_due(&self) -> Option<Duration> {
+        let timer = self.timers.values().min().copied();
+        match (timer, self.idle_check) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Moves the clock to the next timer or idle check and fires it (timers first when
+    /// they fall due together). Nothing happens when none is scheduled.
+    pub fn fire_next(&mut self) -> Vec<Effect> {
+        let Some(due) = self.next_due() else {
+            return Vec::new();
+        };
+        self.now = self.now.max(due);
+        let timer = self
+            .timers
+            .iter()
+            .filter(|(_, at)| **at == due)
+            .map(|(timer, _)| *timer)
+            .next();
+        match timer {
+            Some(timer) => self.event(Event::TimerFired(timer)),
+            None => {
+                self.idle_check = None;
+                let now = self.clock();
+                self.event(Event::IdleCheck { now })
+            }
+        }
+    }
+
+    /// The virtual clock as a [`Timestamp`] (the epoch is the fake's start).
+    pub fn clock(&self) -> Timestamp {
+        Timestamp(u64::try_from(self.now.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// Hears this message from another tab now.
+    pub fn hear(&mut self, message: &TabMessage) -> Vec<Effect> {
+        // Serialising our own message types cannot fail.
+        let message = serde_json::to_value(message).unwrap_or(Value::Null);
+        let heard_at = self.clock();
+        self.event(Event::TabMessage { message, heard_at })
+    }
+
+    /// The user does something in the page now.
+    pub fn activity(&mut self) -> Vec<Effect> {
+        let at = self.clock();
+        self.event(Event::Activity { at })
     }
 
     /// Answers the HTTP logout in flight with this status.
@@ -208,18 +286,21 @@ impl FakeDriver {
     pub fn drain(&mut self) -> Vec<Effect> {
         let mut all = Vec::new();
         while let Some(effect) = self.session.poll_effect() {
-            if let Some(frame) = self.execute(&effect) {
+            if let Some(event) = self.execute(&effect) {
                 // Inputs may be fed while draining: their effects queue after the rest.
-                self.reported_gone.insert(frame);
-                self.session.handle_event(Event::FrameContainerMissing(frame));
+                if let Event::FrameContainerMissing(frame) = event {
+                    self.reported_gone.insert(frame);
+                }
+                self.session.handle_event(event);
             }
             all.push(effect);
         }
         all
     }
 
-    /// Carries out one effect; returns a frame whose container is missing.
-    fn execute(&mut self, effect: &Effect) -> Option<FrameId> {
+    /// Carries out one effect; returns what the page reports at once (a missing
+    /// container, the answer to an idle logout claim).
+    fn execute(&mut self, effect: &Effect) -> Option<Event> {
         match effect {
             Effect::CreateFrame {
                 frame,
@@ -228,7 +309,7 @@ impl FakeDriver {
                 url,
             } => {
                 if self.missing_containers.contains(container) {
-                    return Some(*frame);
+                    return Some(Event::FrameContainerMissing(*frame));
                 }
                 let fresh = FakeFrame {
                     kind: *kind,
@@ -294,6 +375,30 @@ impl FakeDriver {
             }
             Effect::Notify { subscription, data } => self.notifications.push((*subscription, data.clone())),
             Effect::StateChanged(_) | Effect::ReadyChanged(_) => {}
+            Effect::ScheduleIdleCheck { after } => self.idle_check = Some(self.now + *after),
+            Effect::CancelIdleCheck => self.idle_check = None,
+            Effect::IdleLogoutDue { deadline } => {
+                let granted = self.claims_held.borrow_mut().insert(*deadline);
+                self.claims.push((*deadline, granted));
+                return Some(Event::IdleLogoutClaimed {
+                    deadline: *deadline,
+                    granted,
+                });
+            }
+            Effect::IdleWarningStarted { deadline } => {
+                let old = self.idle_warning.replace(*deadline);
+                assert!(
+                    old.is_none_or(|old| old != *deadline),
+                    "driver contract: the same idle warning started twice"
+                );
+            }
+            Effect::IdleWarningCleared => {
+                let old = self.idle_warning.take();
+                assert!(
+                    old.is_some(),
+                    "driver contract: an idle warning cleared, none standing"
+                );
+            }
         }
         None
     }
@@ -344,5 +449,20 @@ impl FakeDriver {
     /// The virtual time.
     pub fn now(&self) -> Duration {
         self.now
+    }
+
+    /// When the scheduled idle check is due, if one is.
+    pub fn idle_check_due(&self) -> Option<Duration> {
+        self.idle_check
+    }
+
+    /// The deadline of the idle warning standing now (from the news effects).
+    pub fn idle_warning(&self) -> Option<Timestamp> {
+        self.idle_warning
+    }
+
+    /// Every idle logout claim this tab asked for, with the answer it got.
+    pub fn claims(&self) -> &[(Timestamp, bool)] {
+        &self.claims
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::error::{SdkResult, SymphonyError};
+use crate::idle::Timestamp;
 use crate::protocol::{HostMessage, NotificationKind, Settings, TabMessage};
 
 macro_rules! id_type {
@@ -79,6 +80,34 @@ impl SessionState {
 }
 
 impl fmt::Display for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why the session logged out ([`Session::logout_reason`](crate::Session::logout_reason)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogoutReason {
+    /// The application called logout.
+    Requested,
+    /// Nobody was active for the idle timeout ([`IdlePolicy`](crate::IdlePolicy)).
+    Idle,
+    /// Another tab of the app logged out of the pod.
+    AnotherTab,
+}
+
+impl LogoutReason {
+    /// `requested`, `idle` or `another-tab`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Idle => "idle",
+            Self::AnotherTab => "another-tab",
+        }
+    }
+}
+
+impl fmt::Display for LogoutReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -202,7 +231,35 @@ pub enum Event {
     /// request of ours, but it never counts as proof that the server session ended (any
     /// script of the app's origin can post on the channel), so the next [`Command::Logout`]
     /// still asks the pod.
-    TabMessage(Value),
+    TabMessage {
+        /// The message.
+        message: Value,
+        /// The driver's clock when it was heard: another tab's report of activity counts
+        /// no later than this.
+        heard_at: Timestamp,
+    },
+    /// The user did something, seen by this driver: in the host page (pointer, keys, wheel,
+    /// touch), in a chat (an `ActivityNotifications` notification), or "stay signed in".
+    /// `at` is the driver's clock now. Ignored unless the idle policy is on and the session
+    /// is `Rendered`. Other tabs learn of it through an [`Effect::Broadcast`].
+    Activity {
+        /// When.
+        at: Timestamp,
+    },
+    /// The check asked for with [`Effect::ScheduleIdleCheck`] is due, or the driver wants
+    /// the clock looked at now (say, when the page is shown again): feed it any time.
+    IdleCheck {
+        /// The driver's clock now.
+        now: Timestamp,
+    },
+    /// The answer to [`Effect::IdleLogoutDue`].
+    IdleLogoutClaimed {
+        /// The deadline of the claim.
+        deadline: Timestamp,
+        /// True: this tab performs the logout. False: another tab of the app holds the
+        /// claim and performs it; this one follows.
+        granted: bool,
+    },
 }
 
 /// Something the machine asks for (work for the driver) or reports (news for the
@@ -264,6 +321,22 @@ pub enum Effect {
         /// The timer.
         timer: TimerId,
     },
+    /// Work: feed [`Event::IdleCheck`] once `after` has passed. Replaces the check
+    /// scheduled before, if any: there is at most one.
+    ScheduleIdleCheck {
+        /// Delay.
+        after: Duration,
+    },
+    /// Work: drop the scheduled idle check (a late [`Event::IdleCheck`] is harmless).
+    CancelIdleCheck,
+    /// Work: the idle logout for this deadline is due. Claim it for this tab among the
+    /// app's tabs (at most one tab may hold the claim for a deadline, for as long as the
+    /// tab lives; a driver whose tabs do not share a channel grants it at once) and feed
+    /// [`Event::IdleLogoutClaimed`].
+    IdleLogoutDue {
+        /// The deadline, the same in every tab that heard the same activity.
+        deadline: Timestamp,
+    },
     /// Work: post this to the app's other documents on the tab channel
     /// ([`TabMessage::channel_name`]); a driver without a channel drops it.
     Broadcast(TabMessage),
@@ -286,6 +359,13 @@ pub enum Effect {
         /// The notification object from the pod.
         data: Value,
     },
+    /// News: without activity, the session logs out at `deadline` (idle policy on).
+    IdleWarningStarted {
+        /// When the idle logout will be due.
+        deadline: Timestamp,
+    },
+    /// News: the warning no longer stands (activity, or the session left `Rendered`).
+    IdleWarningCleared,
 }
 
 impl Effect {
@@ -302,7 +382,12 @@ impl Effect {
     pub fn is_news(&self) -> bool {
         matches!(
             self,
-            Self::Answer { .. } | Self::StateChanged(_) | Self::ReadyChanged(_) | Self::Notify { .. }
+            Self::Answer { .. }
+                | Self::StateChanged(_)
+                | Self::ReadyChanged(_)
+                | Self::Notify { .. }
+                | Self::IdleWarningStarted { .. }
+                | Self::IdleWarningCleared
         )
     }
 }

@@ -2,6 +2,7 @@
 //! sequences that once broke a promise (`sequences`), and property tests over random
 //! operation sequences (`properties`).
 
+mod idle;
 mod properties;
 mod sequences;
 mod transitions;
@@ -125,7 +126,10 @@ pub(crate) fn posted_actions(effects: &[Effect]) -> Vec<(String, ActionKind)> {
 /// Another tab says it finished a logout from our pod.
 pub(crate) fn other_tab_logged_out(ok: bool) -> Event {
     let message = crate::protocol::TabMessage::LoggedOut { pod: POD.into(), ok };
-    Event::TabMessage(serde_json::to_value(message).expect("tab messages serialise"))
+    Event::TabMessage {
+        message: serde_json::to_value(message).expect("tab messages serialise"),
+        heard_at: crate::Timestamp(0),
+    }
 }
 
 pub(crate) fn ok_data() -> Value {

@@ -306,6 +306,11 @@ impl Observer {
                     self.ready = *ready;
                 }
                 Effect::StateChanged(_) | Effect::Notify { .. } | Effect::Broadcast(_) => {}
+                Effect::ScheduleIdleCheck { .. }
+                | Effect::CancelIdleCheck
+                | Effect::IdleLogoutDue { .. }
+                | Effect::IdleWarningStarted { .. }
+                | Effect::IdleWarningCleared => panic!("idle effect {effect:?} without an idle policy"),
             }
         }
         if logged_out {

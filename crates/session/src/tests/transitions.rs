@@ -917,9 +917,19 @@ fn tab_messages_for_another_pod_or_malformed_change_nothing() {
         ok: true,
     })
     .unwrap();
-    assert!(h.event(Event::TabMessage(other_pod)).is_empty());
+    assert!(h
+        .event(Event::TabMessage {
+            message: other_pod,
+            heard_at: crate::Timestamp(0)
+        })
+        .is_empty());
     assert_eq!(h.session().diagnostics().stale_events, 1);
-    assert!(h.event(Event::TabMessage(json!({"type": "nonsense"}))).is_empty());
+    assert!(h
+        .event(Event::TabMessage {
+            message: json!({"type": "nonsense"}),
+            heard_at: crate::Timestamp(0)
+        })
+        .is_empty());
     assert_eq!(h.session().diagnostics().malformed_messages, 1);
     assert_eq!(h.session().state(), SessionState::Rendered);
 }

@@ -1,0 +1,304 @@
+//! Inactivity logout: the policy, the clock of the last activity from any source (the host
+//! page, the chats, the app's other tabs), the warning before the logout, and the claim
+//! that lets exactly one tab of the app perform it.
+//!
+//! Time comes in with the events ([`Event::Activity`], [`Event::IdleCheck`]); the machine
+//! asks for one check at a time ([`Effect::ScheduleIdleCheck`]), never one timer per
+//! activity.
+//!
+//! [`Event::Activity`]: crate::Event::Activity
+//! [`Event::IdleCheck`]: crate::Event::IdleCheck
+//! [`Effect::ScheduleIdleCheck`]: crate::Effect::ScheduleIdleCheck
+
+use std::time::Duration;
+
+use crate::config::ConfigError;
+use crate::protocol::TabMessage;
+use crate::session::{Phase, Session};
+use crate::vocabulary::{Effect, FrameId, LogoutReason};
+
+/// A moment, in milliseconds since the Unix epoch, read from the driver's wall clock
+/// (`Date.now()` in a browser). A wall clock rather than a monotonic one, so that the app's
+/// tabs agree on it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub u64);
+
+impl Timestamp {
+    /// From a JavaScript time value (`Date.now()`); negative or not-a-number values give 0.
+    pub fn from_millis_f64(millis: f64) -> Self {
+        // `as` saturates and maps NaN to 0.
+        Self(millis as u64)
+    }
+
+    /// This moment plus `duration` (saturating).
+    pub fn after(self, duration: Duration) -> Self {
+        Self(self.0.saturating_add(millis(duration)))
+    }
+
+    /// This moment minus `duration` (saturating at the epoch).
+    pub fn before(self, duration: Duration) -> Self {
+        Self(self.0.saturating_sub(millis(duration)))
+    }
+
+    /// How long from this moment until `later` (zero when `later` is not later).
+    pub fn until(self, later: Timestamp) -> Duration {
+        Duration::from_millis(later.0.saturating_sub(self.0))
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Inactivity logout, when the app turns it on ([`ConfigBuilder::idle`]).
+///
+/// While frames are rendered, the user counts as active when any source reports activity:
+/// the host page, any of the chats, or any of the app's other tabs. After `timeout` without
+/// activity the session logs out (an ordinary logout, [`LogoutReason::Idle`]); `warning`
+/// before that, the application is told, so that it can offer to stay signed in.
+///
+/// ```
+/// use std::time::Duration;
+/// use symphony_session::{Config, IdlePolicy};
+///
+/// let policy = IdlePolicy::new(Duration::from_secs(15 * 60)).warning(Duration::from_secs(90));
+/// let config = Config::builder("https://acme.symphony.com", "https://app.example.com")
+///     .idle(policy)
+///     .build()?;
+/// assert_eq!(config.idle().map(|p| p.warning_lead()), Some(Duration::from_secs(90)));
+///
+/// // A warning longer than the timeout is the whole timeout.
+/// let short = IdlePolicy::new(Duration::from_secs(4));
+/// assert_eq!(short.warning_lead(), Duration::from_secs(4));
+/// # Ok::<(), symphony_session::ConfigError>(())
+/// ```
+///
+/// [`ConfigBuilder::idle`]: crate::ConfigBuilder::idle
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IdlePolicy {
+    timeout: Duration,
+    warning: Duration,
+    check_interval: Duration,
+}
+
+impl IdlePolicy {
+    /// Default warning lead time.
+    pub const DEFAULT_WARNING: Duration = Duration::from_secs(60);
+    /// Default longest time between two checks of the clock (see
+    /// [`IdlePolicy::check_interval`]).
+    pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(10);
+    /// Largest accepted timeout and check interval.
+    pub const MAX: Duration = Duration::from_secs(24 * 60 * 60);
+
+    /// Logs out after `timeout` without activity, warning [`IdlePolicy::DEFAULT_WARNING`]
+    /// before (or from the start, when the timeout is shorter).
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            warning: Self::DEFAULT_WARNING,
+            check_interval: Self::DEFAULT_CHECK_INTERVAL,
+        }
+    }
+
+    /// Sets how long before the logout the warning starts (zero: no warning). Never more
+    /// than the timeout: a longer lead is the whole timeout.
+    pub fn warning(mut self, lead: Duration) -> Self {
+        self.warning = lead;
+        self
+    }
+
+    /// Sets the longest time between two checks of the clock (default 10 s): the logout
+    /// comes at most this long after it is due even when the clock jumps (a computer waking
+    /// from sleep may hold a long timer back).
+    pub fn check_interval(mut self, interval: Duration) -> Self {
+        self.check_interval = interval;
+        self
+    }
+
+    /// The time without activity after which the session logs out.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// How long before the logout the warning starts: the set lead, at most the timeout.
+    pub fn warning_lead(&self) -> Duration {
+        self.warning.min(self.timeout)
+    }
+
+    /// The longest time between two checks of the clock.
+    pub fn interval(&self) -> Duration {
+        self.check_interval
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        for (name, value) in [
+            ("idle timeout", self.timeout),
+            ("idle check interval", self.check_interval),
+        ] {
+            if value < Duration::from_millis(1) || value > Self::MAX {
+                return Err(ConfigError::TimeoutOutOfRange {
+                    name,
+                    value,
+                    max: Self::MAX,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The idle clock of one render: it runs while the session is `Rendered`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct IdleClock {
+    /// The main frame of the render the clock runs for; `None` while it does not run.
+    running_for: Option<FrameId>,
+    /// The latest time the driver told us.
+    now: Option<Timestamp>,
+    /// The last activity from any source; the first check of a render counts as one.
+    last_activity: Option<Timestamp>,
+    /// The logout deadline announced with [`Effect::IdleWarningStarted`], while it stands.
+    warning: Option<Timestamp>,
+    /// The deadline claimed with [`Effect::IdleLogoutDue`], waiting for the answer.
+    claimed: Option<Timestamp>,
+    /// An [`Effect::ScheduleIdleCheck`] was emitted and not cancelled.
+    check_scheduled: bool,
+}
+
+impl Session {
+    /// Starts, restarts or stops the idle clock so that it runs exactly while the session
+    /// is `Rendered` (a new render restarts it). Called after every input.
+    pub(crate) fn sync_idle(&mut self) {
+        if self.config.idle().is_none() {
+            return;
+        }
+        let wanted = match &self.phase {
+            Phase::Rendered(view) => Some(view.main),
+            Phase::Unrendered | Phase::LoggingOut(_) | Phase::LoggedOut => None,
+        };
+        if wanted == self.idle.running_for {
+            return;
+        }
+        if self.idle.warning.is_some() {
+            self.io.emit(Effect::IdleWarningCleared);
+        }
+        if self.idle.check_scheduled {
+            self.io.emit(Effect::CancelIdleCheck);
+        }
+        self.idle = IdleClock {
+            running_for: wanted,
+            ..IdleClock::default()
+        };
+        if wanted.is_some() {
+            // The first check tells the time the render started, which counts as activity.
+            self.schedule_idle_check(std::time::Duration::ZERO);
+        }
+    }
+
+    fn schedule_idle_check(&mut self, after: Duration) {
+        self.idle.check_scheduled = true;
+        self.io.emit(Effect::ScheduleIdleCheck { after });
+    }
+
+    /// A check of the clock: scheduled, or whenever the driver likes (a page shown again).
+    pub(crate) fn idle_check(&mut self, now: Timestamp) {
+        if self.idle.running_for.is_none() {
+            return;
+        }
+        self.idle.check_scheduled = false;
+        self.idle.now = self.idle.now.max(Some(now));
+        if self.idle.last_activity.is_none() {
+            self.record_activity(now, true);
+        }
+        self.evaluate_idle();
+    }
+
+    /// Activity seen here (the page, a chat, "stay signed in"), or reported by another tab
+    /// (`heard_at`: when; the report is already capped to it). Activity at or after the
+    /// deadline never renews the session: here it makes the logout due at once (a late
+    /// timer must not let a returning user in), from another tab it is ignored.
+    pub(crate) fn idle_activity(&mut self, at: Timestamp, heard_at: Option<Timestamp>) {
+        if self.idle.running_for.is_none() {
+            return;
+        }
+        let from_another_tab = heard_at.is_some();
+        self.idle.now = self.idle.now.max(Some(heard_at.unwrap_or(at)));
+        if let Some(deadline) = self.idle_deadline() {
+            if at >= deadline {
+                if !from_another_tab {
+                    self.idle_due(deadline);
+                }
+                return;
+            }
+        }
+        self.record_activity(at, !from_another_tab);
+        if self.idle.warning.take().is_some() {
+            self.io.emit(Effect::IdleWarningCleared);
+            self.evaluate_idle();
+        }
+    }
+
+    fn record_activity(&mut self, at: Timestamp, tell_other_tabs: bool) {
+        self.idle.last_activity = self.idle.last_activity.max(Some(at));
+        if tell_other_tabs {
+            self.io.emit(Effect::Broadcast(TabMessage::Activity {
+                pod: self.config.pod_origin().to_owned(),
+                at: at.0,
+            }));
+        }
+    }
+
+    fn idle_deadline(&self) -> Option<Timestamp> {
+        let policy = self.config.idle()?;
+        Some(self.idle.last_activity?.after(policy.timeout()))
+    }
+
+    /// Compares the clock with the deadline: warns, makes the logout due, and schedules the
+    /// next check (never further away than the check interval).
+    fn evaluate_idle(&mut self) {
+        let (Some(policy), Some(now), Some(deadline)) =
+            (self.config.idle(), self.idle.now, self.idle_deadline())
+        else {
+            return;
+        };
+        if now >= deadline {
+            self.idle_due(deadline);
+            self.schedule_idle_check(policy.interval());
+            return;
+        }
+        let warn_at = deadline.before(policy.warning_lead());
+        let next = if now >= warn_at {
+            if self.idle.warning != Some(deadline) {
+                self.idle.warning = Some(deadline);
+                self.io.emit(Effect::IdleWarningStarted { deadline });
+            }
+            deadline
+        } else {
+            if self.idle.warning.take().is_some() {
+                self.io.emit(Effect::IdleWarningCleared);
+            }
+            warn_at
+        };
+        self.schedule_idle_check(now.until(next).min(policy.interval()));
+    }
+
+    /// Asks the driver to claim this idle logout for this tab (once per deadline).
+    fn idle_due(&mut self, deadline: Timestamp) {
+        if self.idle.claimed == Some(deadline) {
+            return;
+        }
+        self.idle.claimed = Some(deadline);
+        self.io.emit(Effect::IdleLogoutDue { deadline });
+    }
+
+    /// The answer to [`Effect::IdleLogoutDue`]: granted, this tab performs the logout;
+    /// refused, another tab performs it and this one follows (hidden at once, closed when
+    /// that tab reports the end, and performing its own logout if no report comes within
+    /// the logout timeout). False when it answers no current claim.
+    pub(crate) fn idle_claimed(&mut self, deadline: Timestamp, granted: bool) -> bool {
+        if self.idle.running_for.is_none() || self.idle.claimed != Some(deadline) {
+            return false;
+        }
+        self.begin_logout(None, LogoutReason::Idle, !granted);
+        true
+    }
+}

@@ -1,0 +1,604 @@
+//! The idle policy: a unit test per rule, and a property over random activity in several
+//! simulated tabs that share a channel and the claims (as browser tabs share a
+//! `BroadcastChannel` and Web Locks).
+
+use std::time::Duration;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::protocol::TabMessage;
+use crate::testing::FakeDriver;
+use crate::{IdlePolicy, LogoutReason, SessionState, Timestamp};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+const WARNING: Duration = Duration::from_secs(3);
+const INTERVAL: Duration = Duration::from_secs(1);
+
+fn idle_config(policy: IdlePolicy) -> Config {
+    Config::builder(POD, "http://127.0.0.1:8080")
+        .logout_timeout(Duration::from_millis(900))
+        .frame_logout_timeout(Duration::from_millis(300))
+        .request_timeout(Duration::from_millis(500))
+        .idle(policy)
+        .build()
+        .expect("test config is valid")
+}
+
+fn policy() -> IdlePolicy {
+    IdlePolicy::new(TIMEOUT).warning(WARNING).check_interval(INTERVAL)
+}
+
+fn tab() -> FakeDriver {
+    FakeDriver::new(idle_config(policy()))
+}
+
+fn ms(millis: u64) -> Timestamp {
+    Timestamp(millis)
+}
+
+fn dues(effects: &[Effect]) -> Vec<Timestamp> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::IdleLogoutDue { deadline } => Some(*deadline),
+            _ => None,
+        })
+        .collect()
+}
+
+fn warnings(effects: &[Effect]) -> Vec<Option<Timestamp>> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::IdleWarningStarted { deadline } => Some(Some(*deadline)),
+            Effect::IdleWarningCleared => Some(None),
+            _ => None,
+        })
+        .collect()
+}
+
+fn tab_activity(at: u64) -> TabMessage {
+    TabMessage::Activity { pod: POD.into(), at }
+}
+
+fn server_requests(effects: &[Effect]) -> usize {
+    http_attempts(effects).len() + logout_action(effects).into_iter().count()
+}
+
+/// Renders and runs the first check (at the fake's time zero).
+fn rendered(page: &mut FakeDriver) -> Vec<Effect> {
+    let mut effects = page.render_loaded_main_effects();
+    effects.extend(page.advance(Duration::ZERO));
+    effects
+}
+
+impl FakeDriver {
+    fn render_loaded_main_effects(&mut self) -> Vec<Effect> {
+        let (_, mut effects) = self.render("main");
+        let main = created_frames(&effects)[0];
+        effects.extend(self.event(Event::FrameLoaded(main)));
+        effects
+    }
+}
+
+#[test]
+fn without_a_policy_nothing_of_it_happens() {
+    let mut page = Harness::with_mode(Mode::Focus);
+    page.render_ready_main();
+    let effects = page.event(Event::Activity { at: ms(5) });
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(page.idle_check_due(), None);
+}
+
+#[test]
+fn a_render_starts_the_clock_and_its_first_check_counts_as_activity() {
+    let mut page = tab();
+    let (_, effects) = page.render("main");
+    assert!(effects.contains(&Effect::ScheduleIdleCheck {
+        after: Duration::ZERO
+    }));
+    page.advance(Duration::from_millis(250));
+    let sent = page.broadcasts().to_vec();
+    assert_eq!(
+        sent,
+        vec![TabMessage::Activity {
+            pod: POD.into(),
+            at: 0
+        }],
+        "the render's start, told to the other tabs"
+    );
+    // Checks come at least once per interval, never one per activity.
+    assert_eq!(page.idle_check_due(), Some(Duration::from_secs(1)));
+    page.activity();
+    page.activity();
+    assert_eq!(page.idle_check_due(), Some(Duration::from_secs(1)));
+}
+
+#[test]
+fn no_activity_warns_then_logs_out_for_idleness() {
+    let mut page = tab();
+    page.render_ready_main();
+    let effects = page.advance(Duration::from_millis(6999));
+    assert!(warnings(&effects).is_empty(), "{effects:?}");
+    let effects = page.advance(Duration::from_millis(1));
+    assert_eq!(warnings(&effects), vec![Some(ms(10_000))], "at timeout - warning");
+    let effects = page.advance(Duration::from_millis(2999));
+    assert!(dues(&effects).is_empty());
+    assert_eq!(page.session().state(), SessionState::Rendered);
+    let effects = page.advance(Duration::from_millis(1));
+    assert_eq!(dues(&effects), vec![ms(10_000)]);
+    assert_eq!(page.claims(), &[(ms(10_000), true)]);
+    assert_eq!(page.session().state(), SessionState::LoggingOut);
+    assert!(page.frames().values().all(|f| f.hidden), "hidden at once");
+    assert_eq!(warnings(&effects), vec![None], "the warning ends with the logout");
+    assert!(effects.contains(&Effect::CancelIdleCheck));
+    // An ordinary logout: the ready main frame is asked.
+    let id = logout_action(&effects).expect("the main frame is asked");
+    let effects = page.resolve_json(&id, ok_data());
+    assert_eq!(page.session().state(), SessionState::LoggedOut);
+    assert_eq!(page.session().logout_reason(), Some(LogoutReason::Idle));
+    assert!(!page.session().server_session_may_be_alive());
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Broadcast(TabMessage::LoggedOut { ok: true, .. }))));
+    assert_eq!(page.idle_check_due(), None);
+    assert!(
+        page.advance(TIMEOUT * 3).is_empty(),
+        "nothing runs once logged out"
+    );
+}
+
+#[test]
+fn activity_clears_the_warning_and_moves_the_deadline() {
+    let mut page = tab();
+    page.render_ready_main();
+    page.advance(Duration::from_secs(8));
+    assert_eq!(page.idle_warning(), Some(ms(10_000)));
+    let effects = page.activity();
+    assert_eq!(warnings(&effects), vec![None]);
+    assert!(effects.contains(&Effect::Broadcast(TabMessage::Activity {
+        pod: POD.into(),
+        at: 8000
+    })));
+    let effects = page.advance(Duration::from_millis(9999));
+    assert!(dues(&effects).is_empty());
+    assert_eq!(page.idle_warning(), Some(ms(18_000)));
+    assert_eq!(dues(&page.advance(Duration::from_millis(1))), vec![ms(18_000)]);
+}
+
+#[test]
+fn activity_after_the_deadline_never_renews() {
+    let mut page = tab();
+    rendered(&mut page);
+    // The timers ran late (a sleeping computer): the first sign of life comes too late.
+    let effects = page.event(Event::Activity { at: ms(12_000) });
+    assert_eq!(dues(&effects), vec![ms(10_000)]);
+    assert_eq!(page.session().state(), SessionState::LoggingOut);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Broadcast(TabMessage::Activity { .. }))),
+        "not told as activity"
+    );
+}
+
+#[test]
+fn a_check_at_any_time_decides_from_the_time_it_carries() {
+    let mut page = tab();
+    rendered(&mut page);
+    let effects = page.event(Event::IdleCheck { now: ms(8_500) });
+    assert_eq!(warnings(&effects), vec![Some(ms(10_000))]);
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::ScheduleIdleCheck {
+            after: Duration::from_secs(1)
+        })
+    );
+    let effects = page.event(Event::IdleCheck { now: ms(30_000) });
+    assert_eq!(dues(&effects), vec![ms(10_000)]);
+}
+
+#[test]
+fn another_tabs_activity_counts_but_is_neither_told_again_nor_believed_ahead_of_time() {
+    let mut page = tab();
+    rendered(&mut page);
+    page.advance(Duration::from_secs(4));
+    let told = page.broadcasts().len();
+    page.hear(&tab_activity(4_000));
+    assert_eq!(page.broadcasts().len(), told, "not told again");
+    assert!(
+        dues(&page.advance(Duration::from_millis(9_999))).is_empty(),
+        "4 s + 10 s"
+    );
+    assert_eq!(dues(&page.advance(Duration::from_millis(1))), vec![ms(14_000)]);
+
+    // A report from ahead of this tab's clock counts as made when it was heard.
+    let mut page = tab();
+    rendered(&mut page);
+    page.advance(Duration::from_millis(2_500));
+    page.hear(&tab_activity(u64::MAX));
+    assert!(dues(&page.advance(Duration::from_millis(9_999))).is_empty());
+    assert_eq!(dues(&page.advance(Duration::from_millis(1))), vec![ms(12_500)]);
+}
+
+#[test]
+fn activity_of_another_pod_or_outside_rendered_changes_nothing() {
+    let mut page = tab();
+    rendered(&mut page);
+    let other = TabMessage::Activity {
+        pod: "https://other.symphony.com".into(),
+        at: 9_000,
+    };
+    page.hear(&other);
+    assert_eq!(dues(&page.advance(TIMEOUT)), vec![ms(10_000)]);
+
+    let mut page = tab();
+    assert!(page.event(Event::Activity { at: ms(1) }).is_empty());
+    assert!(page.event(Event::IdleCheck { now: ms(1) }).is_empty());
+    assert!(page.hear(&tab_activity(1)).is_empty());
+    assert_eq!(
+        page.session().diagnostics().stale_events,
+        0,
+        "checks may come any time"
+    );
+}
+
+#[test]
+fn a_logout_during_the_warning_is_one_logout_requested() {
+    let mut page = tab();
+    page.render_ready_main();
+    page.advance(Duration::from_secs(8));
+    let (logout, effects) = page.command(Command::Logout);
+    assert_eq!(warnings(&effects), vec![None]);
+    assert_eq!(page.session().logout_reason(), Some(LogoutReason::Requested));
+    let id = logout_action(&effects).expect("asked");
+    page.resolve_json(&id, ok_data());
+    assert_eq!(page.answer(logout), Some(&Ok(())));
+    let later = page.advance(TIMEOUT);
+    assert!(
+        dues(&later).is_empty() && server_requests(&later) == 0,
+        "{later:?}"
+    );
+    assert!(page.claims().is_empty());
+}
+
+#[test]
+fn a_new_render_restarts_the_clock_and_forgets_the_reason() {
+    let mut page = tab();
+    page.render_ready_main();
+    page.advance(Duration::from_secs(8));
+    let (_, effects) = page.render("main");
+    assert_eq!(warnings(&effects), vec![None]);
+    let effects = page.advance(Duration::from_millis(9_999));
+    assert!(dues(&effects).is_empty(), "restarted at 8 s");
+    page.advance(Duration::from_millis(1));
+    assert_eq!(page.session().logout_reason(), Some(LogoutReason::Idle));
+    page.advance(Duration::from_secs(1));
+    page.render("main");
+    assert_eq!(page.session().logout_reason(), None);
+}
+
+#[test]
+fn another_tabs_logout_is_its_own_reason() {
+    let mut page = tab();
+    rendered(&mut page);
+    page.event(other_tab_logged_out(true));
+    assert_eq!(page.session().logout_reason(), Some(LogoutReason::AnotherTab));
+    assert_eq!(page.session().state(), SessionState::LoggedOut);
+}
+
+/// Two tabs reach the same deadline; the second is refused the claim.
+fn two_tabs_at_the_deadline() -> (FakeDriver, FakeDriver, Vec<Effect>, Vec<Effect>) {
+    let mut first = tab();
+    let mut second = first.another_tab(idle_config(policy()));
+    rendered(&mut first);
+    rendered(&mut second);
+    let first_effects = first.advance(TIMEOUT);
+    let second_effects = second.advance(TIMEOUT);
+    assert_eq!(first.claims(), &[(ms(10_000), true)]);
+    assert_eq!(second.claims(), &[(ms(10_000), false)]);
+    (first, second, first_effects, second_effects)
+}
+
+#[test]
+fn a_refused_claim_follows_the_other_tab_and_closes_on_its_report() {
+    let (mut first, mut second, first_effects, second_effects) = two_tabs_at_the_deadline();
+    assert_eq!(server_requests(&first_effects), 1);
+    assert_eq!(
+        server_requests(&second_effects),
+        0,
+        "only the holder asks the pod"
+    );
+    assert_eq!(second.session().state(), SessionState::LoggingOut);
+    assert!(second.frames().values().all(|f| f.hidden), "hidden at once");
+    first.answer_http(200);
+    let told = first.broadcasts().last().cloned().expect("the end told");
+    let effects = second.hear(&told);
+    assert_eq!(second.session().state(), SessionState::LoggedOut);
+    assert!(second.frames().is_empty());
+    assert_eq!(server_requests(&effects), 0);
+    assert_eq!(second.session().logout_reason(), Some(LogoutReason::Idle));
+    assert!(
+        second.session().server_session_may_be_alive(),
+        "another tab's word is not proof"
+    );
+    assert!(second.timers().is_empty(), "its deadline cancelled");
+}
+
+#[test]
+fn a_followed_logout_is_performed_here_when_the_other_tab_stays_silent() {
+    let (_, mut second, _, _) = two_tabs_at_the_deadline();
+    let effects = second.advance(Duration::from_millis(899));
+    assert_eq!(server_requests(&effects), 0);
+    let effects = second.advance(Duration::from_millis(1));
+    assert_eq!(server_requests(&effects), 1, "fail closed: {effects:?}");
+    second.answer_http(200);
+    assert_eq!(second.session().state(), SessionState::LoggedOut);
+    assert!(!second.session().server_session_may_be_alive());
+}
+
+#[test]
+fn a_caller_asking_while_following_gets_the_pods_own_answer() {
+    let (_, mut second, _, _) = two_tabs_at_the_deadline();
+    let (logout, effects) = second.command(Command::Logout);
+    assert_eq!(server_requests(&effects), 1, "{effects:?}");
+    second.answer_http(200);
+    assert_eq!(second.answer(logout), Some(&Ok(())));
+    assert_eq!(second.session().state(), SessionState::LoggedOut);
+}
+
+#[test]
+fn a_claim_answer_for_another_deadline_is_stale() {
+    let mut page = tab();
+    rendered(&mut page);
+    let effects = page.event(Event::IdleLogoutClaimed {
+        deadline: ms(10_000),
+        granted: true,
+    });
+    assert!(effects.is_empty());
+    assert_eq!(page.session().diagnostics().stale_events, 1);
+    assert_eq!(page.session().state(), SessionState::Rendered);
+}
+
+#[test]
+fn the_policy_is_validated_and_the_warning_bounded_by_the_timeout() {
+    let builder = || Config::builder(POD, "http://127.0.0.1:8080");
+    for policy in [
+        IdlePolicy::new(Duration::ZERO),
+        IdlePolicy::new(IdlePolicy::MAX + Duration::from_millis(1)),
+        IdlePolicy::new(TIMEOUT).check_interval(Duration::ZERO),
+    ] {
+        let err = builder().idle(policy).build().expect_err("refused");
+        assert!(err.to_string().contains("idle"), "{err}");
+    }
+    let policy = IdlePolicy::new(Duration::from_secs(4));
+    assert_eq!(policy.warning_lead(), Duration::from_secs(4));
+    assert_eq!(policy.warning(Duration::ZERO).warning_lead(), Duration::ZERO);
+    assert_eq!(policy.interval(), IdlePolicy::DEFAULT_CHECK_INTERVAL);
+    assert_eq!(policy.timeout(), Duration::from_secs(4));
+    let config = builder().idle(policy).build().expect("valid");
+    assert_eq!(config.idle(), Some(policy));
+    assert_eq!(builder().build().expect("valid").idle(), None);
+}
+
+#[test]
+fn timestamps_saturate() {
+    assert_eq!(Timestamp::from_millis_f64(-5.0), ms(0));
+    assert_eq!(Timestamp::from_millis_f64(f64::NAN), ms(0));
+    assert_eq!(Timestamp::from_millis_f64(1234.9), ms(1234));
+    assert_eq!(ms(u64::MAX).after(TIMEOUT), ms(u64::MAX));
+    assert_eq!(ms(5).before(TIMEOUT), ms(0));
+    assert_eq!(ms(5).until(ms(3)), Duration::ZERO);
+    assert_eq!(ms(3).until(ms(5)), Duration::from_millis(2));
+    assert_eq!(LogoutReason::Idle.to_string(), "idle");
+    assert_eq!(LogoutReason::Requested.as_str(), "requested");
+    assert_eq!(LogoutReason::AnotherTab.as_str(), "another-tab");
+}
+
+/// Several tabs on one clock: the channel delivers at once, HTTP logouts are answered after
+/// `http_delay`, and every effect is logged per tab with its time.
+struct Tabs {
+    tabs: Vec<FakeDriver>,
+    heard: Vec<usize>,
+    log: Vec<Vec<(u64, Effect)>>,
+    http_delay: Duration,
+    http_due: Vec<(Duration, usize)>,
+    now: Duration,
+}
+
+impl Tabs {
+    fn new(count: usize, policy: IdlePolicy, http_delay: Duration) -> Self {
+        let first = FakeDriver::new(idle_config(policy));
+        let mut tabs = vec![];
+        for _ in 1..count {
+            tabs.push(first.another_tab(idle_config(policy)));
+        }
+        tabs.insert(0, first);
+        let mut all = Self {
+            heard: vec![0; count],
+            log: vec![Vec::new(); count],
+            tabs,
+            http_delay,
+            http_due: Vec::new(),
+            now: Duration::ZERO,
+        };
+        for i in 0..count {
+            let (_, effects) = all.tabs[i].render("main");
+            all.record(i, effects);
+        }
+        all
+    }
+
+    fn millis(&self) -> u64 {
+        self.now.as_millis() as u64
+    }
+
+    fn record(&mut self, tab: usize, effects: Vec<Effect>) {
+        let now = self.millis();
+        for effect in effects {
+            if matches!(effect, Effect::SendLogoutRequest { .. }) {
+                self.http_due.push((self.now + self.http_delay, tab));
+            }
+            self.log[tab].push((now, effect));
+        }
+    }
+
+    /// Delivers every tab message not yet heard to the other tabs, until none is left.
+    fn deliver(&mut self) {
+        loop {
+            let mut delivered = false;
+            for from in 0..self.tabs.len() {
+                let sent = self.tabs[from].broadcasts()[self.heard[from]..].to_vec();
+                self.heard[from] += sent.len();
+                for message in sent {
+                    delivered = true;
+                    for to in (0..self.tabs.len()).filter(|to| *to != from) {
+                        let effects = self.tabs[to].hear(&message);
+                        self.record(to, effects);
+                    }
+                }
+            }
+            if !delivered {
+                return;
+            }
+        }
+    }
+
+    fn next_due(&self) -> Option<Duration> {
+        let timers = self.tabs.iter().filter_map(FakeDriver::next_due);
+        timers.chain(self.http_due.iter().map(|(due, _)| *due)).min()
+    }
+
+    /// Moves every tab to `until`, firing what falls due, in order.
+    fn run_until(&mut self, until: Duration) {
+        let until = until.max(self.now);
+        while let Some(due) = self.next_due().filter(|due| *due <= until) {
+            self.now = due;
+            for i in 0..self.tabs.len() {
+                let by = due - self.tabs[i].now();
+                let effects = self.tabs[i].advance(by);
+                self.record(i, effects);
+                self.deliver();
+            }
+            let answering: Vec<usize> = self
+                .http_due
+                .iter()
+                .filter(|(at, _)| *at <= due)
+                .map(|(_, tab)| *tab)
+                .collect();
+            self.http_due.retain(|(at, _)| *at > due);
+            for tab in answering {
+                if !self.tabs[tab].http_in_flight().is_empty() {
+                    let effects = self.tabs[tab].answer_http(200);
+                    self.record(tab, effects);
+                    self.deliver();
+                }
+            }
+        }
+        self.now = until;
+        for i in 0..self.tabs.len() {
+            let by = until - self.tabs[i].now();
+            let effects = self.tabs[i].advance(by);
+            self.record(i, effects);
+            self.deliver();
+        }
+    }
+
+    fn running(&self) -> bool {
+        self.tabs
+            .iter()
+            .any(|t| t.session().state() == SessionState::Rendered)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Random activity in random tabs: the policy's promises hold in every tab.
+    #[test]
+    fn idle_logout_across_tabs(
+        tab_count in 1usize..=3,
+        timeout_ms in 2_000u64..20_000,
+        warning_share in 0u64..100,
+        interval_ms in 100u64..3_000,
+        http_delay_ms in prop_oneof![Just(0u64), 1u64..400],
+        activity in proptest::collection::vec((0u64..30_000, 0usize..3), 0..25),
+    ) {
+        let timeout = Duration::from_millis(timeout_ms);
+        let lead = Duration::from_millis(timeout_ms * warning_share / 100);
+        let policy = IdlePolicy::new(timeout).warning(lead).check_interval(Duration::from_millis(interval_ms));
+        let mut tabs = Tabs::new(tab_count, policy, Duration::from_millis(http_delay_ms));
+        let mut activity: Vec<(u64, usize)> =
+            activity.into_iter().map(|(at, tab)| (at, tab % tab_count)).collect();
+        activity.sort();
+        // The render's first check (at 0) counts as activity.
+        let mut last_activity = 0u64;
+        let mut first_logout: Option<u64> = None;
+        let mut states: Vec<SessionState> = tabs.tabs.iter().map(|t| t.session().state()).collect();
+        let check_logouts = |tabs: &Tabs, last: u64, first: &mut Option<u64>, states: &mut Vec<SessionState>| {
+            for (i, tab) in tabs.tabs.iter().enumerate() {
+                let state = tab.session().state();
+                if states[i] == SessionState::Rendered && state != SessionState::Rendered {
+                    // When it happened, from the tab's log.
+                    let log = &tabs.log[i];
+                    let rendered = log
+                        .iter()
+                        .rposition(|(_, e)| *e == Effect::StateChanged(SessionState::Rendered))
+                        .expect("rendered");
+                    let now = log[rendered..]
+                        .iter()
+                        .find(|(_, e)| matches!(e, Effect::StateChanged(s) if *s != SessionState::Rendered))
+                        .map(|(at, _)| *at)
+                        .expect("a state change logged");
+                    prop_assert!(
+                        now >= last + timeout_ms,
+                        "tab {i} logged out at {now} ms, last activity at {last} ms"
+                    );
+                    first.get_or_insert(now);
+                }
+                states[i] = state;
+            }
+            Ok(())
+        };
+        for (at, tab) in activity {
+            tabs.run_until(Duration::from_millis(at));
+            check_logouts(&tabs, last_activity, &mut first_logout, &mut states)?;
+            if tabs.tabs[tab].session().state() != SessionState::Rendered {
+                continue;
+            }
+            last_activity = at;
+            let effects = tabs.tabs[tab].activity();
+            tabs.record(tab, effects);
+            tabs.deliver();
+            check_logouts(&tabs, last_activity, &mut first_logout, &mut states)?;
+            for (i, other) in tabs.tabs.iter().enumerate() {
+                if other.session().state() == SessionState::Rendered {
+                    prop_assert_eq!(other.idle_warning(), None, "tab {} still warned after activity", i);
+                }
+            }
+        }
+        let bound = last_activity + timeout_ms + interval_ms;
+        tabs.run_until(Duration::from_millis(bound));
+        check_logouts(&tabs, last_activity, &mut first_logout, &mut states)?;
+        prop_assert!(!tabs.running(), "a tab still rendered at {} ms", bound);
+        let first = first_logout.expect("logged out");
+        prop_assert!(first <= bound, "first logout at {} ms, bound {} ms", first, bound);
+        tabs.run_until(Duration::from_millis(bound + 5_000));
+        let mut requests = 0;
+        for (i, tab) in tabs.tabs.iter().enumerate() {
+            prop_assert_eq!(tab.session().state(), SessionState::LoggedOut, "tab {}", i);
+            let effects: Vec<Effect> = tabs.log[i].iter().map(|(_, e)| e.clone()).collect();
+            requests += server_requests(&effects);
+            // A due logout was preceded by its warning, standing until then.
+            if let Some(at) = effects.iter().position(|e| matches!(e, Effect::IdleLogoutDue { .. })) {
+                let Effect::IdleLogoutDue { deadline } = effects[at] else { unreachable!() };
+                let last_warning = warnings(&effects[..at]).last().copied();
+                if lead > Duration::ZERO {
+                    prop_assert_eq!(last_warning, Some(Some(deadline)), "tab {}: warned until due", i);
+                }
+            }
+        }
+        prop_assert_eq!(requests, 1, "one server request across {} tabs", tab_count);
+    }
+}

@@ -8,7 +8,7 @@
   var boot;
   try { boot = JSON.parse(bootEl.textContent); } catch (e) { return; }
 
-  var SUB_TYPES = ['MessageNotifications', 'UnreadCountNotifications', 'GlobalUnreadCountNotifications'];
+  var SUB_TYPES = ['MessageNotifications', 'UnreadCountNotifications', 'GlobalUnreadCountNotifications', 'ActivityNotifications'];
   var CANNED_STREAMS = [
     { id: 'general-emulator-stream', name: 'General' },
     { id: 'trading-desk-emulator-stream', name: 'Trading desk' },
@@ -366,6 +366,15 @@
       });
     }
 
+    // The user did something in `frame` ('main' or a child's container id).
+    function activity(frame) {
+      subs.forEach(function (s) {
+        if (s.type === 'ActivityNotifications') {
+          post({ eventType: 'sdk-callback-data', payload: { id: s.id, data: { frame: frame } } });
+        }
+      });
+    }
+
     function deliver(ev) {
       if (receive(ev)) {
         notify(ev);
@@ -381,6 +390,11 @@
         var ev;
         try { ev = JSON.parse(e.data); } catch (err) { return; }
         deliver(ev);
+      });
+      source.addEventListener('activity', function (e) {
+        var ev;
+        try { ev = JSON.parse(e.data); } catch (err) { return; }
+        if (isObject(ev) && typeof ev.frame === 'string') { activity(ev.frame); }
       });
       source.onerror = function () {
         sseOpened();
@@ -575,9 +589,14 @@
         var m = e.data;
         if (isObject(m) && m.kind === 'hello' && typeof m.target === 'string' && has(children, m.target)) {
           sendShow(m.target);
+        } else if (isObject(m) && m.kind === 'activity' && typeof m.target === 'string' && has(children, m.target)) {
+          activity(m.target);
         }
       };
     }
+    ['pointerdown', 'keydown'].forEach(function (name) {
+      document.addEventListener(name, function () { activity('main'); }, true);
+    });
 
     wireComposer(function (text) {
       sendTo([view.streamId], text).catch(function () { /* shown nowhere */ });
@@ -657,6 +676,12 @@
     window.addEventListener('hashchange', function () {
       reportView(shown ? 'chat' : 'waiting');
       hello();
+    });
+    // Activity here reaches the host through the main frame, its only channel to it.
+    ['pointerdown', 'keydown'].forEach(function (name) {
+      document.addEventListener(name, function () {
+        if (channel && myId()) { channel.postMessage({ kind: 'activity', target: myId() }); }
+      }, true);
     });
     reportView('waiting');
     hello();

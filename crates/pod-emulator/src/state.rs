@@ -313,6 +313,14 @@ impl Inner {
     }
 }
 
+/// The user "did something" in a frame, for the main frames to report to their
+/// `ActivityNotifications` subscribers.
+#[derive(Clone, Debug, Serialize)]
+pub struct ActivityEvent {
+    /// `main`, or the container id of a child frame.
+    pub frame: String,
+}
+
 /// Handle to the shared state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -325,6 +333,8 @@ pub(crate) struct Shared {
     pub auto_login: Option<String>,
     pub shutdown: CancellationToken,
     pub events: broadcast::Sender<MessageEvent>,
+    /// Activity the admin API makes the main frames report (`POST /__emulator/activity`).
+    pub activity: broadcast::Sender<ActivityEvent>,
     inner: Mutex<Inner>,
 }
 
@@ -336,6 +346,7 @@ impl AppState {
         shutdown: CancellationToken,
     ) -> Self {
         let (events, _) = broadcast::channel(256);
+        let (activity, _) = broadcast::channel(64);
         Self {
             shared: Arc::new(Shared {
                 port,
@@ -343,6 +354,7 @@ impl AppState {
                 auto_login,
                 shutdown,
                 events,
+                activity,
                 inner: Mutex::new(Inner {
                     next_message_id: 1,
                     next_view_seq: 1,

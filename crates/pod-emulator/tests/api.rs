@@ -694,6 +694,45 @@ async fn sse_delivers_injected_messages() {
         .expect("shutdown with an open event stream");
 }
 
+/// `POST /__emulator/activity` makes the signed-in main frames report activity: an
+/// `activity` event on their stream, naming the frame (`main` unless given).
+#[tokio::test]
+async fn activity_reaches_the_main_frames_streams() {
+    let pod = pod().await;
+    let admin = |body: Option<Value>| {
+        let request = plain().post(format!("{}/__emulator/activity", pod.url()));
+        match body {
+            Some(body) => request.json(&body),
+            None => request,
+        }
+    };
+    let told = send(admin(None), "activity").await;
+    assert_eq!(told.status(), 202);
+    assert_eq!(
+        told.json::<Value>().await.expect("json"),
+        json!({"told": 0}),
+        "no frame listening"
+    );
+
+    let client = browser();
+    sign_in(&pod, &client, "alice").await;
+    let mut events = send(client.get(format!("{}/apps/embed/events", pod.url())), "events").await;
+    let mut buf = String::new();
+    read_until(&mut events, &mut buf, "event: ready").await;
+    let told = send(admin(Some(json!({"frame": "side-chat"}))), "activity").await;
+    assert_eq!(told.json::<Value>().await.expect("json"), json!({"told": 1}));
+    read_until(&mut events, &mut buf, "side-chat").await;
+    assert!(buf.contains("event: activity"), "{buf}");
+    send(admin(None), "activity").await;
+    read_until(&mut events, &mut buf, "\"main\"").await;
+
+    for bad in [json!({"frame": ""}), json!({"frame": 3}), json!([1])] {
+        let resp = send(admin(Some(bad.clone())), "activity").await;
+        assert_eq!(resp.status(), 400, "{bad}");
+    }
+    pod.shutdown().await;
+}
+
 #[tokio::test]
 async fn unknown_paths_and_methods() {
     let pod = pod().await;

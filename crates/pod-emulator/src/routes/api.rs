@@ -289,6 +289,37 @@ pub(super) async fn admin_inject_message(State(state): State<AppState>, body: By
     (StatusCode::CREATED, Json(event)).into_response()
 }
 
+/// `POST /__emulator/activity` with `{"frame": "main"}` (the default) or a child
+/// frame's container id: the signed-in main frames report user activity in that
+/// frame to their `ActivityNotifications` subscribers, as if the user had
+/// clicked there. Answers how many main frames were told.
+pub(super) async fn admin_activity(State(state): State<AppState>, body: Bytes) -> Response {
+    let frame = if body.is_empty() {
+        "main".to_owned()
+    } else {
+        let map = match parse_json_object(&body) {
+            Ok(m) => m,
+            Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
+        };
+        match map.get("frame") {
+            None => "main".to_owned(),
+            Some(Value::String(frame)) if !frame.is_empty() => frame.clone(),
+            Some(_) => {
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    "field 'frame' must be a non-empty string: \"main\" or a child frame's container id",
+                )
+            }
+        }
+    };
+    let told = state
+        .shared
+        .activity
+        .send(crate::state::ActivityEvent { frame })
+        .unwrap_or(0);
+    (StatusCode::ACCEPTED, Json(json!({ "told": told }))).into_response()
+}
+
 /// A chat message posted to the emulator, by the admin API or by a frame.
 struct MessageBody {
     stream_id: String,
@@ -332,10 +363,11 @@ pub(super) async fn frame_subscription(State(state): State<AppState>, body: Byte
         Ok(m) => m,
         Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
     };
-    const TYPES: [&str; 3] = [
+    const TYPES: [&str; 4] = [
         "MessageNotifications",
         "UnreadCountNotifications",
         "GlobalUnreadCountNotifications",
+        "ActivityNotifications",
     ];
     match map.get("type").and_then(Value::as_str) {
         Some(t) if TYPES.contains(&t) => {}

@@ -1,5 +1,6 @@
 //! `GET /apps/embed/events`: Server-Sent Events telling signed-in main
-//! frames about new messages (injected or sent).
+//! frames about new messages (injected or sent) and about activity the admin
+//! API makes them report.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -12,13 +13,14 @@ use futures_util::stream::{self, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::{current_session, json_error};
-use crate::state::{AppState, MessageEvent};
+use crate::state::{ActivityEvent, AppState, MessageEvent};
 
 /// Interval of SSE keep-alive comments.
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
 
 /// Streams `ready` once, then one `chat` event per message with an id
-/// greater than the cursor (`?since=N` or `Last-Event-ID`), live.
+/// greater than the cursor (`?since=N` or `Last-Event-ID`), live, and one
+/// `activity` event per `POST /__emulator/activity` from then on.
 pub(super) async fn events(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     if current_session(&state, &headers).is_none() {
         return json_error(StatusCode::UNAUTHORIZED, "not signed in");
@@ -39,6 +41,8 @@ pub(super) async fn events(State(state): State<AppState>, headers: HeaderMap, ur
     // Subscribe before reading the backlog so nothing falls in between;
     // duplicates are filtered by id.
     let live = BroadcastStream::new(state.shared.events.subscribe());
+    let activity = BroadcastStream::new(state.shared.activity.subscribe())
+        .filter_map(|item| async move { item.ok().map(activity_event) });
     let backlog = state.messages_since(since);
     let cursor = backlog.last().map_or(since, |e| e.message.id);
 
@@ -54,7 +58,7 @@ pub(super) async fn events(State(state): State<AppState>, headers: HeaderMap, ur
     let shutdown = state.shared.shutdown.clone().cancelled_owned();
     let stream = ready
         .chain(backlog)
-        .chain(live)
+        .chain(stream::select(live, activity))
         .map(Ok::<Event, Infallible>)
         .take_until(shutdown);
     Sse::new(stream)
@@ -69,5 +73,12 @@ fn chat_event(event: MessageEvent) -> Event {
         // Serializing plain strings and numbers cannot fail; keep the stream
         // alive regardless.
         Err(_) => Event::default().comment("unserializable message"),
+    }
+}
+
+fn activity_event(event: ActivityEvent) -> Event {
+    match Event::default().event("activity").json_data(&event) {
+        Ok(e) => e,
+        Err(_) => Event::default().comment("unserializable activity"),
     }
 }

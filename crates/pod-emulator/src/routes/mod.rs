@@ -49,6 +49,7 @@ pub(crate) fn router(state: AppState) -> Router {
             "/__emulator/messages",
             post(api::admin_inject_message).get(api::admin_messages),
         )
+        .route("/__emulator/activity", post(api::admin_activity))
         .route("/__emulator/reset", post(api::admin_reset))
         .route("/__emulator/login", post(api::admin_login))
         .route("/__emulator/forge", get(frames::forge_page))

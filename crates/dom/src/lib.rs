@@ -42,8 +42,8 @@ use symphony_session::{Command, Session, SubscriptionId};
 pub use driver::{live_counts, DomDiagnostics, LiveCounts};
 use driver::{pump, when_free, ChangeCallback, Driver, Registered, Shared, Snapshot};
 pub use symphony_session::{
-    Config, ConfigBuilder, ConfigError, ErrorPayload, Mode, NotificationKind, SdkResult, SessionState,
-    Settings, SymphonyError,
+    Config, ConfigBuilder, ConfigError, ErrorPayload, IdlePolicy, LogoutReason, Mode, NotificationKind,
+    SdkResult, SessionState, Settings, SymphonyError, Timestamp,
 };
 
 /// The data attribute every iframe created here carries (its value: the instance number).
@@ -401,6 +401,31 @@ impl Symphony {
             }
         });
         StateListener { shared, id, live }
+    }
+
+    /// Calls `callback` when the idle warning starts (with the moment the idle logout will
+    /// be due) or ends (`None`), until the returned handle is dropped. Only with an idle
+    /// policy in the configuration ([`ConfigBuilder::idle`]).
+    pub fn on_idle_warning(&self, callback: impl Fn(Option<Timestamp>) + 'static) -> StateListener {
+        self.add_listener(ChangeCallback::IdleWarning(Rc::new(callback)))
+    }
+
+    /// The moment the idle logout will be due, while the idle warning stands.
+    pub fn idle_warning(&self) -> Option<Timestamp> {
+        self.now().idle_warning
+    }
+
+    /// Counts as the user's activity now, in this tab and the app's other tabs (a "Stay
+    /// signed in" button): clears the idle warning everywhere. Does nothing without an
+    /// idle policy or outside `Rendered`.
+    pub fn stay_signed_in(&self) {
+        driver::stay_signed_in(&self.shared);
+    }
+
+    /// Why the session is logging out or logged out; `None` before the first logout and
+    /// after a new render.
+    pub fn logout_reason(&self) -> Option<LogoutReason> {
+        self.now().logout_reason
     }
 
     /// Counters: refused messages, frames, listeners, timers, requests in flight.

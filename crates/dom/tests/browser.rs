@@ -461,27 +461,6 @@ fn syncing(mode: Mode) -> Symphony {
     Symphony::with_options(config(mode), symphony_dom::Options::new().sync_tabs(true))
 }
 
-/// Resolves when the handle reaches `state`.
-async fn reaches(symphony: &Symphony, state: SessionState) {
-    let (sender, mut receiver) = mpsc::unbounded();
-    let _watch = symphony.on_state_change(move |s| {
-        let _ = sender.unbounded_send(s);
-    });
-    if symphony.state() == state {
-        return;
-    }
-    let reached = within(5000, async {
-        while let Some(s) = receiver.next().await {
-            if s == state {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert_eq!(reached, Some(true), "never reached {state}");
-}
-
 #[wasm_bindgen_test]
 async fn a_logout_reaches_the_other_instances_without_a_second_request() {
     fresh().await;

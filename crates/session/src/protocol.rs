@@ -66,6 +66,9 @@ pub enum NotificationKind {
     UnreadCountNotifications,
     /// The unread count over all streams changed.
     GlobalUnreadCountNotifications,
+    /// The user did something inside the chats (clicked, typed): the host page cannot see
+    /// that, as the chats are cross-origin frames. The idle policy subscribes to it.
+    ActivityNotifications,
 }
 
 /// `sdk-action` payload: one named action with its own id, answered by `sdk-resolve`.

@@ -56,8 +56,15 @@ impl Driver {
             };
             // Anything JSON.stringify cannot handle becomes null: counted as malformed.
             let value = event.data().into_serde::<Value>().unwrap_or(Value::Null);
+            let heard_at = symphony_session::Timestamp::from_millis_f64(js_sys::Date::now());
             if let Some(shared) = weak.upgrade() {
-                feed(&shared, Event::TabMessage(value));
+                feed(
+                    &shared,
+                    Event::TabMessage {
+                        message: value,
+                        heard_at,
+                    },
+                );
             }
         });
         Some(TabChannel {

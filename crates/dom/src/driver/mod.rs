@@ -4,6 +4,7 @@
 
 mod channels;
 mod frames;
+mod idle;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -14,8 +15,8 @@ use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
 use serde_json::Value;
 use symphony_session::{
-    Effect, Event, FrameId, LogoutAttemptId, RequestId, Session, SessionState, SubscriptionId, SymphonyError,
-    TimerId,
+    Effect, Event, FrameId, LogoutAttemptId, LogoutReason, RequestId, Session, SessionState, SubscriptionId,
+    SymphonyError, TimerId, Timestamp,
 };
 use web_sys::{AbortController, Document, Window};
 
@@ -23,18 +24,22 @@ use channels::{MessageListener, TabChannel};
 pub(crate) use frames::INSTANCE_ATTRIBUTE;
 use frames::{count, MountedFrame, RemovalWatch};
 pub use frames::{live_counts, LiveCounts};
+pub(crate) use idle::stay_signed_in;
+use idle::IdleWatch;
 
 /// Shared by every clone of the handle; callbacks hold a [`Weak`] to it.
 pub(crate) type Shared = Rc<RefCell<Driver>>;
 
 pub(crate) type StateCallback = Rc<dyn Fn(SessionState)>;
 pub(crate) type ReadyCallback = Rc<dyn Fn(bool)>;
+pub(crate) type IdleCallback = Rc<dyn Fn(Option<Timestamp>)>;
 
 /// A registered change callback.
 #[derive(Clone)]
 pub(crate) enum ChangeCallback {
     State(StateCallback),
     Ready(ReadyCallback),
+    IdleWarning(IdleCallback),
 }
 pub(crate) type NotificationCallback = Rc<dyn Fn(&Value)>;
 
@@ -107,6 +112,10 @@ pub(crate) struct Driver {
     /// A pump is running the callbacks of `deferred`.
     delivering: bool,
     weak: Weak<RefCell<Driver>>,
+    /// Present when the configuration has an idle policy.
+    idle: Option<IdleWatch>,
+    /// The idle warning's deadline, while one stands.
+    idle_warning: Option<Timestamp>,
 }
 
 /// What the handle's accessors answer. Read from the driver when it is free; while it is at
@@ -118,6 +127,8 @@ pub(crate) struct Snapshot {
     pub(crate) ready: bool,
     pub(crate) server_session_may_be_alive: bool,
     pub(crate) diagnostics: DomDiagnostics,
+    pub(crate) logout_reason: Option<LogoutReason>,
+    pub(crate) idle_warning: Option<Timestamp>,
 }
 
 impl Default for Snapshot {
@@ -127,6 +138,8 @@ impl Default for Snapshot {
             ready: false,
             server_session_may_be_alive: false,
             diagnostics: DomDiagnostics::default(),
+            logout_reason: None,
+            idle_warning: None,
         }
     }
 }
@@ -135,6 +148,7 @@ impl Default for Snapshot {
 enum Deferred {
     State(Vec<Registered<StateCallback>>, SessionState),
     Ready(Vec<Registered<ReadyCallback>>, bool),
+    IdleWarning(Vec<Registered<IdleCallback>>, Option<Timestamp>),
     Notify(Registered<NotificationCallback>, Value),
 }
 
@@ -171,11 +185,17 @@ impl Driver {
                 deferred: VecDeque::new(),
                 delivering: false,
                 weak: weak.clone(),
+                idle: None,
+                idle_warning: None,
             })
         });
         if options.sync_tabs {
             let channel = Driver::open_tab_channel(&shared);
             shared.borrow_mut().tab_channel = channel;
+        }
+        if shared.borrow().session.config().idle().is_some() {
+            let watch = Driver::start_idle_watch(&shared);
+            shared.borrow_mut().idle = Some(watch);
         }
         shared
     }
@@ -186,6 +206,8 @@ impl Driver {
             ready: self.session.is_ready(),
             server_session_may_be_alive: self.session.server_session_may_be_alive(),
             diagnostics: self.diagnostics(),
+            logout_reason: self.session.logout_reason(),
+            idle_warning: self.idle_warning,
         }
     }
 
@@ -261,6 +283,7 @@ impl Driver {
                 }
             }
             Effect::StateChanged(state) => {
+                self.follow_chat_activity(state == SessionState::Rendered);
                 match state {
                     SessionState::Rendered | SessionState::LoggingOut => {
                         self.attach_message_listener();
@@ -273,40 +296,56 @@ impl Driver {
                         wasm_bindgen_futures::spawn_local(async move { drop((listener, watch)) });
                     }
                 }
-                let listeners = self
-                    .change_listeners
-                    .values()
-                    .filter_map(|l| match &l.callback {
-                        ChangeCallback::State(callback) => Some(Registered {
-                            callback: callback.clone(),
-                            live: l.live.clone(),
-                        }),
-                        ChangeCallback::Ready(_) => None,
-                    })
-                    .collect();
+                let listeners = self.listeners(|c| match c {
+                    ChangeCallback::State(callback) => Some(callback.clone()),
+                    _ => None,
+                });
                 return Some(Deferred::State(listeners, state));
             }
             Effect::ReadyChanged(ready) => {
-                let listeners = self
-                    .change_listeners
-                    .values()
-                    .filter_map(|l| match &l.callback {
-                        ChangeCallback::Ready(callback) => Some(Registered {
-                            callback: callback.clone(),
-                            live: l.live.clone(),
-                        }),
-                        ChangeCallback::State(_) => None,
-                    })
-                    .collect();
+                let listeners = self.listeners(|c| match c {
+                    ChangeCallback::Ready(callback) => Some(callback.clone()),
+                    _ => None,
+                });
                 return Some(Deferred::Ready(listeners, ready));
             }
             Effect::Notify { subscription, data } => {
+                if self.chat_activity(subscription) {
+                    return None;
+                }
                 if let Some(callback) = self.notification_listeners.get(&subscription) {
                     return Some(Deferred::Notify(callback.clone(), data));
                 }
             }
+            Effect::ScheduleIdleCheck { after } => self.schedule_idle_check(after),
+            Effect::CancelIdleCheck => self.cancel_idle_check(),
+            Effect::IdleLogoutDue { deadline } => self.claim_idle_logout(deadline),
+            Effect::IdleWarningStarted { deadline } => return Some(self.idle_warning_news(Some(deadline))),
+            Effect::IdleWarningCleared => return Some(self.idle_warning_news(None)),
         }
         None
+    }
+
+    fn idle_warning_news(&mut self, deadline: Option<Timestamp>) -> Deferred {
+        self.idle_warning = deadline;
+        let listeners = self.listeners(|c| match c {
+            ChangeCallback::IdleWarning(callback) => Some(callback.clone()),
+            _ => None,
+        });
+        Deferred::IdleWarning(listeners, deadline)
+    }
+
+    /// The registered callbacks of one kind, with their live flags.
+    fn listeners<C>(&self, pick: impl Fn(&ChangeCallback) -> Option<C>) -> Vec<Registered<C>> {
+        self.change_listeners
+            .values()
+            .filter_map(|l| {
+                pick(&l.callback).map(|callback| Registered {
+                    callback,
+                    live: l.live.clone(),
+                })
+            })
+            .collect()
     }
 }
 
@@ -388,6 +427,11 @@ pub(crate) fn pump(shared: &Shared) {
             Some(Deferred::Ready(listeners, ready)) => {
                 for listener in listeners.iter().filter(|l| l.live.get()) {
                     (listener.callback)(ready);
+                }
+            }
+            Some(Deferred::IdleWarning(listeners, deadline)) => {
+                for listener in listeners.iter().filter(|l| l.live.get()) {
+                    (listener.callback)(deadline);
                 }
             }
             Some(Deferred::Notify(listener, data)) => {

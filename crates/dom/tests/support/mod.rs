@@ -8,7 +8,7 @@ use futures::future::{select, Either};
 use gloo::net::http::Request;
 use gloo_timers::future::TimeoutFuture;
 use serde_json::{json, Value};
-use symphony_dom::{Config, Mode, Symphony};
+use symphony_dom::{Config, Mode, SessionState, Symphony};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlIFrameElement};
 
@@ -38,14 +38,28 @@ pub fn page_origin() -> String {
 
 /// Short timeouts, so that fault tests stay quick.
 pub fn config(mode: Mode) -> Config {
+    builder(mode).build().expect("valid test config")
+}
+
+fn builder(mode: Mode) -> symphony_dom::ConfigBuilder {
     Config::builder(emulator(), page_origin())
         .partner_id("test-partner")
         .mode(mode)
         .logout_timeout(Duration::from_millis(2000))
         .frame_logout_timeout(Duration::from_millis(700))
         .request_timeout(Duration::from_millis(5000))
+}
+
+/// The test config with inactivity logout: `timeout_ms` without activity, warned
+/// `warning_ms` before, the clock checked at least every 250 ms.
+pub fn idle_config(timeout_ms: u64, warning_ms: u64) -> Config {
+    let policy = symphony_dom::IdlePolicy::new(Duration::from_millis(timeout_ms))
+        .warning(Duration::from_millis(warning_ms))
+        .check_interval(Duration::from_millis(250));
+    builder(Mode::Focus)
+        .idle(policy)
         .build()
-        .expect("valid test config")
+        .expect("valid idle config")
 }
 
 pub async fn admin(method: &str, path: &str, body: Option<Value>) -> Value {
@@ -186,6 +200,27 @@ pub async fn ready(symphony: &Symphony) {
     }
 }
 
+/// Resolves when the handle reaches `state`.
+pub async fn reaches(symphony: &Symphony, state: SessionState) {
+    let (sender, mut receiver) = futures::channel::mpsc::unbounded();
+    let _watch = symphony.on_state_change(move |s| {
+        let _ = sender.unbounded_send(s);
+    });
+    if symphony.state() == state {
+        return;
+    }
+    let reached = within(5000, async {
+        while let Some(s) = futures::StreamExt::next(&mut receiver).await {
+            if s == state {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(reached, Some(true), "never reached {state}");
+}
+
 /// Clears the emulator and the page between tests.
 pub async fn fresh() {
     reset().await;
@@ -251,10 +286,22 @@ impl OtherTab {
 
     /// That tab says it finished a logout from our pod.
     pub fn announce_logout(&self) {
-        let said = symphony_session::protocol::TabMessage::LoggedOut {
+        self.say(&symphony_session::protocol::TabMessage::LoggedOut {
             pod: emulator().to_owned(),
             ok: true,
-        };
+        });
+    }
+
+    /// That tab says its user did something just now.
+    pub fn announce_activity(&self) {
+        self.say(&symphony_session::protocol::TabMessage::Activity {
+            pod: emulator().to_owned(),
+            at: js_sys::Date::now() as u64,
+        });
+    }
+
+    /// That tab posts `said` on the app's tab channel.
+    pub fn say(&self, said: &symphony_session::protocol::TabMessage) {
         let send = <wasm_bindgen::JsValue as gloo_utils::format::JsValueSerdeExt>::from_serde(
             &json!({"send": said}),
         )

@@ -1,0 +1,295 @@
+//! Inactivity, when the configuration carries an idle policy: the host page's activity
+//! (pointer, keys, wheel, touch; passive listeners, sampled), the chats' activity (an
+//! `ActivityNotifications` subscription while rendered), the one idle check timer, and the
+//! claim of an idle logout among the app's tabs through the Web Locks API.
+
+use std::time::Duration;
+
+use gloo::events::{EventListener, EventListenerOptions};
+use gloo::timers::callback::Timeout;
+use symphony_session::protocol::TabMessage;
+use symphony_session::{Command, Event, NotificationKind, SubscriptionId, Timestamp};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::{feed, Driver, Shared};
+
+/// Activity is passed to the session at most this often (the latest is passed before each
+/// check, so that none is lost where it matters).
+const SAMPLE_MS: f64 = 1000.0;
+
+/// What the page counts as the user doing something.
+const PAGE_EVENTS: [&str; 5] = ["pointerdown", "pointermove", "keydown", "wheel", "touchstart"];
+
+/// The driver's idle machinery; exists only when the policy is on.
+pub(super) struct IdleWatch {
+    _page: Vec<EventListener>,
+    check: Option<Timeout>,
+    /// When activity was last passed to the session, and the latest seen since.
+    passed_at: f64,
+    pending: Option<f64>,
+    /// Our own `ActivityNotifications` subscription, while rendered.
+    pub(super) chat_subscription: Option<SubscriptionId>,
+    /// Web Locks callbacks waiting to be called.
+    claim_callbacks: Vec<Closure<dyn FnMut(JsValue) -> JsValue>>,
+    /// Resolving one releases a lock this tab holds; all are released with the driver.
+    held: Vec<js_sys::Function>,
+}
+
+impl Drop for IdleWatch {
+    fn drop(&mut self) {
+        for release in self.held.drain(..) {
+            let _ = release.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+impl Driver {
+    /// Listens for the page's activity and for the page being shown again.
+    pub(super) fn start_idle_watch(shared: &Shared) -> IdleWatch {
+        let (window, document) = {
+            let driver = shared.borrow();
+            (driver.window.clone(), driver.document.clone())
+        };
+        let mut listeners = Vec::new();
+        for name in PAGE_EVENTS {
+            let weak = std::rc::Rc::downgrade(shared);
+            listeners.push(EventListener::new_with_options(
+                &window,
+                name,
+                EventListenerOptions::run_in_capture_phase(),
+                move |event| {
+                    // Only what the user did: a script's synthetic events do not count.
+                    if !event.is_trusted() {
+                        return;
+                    }
+                    if let Some(shared) = weak.upgrade() {
+                        page_activity(&shared);
+                    }
+                },
+            ));
+        }
+        // Timers of hidden pages run late: look at the clock as soon as the page shows.
+        let weak = std::rc::Rc::downgrade(shared);
+        let shown = document.clone();
+        listeners.push(EventListener::new(&document, "visibilitychange", move |_| {
+            if shown.visibility_state() == web_sys::VisibilityState::Visible {
+                if let Some(shared) = weak.upgrade() {
+                    check_now(&shared);
+                }
+            }
+        }));
+        IdleWatch {
+            _page: listeners,
+            check: None,
+            passed_at: f64::NEG_INFINITY,
+            pending: None,
+            chat_subscription: None,
+            claim_callbacks: Vec::new(),
+            held: Vec::new(),
+        }
+    }
+
+    /// True when activity seen at `at` is to be passed to the session now; otherwise it is
+    /// kept for the next check.
+    fn sample(&mut self, at: f64) -> bool {
+        let Some(idle) = self.idle.as_mut() else {
+            return false;
+        };
+        if at - idle.passed_at >= SAMPLE_MS {
+            idle.passed_at = at;
+            idle.pending = None;
+            true
+        } else {
+            idle.pending = Some(at);
+            false
+        }
+    }
+
+    pub(super) fn schedule_idle_check(&mut self, after: Duration) {
+        let Some(idle) = self.idle.as_mut() else {
+            return;
+        };
+        let weak = self.weak.clone();
+        let millis = u32::try_from(after.as_millis()).unwrap_or(u32::MAX);
+        let timeout = Timeout::new(millis, move || {
+            if let Some(shared) = weak.upgrade() {
+                check_now(&shared);
+            }
+        });
+        // This may run inside the old timer's own callback: drop that one afterwards.
+        let old = idle.check.replace(timeout);
+        wasm_bindgen_futures::spawn_local(async move { drop(old) });
+    }
+
+    pub(super) fn cancel_idle_check(&mut self) {
+        if let Some(idle) = self.idle.as_mut() {
+            let old = idle.check.take();
+            wasm_bindgen_futures::spawn_local(async move { drop(old) });
+        }
+    }
+
+    /// Subscribes to the chats' activity when the session becomes `Rendered`; a logout or
+    /// a lost main frame ends every subscription, so the next render subscribes again.
+    pub(super) fn follow_chat_activity(&mut self, rendered: bool) {
+        let Some(idle) = self.idle.as_mut() else {
+            return;
+        };
+        if !rendered {
+            idle.chat_subscription = None;
+            return;
+        }
+        if idle.chat_subscription.is_some() {
+            return;
+        }
+        let request = self.session.handle_command(Command::Subscribe {
+            kind: NotificationKind::ActivityNotifications,
+            stream_id: None,
+        });
+        if let Some(idle) = self.idle.as_mut() {
+            idle.chat_subscription = Some(SubscriptionId(request.0));
+        }
+    }
+
+    /// A notification of our own chat activity subscription: activity, not news.
+    pub(super) fn chat_activity(&mut self, subscription: SubscriptionId) -> bool {
+        if self.idle.as_ref().and_then(|i| i.chat_subscription) != Some(subscription) {
+            return false;
+        }
+        let at = now();
+        if self.sample(at) {
+            self.session.handle_event(Event::Activity {
+                at: Timestamp::from_millis_f64(at),
+            });
+        }
+        true
+    }
+
+    /// Claims the idle logout of `deadline` for this tab with an exclusive Web Lock named
+    /// after the pod and the deadline, if it is free (`ifAvailable`), and holds it for the
+    /// driver's life, so that a tab reaching the same deadline later is refused too.
+    /// Without a tab channel, or without Web Locks, the claim is granted at once: every tab
+    /// then performs its own logout (more requests, never fewer).
+    pub(super) fn claim_idle_logout(&mut self, deadline: Timestamp) {
+        let granted_here = |driver: &mut Driver| {
+            driver.session.handle_event(Event::IdleLogoutClaimed {
+                deadline,
+                granted: true,
+            });
+        };
+        let locks = match &self.tab_channel {
+            Some(_) => web_locks(&self.window),
+            None => None,
+        };
+        let Some((locks, request)) = locks else {
+            return granted_here(self);
+        };
+        let name = format!(
+            "{}:idle-logout:{}",
+            TabMessage::channel_name(self.session.config().pod_origin()),
+            deadline.0
+        );
+        let weak = self.weak.clone();
+        let callback = Closure::once(move |lock: JsValue| -> JsValue {
+            let granted = !lock.is_null() && !lock.is_undefined();
+            let Some(shared) = weak.upgrade() else {
+                return JsValue::UNDEFINED;
+            };
+            feed(&shared, Event::IdleLogoutClaimed { deadline, granted });
+            if !granted {
+                return JsValue::UNDEFINED;
+            }
+            // Held until this promise resolves: when the driver goes.
+            let weak = std::rc::Rc::downgrade(&shared);
+            js_sys::Promise::new(&mut |resolve, _reject| {
+                if let Some(shared) = weak.upgrade() {
+                    if let Ok(mut driver) = shared.try_borrow_mut() {
+                        if let Some(idle) = driver.idle.as_mut() {
+                            idle.held.push(resolve);
+                            return;
+                        }
+                    }
+                }
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            })
+            .into()
+        });
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+        let asked = request.call3(&locks, &name.into(), &options, callback.as_ref().unchecked_ref());
+        match (asked, self.idle.as_mut()) {
+            (Ok(_), Some(idle)) => idle.claim_callbacks.push(callback),
+            _ => granted_here(self),
+        }
+    }
+}
+
+/// `navigator.locks` and its `request` method, when the browser has them (secure contexts).
+fn web_locks(window: &web_sys::Window) -> Option<(JsValue, js_sys::Function)> {
+    let locks = js_sys::Reflect::get(&window.navigator(), &"locks".into()).ok()?;
+    if locks.is_undefined() || locks.is_null() {
+        return None;
+    }
+    let request = js_sys::Reflect::get(&locks, &"request".into()).ok()?;
+    Some((locks, request.dyn_into().ok()?))
+}
+
+/// The page saw the user do something.
+fn page_activity(shared: &Shared) {
+    let at = now();
+    let pass = match shared.try_borrow_mut() {
+        Ok(mut driver) => driver.sample(at),
+        // Inside our own work: the next event or check will carry it.
+        Err(_) => false,
+    };
+    if pass {
+        feed(
+            shared,
+            Event::Activity {
+                at: Timestamp::from_millis_f64(at),
+            },
+        );
+    }
+}
+
+/// Passes the activity kept since the last sample, then a check of the clock.
+fn check_now(shared: &Shared) {
+    let pending = match shared.try_borrow_mut() {
+        Ok(mut driver) => driver.idle.as_mut().and_then(|idle| idle.pending.take()),
+        Err(_) => None,
+    };
+    if let Some(at) = pending {
+        feed(
+            shared,
+            Event::Activity {
+                at: Timestamp::from_millis_f64(at),
+            },
+        );
+    }
+    feed(
+        shared,
+        Event::IdleCheck {
+            now: Timestamp::from_millis_f64(now()),
+        },
+    );
+}
+
+/// "Stay signed in": activity now, passed at once (and to the other tabs by the session).
+pub(crate) fn stay_signed_in(shared: &Shared) {
+    if let Ok(mut driver) = shared.try_borrow_mut() {
+        if let Some(idle) = driver.idle.as_mut() {
+            idle.passed_at = now();
+            idle.pending = None;
+        }
+    }
+    feed(
+        shared,
+        Event::Activity {
+            at: Timestamp::from_millis_f64(now()),
+        },
+    );
+}

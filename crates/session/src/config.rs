@@ -191,6 +191,18 @@ impl Config {
     pub fn idle(&self) -> Option<IdlePolicy> {
         self.idle
     }
+
+    /// This configuration with another inactivity logout policy (`None`: off), validated
+    /// like [`ConfigBuilder::idle`].
+    pub fn with_idle(&self, policy: Option<IdlePolicy>) -> Result<Config, ConfigError> {
+        if let Some(policy) = &policy {
+            policy.validate()?;
+        }
+        Ok(Config {
+            idle: policy,
+            ..self.clone()
+        })
+    }
 }
 
 /// Builder for [`Config`]; see [`Config::builder`].

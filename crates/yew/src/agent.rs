@@ -7,8 +7,8 @@ use std::rc::Rc;
 use futures::channel::{mpsc, oneshot};
 use futures::StreamExt;
 use symphony_dom::{
-    Config, Mode, NotificationKind, NotificationListener, Options, RenderOptions, SendMessageOptions,
-    SessionState, Settings, StateListener, Symphony, SymphonyError,
+    Config, LogoutReason, Mode, NotificationKind, NotificationListener, Options, RenderOptions,
+    SendMessageOptions, SessionState, Settings, StateListener, Symphony, SymphonyError, Timestamp,
 };
 
 type Reply = oneshot::Sender<Result<(), SymphonyError>>;
@@ -266,6 +266,23 @@ impl SymphonyAgent {
     /// True once the main frame said `clientReady` (the user is signed in).
     pub fn is_ready(&self) -> bool {
         self.inner.symphony.is_ready()
+    }
+
+    /// Why the session is logging out or logged out; `None` before the first logout and
+    /// after a new render.
+    pub fn logout_reason(&self) -> Option<LogoutReason> {
+        self.inner.symphony.logout_reason()
+    }
+
+    /// When the idle logout will be due, while the idle warning stands.
+    pub fn idle_warning(&self) -> Option<Timestamp> {
+        self.inner.symphony.idle_warning()
+    }
+
+    /// Counts as the user's activity now, in every tab of the app (see
+    /// [`Symphony::stay_signed_in`]).
+    pub fn stay_signed_in(&self) {
+        self.inner.symphony.stay_signed_in();
     }
 
     /// The session handle underneath, for anything the agent does not wrap.

@@ -2,7 +2,7 @@
 //! [`SymphonyProvider`] that owns one session for its subtree, an agent
 //! ([`SymphonyAgent`]) that serves render, chat and logout requests from any component,
 //! hooks ([`use_symphony`], [`use_session_state`], [`use_session_status`], [`use_logout`],
-//! [`use_render`]) and
+//! [`use_render`], [`use_idle`]) and
 //! a [`SymphonyChat`] component. The browser work is done by `symphony-dom`; this crate only
 //! connects it to Yew's components and context.
 //!
@@ -60,15 +60,16 @@
 mod agent;
 
 use std::rc::Rc;
+use std::time::Duration;
 
 use futures::future::LocalBoxFuture;
 use yew::prelude::*;
 
 pub use agent::SymphonyAgent;
 pub use symphony_dom::{
-    live_counts, page_origin, Config, ConfigBuilder, ConfigError, LiveCounts, Mode, NotificationKind,
-    Options, RenderOptions, SdkResult, SendMessageOptions, SessionState, Settings, Symphony, SymphonyError,
-    DEFAULT_FRAME_ALLOW,
+    live_counts, page_origin, Config, ConfigBuilder, ConfigError, IdlePolicy, LiveCounts, LogoutReason, Mode,
+    NotificationKind, Options, RenderOptions, SdkResult, SendMessageOptions, SessionState, Settings,
+    Symphony, SymphonyError, Timestamp, DEFAULT_FRAME_ALLOW,
 };
 
 /// The session as components see it.
@@ -78,6 +79,19 @@ pub struct SessionStatus {
     pub state: SessionState,
     /// The main frame said `clientReady`: the user is signed in.
     pub ready: bool,
+    /// Why the session is logging out or logged out (requested, idle, another tab); `None`
+    /// before the first logout and after a new render.
+    pub logout_reason: Option<LogoutReason>,
+}
+
+impl SessionStatus {
+    fn of(agent: &SymphonyAgent) -> Self {
+        Self {
+            state: agent.state(),
+            ready: agent.is_ready(),
+            logout_reason: agent.logout_reason(),
+        }
+    }
 }
 
 /// Props of [`SymphonyProvider`].
@@ -89,6 +103,18 @@ pub struct SymphonyProviderProps {
     /// starts a new session. See [`Options`].
     #[prop_or_default]
     pub options: Options,
+    /// Inactivity logout: log out after this long without activity in the page, in the
+    /// chats or in the app's other tabs, warning [`idle_warning`](Self::idle_warning)
+    /// before ([`use_idle`]). Replaces the config's [`IdlePolicy`]; `None` (the default)
+    /// keeps it. A value out of range (zero, over a day) is brought to the nearest valid
+    /// one, with an error in the console: never no idle logout at all. A change starts a
+    /// new session.
+    #[prop_or_default]
+    pub idle_timeout: Option<Duration>,
+    /// With [`idle_timeout`](Self::idle_timeout): how long before the idle logout the
+    /// warning starts (default 60 s; at most the timeout, zero for none).
+    #[prop_or_default]
+    pub idle_warning: Option<Duration>,
     /// The subtree that may use the hooks.
     #[prop_or_default]
     pub children: Html,
@@ -99,14 +125,18 @@ pub struct SymphonyProviderProps {
 #[function_component]
 pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
     let agent = use_memo(
-        (props.config.clone(), props.options.clone()),
-        |(config, options)| SymphonyAgent::new(config.clone(), options.clone()),
+        (
+            props.config.clone(),
+            props.options.clone(),
+            props.idle_timeout,
+            props.idle_warning,
+        ),
+        |(config, options, timeout, warning)| {
+            SymphonyAgent::new(with_idle_props(config, *timeout, *warning), options.clone())
+        },
     );
     // Compared before it is set: a publish that changes nothing re-renders nothing.
-    let status = use_state_eq(|| SessionStatus {
-        state: agent.state(),
-        ready: agent.is_ready(),
-    });
+    let status = use_state_eq(|| SessionStatus::of(&agent));
     {
         let status = status.setter();
         use_effect_with(agent.clone(), move |agent| {
@@ -115,10 +145,7 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
                 let agent = agent.downgrade();
                 Rc::new(move || {
                     if let Some(agent) = agent.upgrade() {
-                        status.set(SessionStatus {
-                            state: agent.state(),
-                            ready: agent.is_ready(),
-                        })
+                        status.set(SessionStatus::of(&agent))
                     }
                 })
             };
@@ -137,6 +164,33 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
                 { props.children.clone() }
             </ContextProvider<SessionStatus>>
         </ContextProvider<SymphonyAgent>>
+    }
+}
+
+/// The provider's idle props applied to its config.
+fn with_idle_props(config: &Config, timeout: Option<Duration>, warning: Option<Duration>) -> Config {
+    let Some(timeout) = timeout else {
+        return config.clone();
+    };
+    let policy = |timeout| {
+        let policy = IdlePolicy::new(timeout);
+        match warning {
+            Some(warning) => policy.warning(warning),
+            None => policy,
+        }
+    };
+    match config.with_idle(Some(policy(timeout))) {
+        Ok(config) => config,
+        Err(error) => {
+            // Fail closed: the nearest valid timeout rather than no idle logout.
+            let nearest = timeout.clamp(Duration::from_millis(1), IdlePolicy::MAX);
+            gloo::console::error!(format!(
+                "SymphonyProvider idle_timeout: {error}; using {nearest:?} instead"
+            ));
+            config
+                .with_idle(Some(policy(nearest)))
+                .unwrap_or_else(|_| config.clone())
+        }
     }
 }
 
@@ -292,6 +346,93 @@ pub fn use_logout() -> UseLogout {
 #[hook]
 pub fn use_render() -> UseRender {
     use_action(|agent| Box::pin(async move { agent.render().await }))
+}
+
+/// What [`use_idle`] returns.
+#[derive(Clone, PartialEq)]
+pub struct UseIdle {
+    /// While the idle warning stands: the time left before the idle logout, counting down
+    /// (the component re-renders once a second while it stands).
+    pub remaining: Option<Duration>,
+    /// While the idle warning stands: when the idle logout will be due.
+    pub deadline: Option<Timestamp>,
+    /// Counts as activity in every tab of the app, ending the warning everywhere; the same
+    /// callback on every render.
+    pub stay_signed_in: Callback<()>,
+    onclick: Callback<MouseEvent>,
+}
+
+impl UseIdle {
+    /// True while the idle warning stands.
+    pub fn warning(&self) -> bool {
+        self.deadline.is_some()
+    }
+
+    /// [`stay_signed_in`](Self::stay_signed_in) as an `onclick` callback, the same one on
+    /// every render.
+    pub fn callback(&self) -> Callback<MouseEvent> {
+        self.onclick.clone()
+    }
+}
+
+/// The idle warning, for a "you will be signed out" prompt with a **Stay signed in** button.
+/// Needs an idle policy (the provider's `idle_timeout`, or the config's); without one, the
+/// warning never stands.
+///
+/// ```no_run
+/// use yew::prelude::*;
+/// use yew_symphony::use_idle;
+///
+/// #[function_component]
+/// fn IdlePrompt() -> Html {
+///     let idle = use_idle();
+///     match idle.remaining {
+///         Some(left) => html! {
+///             <div role="alertdialog">
+///                 { format!("Signing out in {} s", left.as_secs()) }
+///                 <button onclick={idle.callback()}>{ "Stay signed in" }</button>
+///             </div>
+///         },
+///         None => html! {},
+///     }
+/// }
+/// ```
+///
+/// # Panics
+///
+/// Outside a `<SymphonyProvider>`, like [`use_symphony`].
+#[hook]
+pub fn use_idle() -> UseIdle {
+    let agent = use_symphony();
+    let deadline = use_state_eq(|| agent.idle_warning());
+    {
+        let deadline = deadline.setter();
+        use_effect_with(agent.clone(), move |agent| {
+            // Anything that happened before this effect, then every change.
+            deadline.set(agent.idle_warning());
+            let listener = agent.symphony().on_idle_warning(move |news| deadline.set(news));
+            move || drop(listener)
+        });
+    }
+    let update = use_force_update();
+    use_effect_with(*deadline, move |deadline| {
+        // One timer, only while the warning stands, for the countdown.
+        let ticks =
+            deadline.map(|_| gloo::timers::callback::Interval::new(1000, move || update.force_update()));
+        move || drop(ticks)
+    });
+    let stay_signed_in = use_callback(agent, |(), agent| agent.stay_signed_in());
+    let onclick = use_callback(stay_signed_in.clone(), |_: MouseEvent, stay| stay.emit(()));
+    let remaining = deadline.map(|deadline| {
+        let now = Timestamp::from_millis_f64(js_sys::Date::now());
+        now.until(deadline)
+    });
+    UseIdle {
+        remaining,
+        deadline: *deadline,
+        stay_signed_in,
+        onclick,
+    }
 }
 
 /// Props of [`SymphonyChat`].

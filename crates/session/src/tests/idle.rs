@@ -379,7 +379,11 @@ fn the_policy_is_validated_and_the_warning_bounded_by_the_timeout() {
     assert_eq!(policy.timeout(), Duration::from_secs(4));
     let config = builder().idle(policy).build().expect("valid");
     assert_eq!(config.idle(), Some(policy));
-    assert_eq!(builder().build().expect("valid").idle(), None);
+    let plain = builder().build().expect("valid");
+    assert_eq!(plain.idle(), None);
+    assert_eq!(plain.with_idle(Some(policy)), Ok(config.clone()));
+    assert_eq!(config.with_idle(None), Ok(plain));
+    assert!(config.with_idle(Some(IdlePolicy::new(Duration::ZERO))).is_err());
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //! from (the page's query), and how they become a validated [`Config`]. Pure Rust, so the
 //! rules are tested natively.
 
-use yew_symphony::{Config, ConfigError};
+use std::fmt;
+use std::time::Duration;
+
+use yew_symphony::{Config, ConfigError, IdlePolicy};
 
 /// The pod the demo uses when the page names none: the local emulator of `./x demo`.
 pub const DEFAULT_POD_URL: &str = "http://127.0.0.1:9090";
@@ -17,22 +20,61 @@ pub struct Connection {
     pub pod_url: String,
     /// The partner id Symphony gave the app; empty means none is sent.
     pub partner_id: String,
+    /// Inactivity logout after this many seconds; empty means off.
+    pub idle_seconds: String,
+}
+
+/// Why the form's values make no configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConnectionError {
+    /// The library refused them.
+    Config(ConfigError),
+    /// The idle timeout is not a whole number of seconds in range.
+    IdleSeconds(String),
+}
+
+impl fmt::Display for ConnectionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config(error) => error.fmt(f),
+            Self::IdleSeconds(value) => write!(
+                f,
+                "idle logout {value:?} must be a whole number of seconds from 1 to {MAX_IDLE_SECONDS}, or empty for none"
+            ),
+        }
+    }
+}
+
+impl From<ConfigError> for ConnectionError {
+    fn from(error: ConfigError) -> Self {
+        Self::Config(error)
+    }
+}
+
+/// The longest idle timeout the form accepts (the library's bound: a day).
+pub const MAX_IDLE_SECONDS: u64 = 24 * 60 * 60;
+
+/// The desk warns halfway through short timeouts, and a minute before longer ones.
+fn idle_policy(seconds: u64) -> IdlePolicy {
+    let timeout = Duration::from_secs(seconds);
+    IdlePolicy::new(timeout).warning(IdlePolicy::DEFAULT_WARNING.min(timeout / 2))
 }
 
 impl Connection {
-    /// The defaults, overridden by the page's `?pod=` and `?partnerId=` parameters.
-    /// `query` answers the value of one query parameter.
+    /// The defaults, overridden by the page's `?pod=`, `?partnerId=` and `?idle=`
+    /// parameters. `query` answers the value of one query parameter.
     pub fn from_query(query: impl Fn(&str) -> Option<String>) -> Self {
         let non_empty = |name: &str| query(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         Self {
             pod_url: non_empty("pod").unwrap_or_else(|| DEFAULT_POD_URL.to_owned()),
             partner_id: non_empty("partnerId").unwrap_or_else(|| DEFAULT_PARTNER_ID.to_owned()),
+            idle_seconds: non_empty("idle").unwrap_or_default(),
         }
     }
 
     /// The SDK configuration for a page served from `page_origin`. Surrounding blanks and a
     /// trailing `/` on the pod URL are forgiven; everything else is the library's to judge.
-    pub fn to_config(&self, page_origin: &str) -> Result<Config, ConfigError> {
+    pub fn to_config(&self, page_origin: &str) -> Result<Config, ConnectionError> {
         let pod_url = self.pod_url.trim();
         let pod_url = pod_url.strip_suffix('/').unwrap_or(pod_url);
         let builder = Config::builder(pod_url, page_origin);
@@ -42,7 +84,18 @@ impl Connection {
         } else {
             builder.partner_id(partner_id)
         };
-        builder.build()
+        let idle = self.idle_seconds.trim();
+        let builder = if idle.is_empty() {
+            builder
+        } else {
+            match idle.parse::<u64>() {
+                Ok(seconds) if (1..=MAX_IDLE_SECONDS).contains(&seconds) => {
+                    builder.idle(idle_policy(seconds))
+                }
+                _ => return Err(ConnectionError::IdleSeconds(idle.to_owned())),
+            }
+        };
+        Ok(builder.build()?)
     }
 }
 
@@ -94,6 +147,7 @@ mod tests {
         let connection = Connection {
             pod_url: "http://127.0.0.1:9091/".into(),
             partner_id: " ".into(),
+            idle_seconds: String::new(),
         };
         let config = connection.to_config(ORIGIN).expect("valid");
         assert_eq!(config.pod_origin(), "http://127.0.0.1:9091");
@@ -113,6 +167,7 @@ mod tests {
             let connection = Connection {
                 pod_url: pod_url.into(),
                 partner_id: partner_id.into(),
+                idle_seconds: String::new(),
             };
             let error = connection.to_config(ORIGIN).expect_err(pod_url);
             assert!(!error.to_string().is_empty());
@@ -120,12 +175,52 @@ mod tests {
         let insecure = Connection {
             pod_url: "http://pod.example.com".into(),
             partner_id: String::new(),
+            idle_seconds: String::new(),
         };
         assert!(matches!(
             insecure.to_config(ORIGIN),
-            Err(ConfigError::PodUrlInsecure { .. })
+            Err(ConnectionError::Config(ConfigError::PodUrlInsecure { .. }))
         ));
         let no_origin = Connection::from_query(query(&[])).to_config("");
-        assert!(matches!(no_origin, Err(ConfigError::HostOriginInvalid { .. })));
+        assert!(matches!(
+            no_origin,
+            Err(ConnectionError::Config(ConfigError::HostOriginInvalid { .. }))
+        ));
+    }
+
+    #[test]
+    fn idle_from_the_query_turns_the_policy_on() {
+        let off = Connection::from_query(query(&[]))
+            .to_config(ORIGIN)
+            .expect("valid");
+        assert_eq!(off.idle(), None, "no idle parameter, no idle logout");
+        let on = Connection::from_query(query(&[("idle", " 4 ")]));
+        assert_eq!(on.idle_seconds, "4");
+        let policy = on.to_config(ORIGIN).expect("valid").idle().expect("on");
+        assert_eq!(policy.timeout(), Duration::from_secs(4));
+        assert_eq!(
+            policy.warning_lead(),
+            Duration::from_secs(2),
+            "halfway for short timeouts"
+        );
+        let long = Connection {
+            idle_seconds: "900".into(),
+            ..on.clone()
+        };
+        let policy = long.to_config(ORIGIN).expect("valid").idle().expect("on");
+        assert_eq!(policy.warning_lead(), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_bad_idle_value_is_a_typed_error() {
+        for bad in ["0", "-3", "4.5", "soon", "86401"] {
+            let connection = Connection {
+                idle_seconds: bad.into(),
+                ..Connection::from_query(query(&[]))
+            };
+            let error = connection.to_config(ORIGIN).expect_err(bad);
+            assert_eq!(error, ConnectionError::IdleSeconds(bad.into()));
+            assert!(error.to_string().contains("whole number of seconds"), "{error}");
+        }
     }
 }

@@ -4,7 +4,8 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_symphony::{
-    use_logout, use_render, use_session_status, SessionState, SessionStatus, SymphonyChat, UseLogout,
+    use_idle, use_logout, use_render, use_session_status, SessionState, SessionStatus, SymphonyChat,
+    UseLogout,
 };
 
 use crate::connection::Connection;
@@ -54,6 +55,7 @@ pub fn Desk(props: &DeskProps) -> Html {
     html! {
         <div class="desk">
             <Header logout={logout.clone()} />
+            <IdleWarning />
             <main class="desk-body">
                 <section class="column main-column">
                     <DealTicket />
@@ -188,6 +190,29 @@ fn FocusPair() -> Html {
     }
 }
 
+/// While the idle logout approaches (`?idle=SECONDS`): the countdown and a way to stay.
+#[function_component]
+fn IdleWarning() -> Html {
+    let idle = use_idle();
+    let Some(left) = idle.remaining else {
+        return html! {};
+    };
+    // Whole seconds, rounded up: "1 s" until the very end.
+    let seconds = left.as_millis().div_ceil(1000);
+    html! {
+        <div class="idle-warning" role="alertdialog" aria-live="assertive" data-testid="idle-warning">
+            <span>
+                { "No activity: signing out of Symphony in " }
+                <span class="countdown" data-testid="idle-countdown">{ seconds }</span>
+                { " s" }
+            </span>
+            <button class="button primary" onclick={idle.callback()} data-testid="stay-signed-in">
+                { "Stay signed in" }
+            </button>
+        </div>
+    }
+}
+
 #[derive(Properties, PartialEq)]
 struct StatusPanelProps {
     logout: UseLogout,
@@ -215,6 +240,9 @@ fn StatusPanel(props: &StatusPanelProps) -> Html {
                     <dt>{ "Last logout" }</dt>
                     <dd><code class={last_class} data-testid="logout-result">{ last }</code></dd>
                 </div>
+                if let Some(reason) = status.logout_reason {
+                    <div><dt>{ "Why" }</dt><dd><code data-testid="logout-reason">{ reason.as_str() }</code></dd></div>
+                }
             </dl>
             if let (false, Some(Err(error))) = (render.running, &render.last) {
                 <p class="error" role="alert">{ format!("Render failed: {error}") }</p>
@@ -235,7 +263,7 @@ pub struct SettingsFormProps {
     pub on_apply: Callback<Connection>,
 }
 
-/// Pod URL and partner id. Applying a valid pair starts a new session on that pod.
+/// Pod URL, partner id and idle logout. Applying valid values starts a new session.
 #[function_component]
 pub fn SettingsForm(props: &SettingsFormProps) -> Html {
     let draft = use_state(|| props.current.clone());
@@ -259,6 +287,16 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
             });
         })
     };
+    let on_idle = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            let idle_seconds = e.target_unchecked_into::<HtmlInputElement>().value();
+            draft.set(Connection {
+                idle_seconds,
+                ..(*draft).clone()
+            });
+        })
+    };
     let on_submit = {
         let (draft, on_apply) = (draft.clone(), props.on_apply.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -275,6 +313,9 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
             <label for="partner-id">{ "Partner id" }</label>
             <input id="partner-id" value={draft.partner_id.clone()} oninput={on_partner}
                 placeholder="none" spellcheck="false" />
+            <label for="idle-seconds">{ "Idle logout (seconds)" }</label>
+            <input id="idle-seconds" inputmode="numeric" value={draft.idle_seconds.clone()} oninput={on_idle}
+                placeholder="off" spellcheck="false" />
             if let Some(error) = &props.error {
                 <p class="error" role="alert" data-testid="config-error">{ error.clone() }</p>
             }

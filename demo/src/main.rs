@@ -116,6 +116,7 @@ mod tests {
         Connection {
             pod_url: pod_url.into(),
             partner_id: "desk".into(),
+            idle_seconds: String::new(),
         }
     }
 

@@ -2,8 +2,9 @@
 //! render the chats, see the signed-in user inside the pod's frames, log out (every frame
 //! goes, the pod ends the session, another app on the same pod is signed out too), render
 //! again onto the pod's sign-in page, sign in there, and log out while the pod fails (the
-//! frames still go and the error is shown). The pod emulator runs in this process; `./x`
-//! builds the demo and names it in `SYMPHONY_DEMO_DIST`.
+//! frames still go and the error is shown); then with `?idle=4`, the idle warning, ended by
+//! a click in the page and by Stay signed in, and the idle logout. The pod emulator runs in
+//! this process; `./x` builds the demo and names it in `SYMPHONY_DEMO_DIST`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -113,6 +114,9 @@ impl Scenario {
         lap("settings");
         self.a_bad_pod_in_the_page_url_shows_the_form().await?;
         lap("bad ?pod=");
+        self.nothing_violated_the_policy().await?;
+        self.an_idle_user_is_warned_then_signed_out().await?;
+        lap("idle logout");
         self.nothing_violated_the_policy().await?;
         Ok(())
     }
@@ -253,6 +257,14 @@ impl Scenario {
         check(frame + http == 1, || {
             format!("one logout request expected, the pod got {frame} (frame) + {http} (http)")
         })?;
+        let reason = text_of(&self.client, "[data-testid=logout-reason]").await?;
+        check(reason == "requested", || format!("logout-reason {reason:?}"))?;
+        let warnings = self
+            .client
+            .find_all(Locator::Css("[data-testid=idle-warning]"))
+            .await
+            .map_err(seen)?;
+        check(warnings.is_empty(), || "an idle warning without ?idle".into())?;
         screenshot(&self.client, "03-logged-out").await?;
         Ok(())
     }
@@ -391,6 +403,78 @@ impl Scenario {
         check(frames == 0, || format!("{frames} iframes without a valid pod"))?;
         screenshot(&self.client, "09-bad-pod-in-url").await?;
         Ok(())
+    }
+
+    /// `?idle=4`: the warning comes halfway; a click in the page (trusted input, which only
+    /// WebDriver can make) ends it, and so does Stay signed in; then, left alone, the desk
+    /// signs out for idleness and the pod session ends.
+    async fn an_idle_user_is_warned_then_signed_out(&self) -> Result<()> {
+        // The pod still has alice's session (it refused the failing logout); it answers
+        // logouts again.
+        self.pod.set_faults(json!({"logout": "ok"})).await?;
+        let url =
+            reqwest::Url::parse_with_params(&self.demo_url, [("idle", "4")]).map_err(|e| e.to_string())?;
+        self.client.goto(url.as_str()).await.map_err(seen)?;
+        self.wait_for_header("Signed in").await?;
+        let requests_before = self.pod.logout_requests().await?;
+        let countdown = self.wait_for_idle_warning().await?;
+        check(countdown == "1" || countdown == "2", || {
+            format!("the countdown shows {countdown:?} s")
+        })?;
+        screenshot(&self.client, "10-idle-warning").await?;
+        // A click on plain text in the page is the user's activity.
+        self.client
+            .find(Locator::Css("[data-testid=session-state]"))
+            .await
+            .map_err(seen)?
+            .click()
+            .await
+            .map_err(seen)?;
+        self.wait_for_no_idle_warning("a click in the page").await?;
+        self.wait_for_idle_warning().await?;
+        click_button(&self.client, "Stay signed in").await?;
+        self.wait_for_no_idle_warning("Stay signed in").await?;
+        // Left alone: warned again, then signed out.
+        self.wait_for_idle_warning().await?;
+        let reason = eventually("logout-reason idle", WAIT, || async {
+            let reason = text_of(&self.client, "[data-testid=logout-reason]").await?;
+            check(reason == "idle", || format!("logout-reason {reason:?}")).map(|()| reason)
+        })
+        .await?;
+        check(reason == "idle", || reason.clone())?;
+        self.wait_for_state("LoggedOut").await?;
+        let frames = self.iframe_count().await?;
+        check(frames == 0, || format!("{frames} iframes after the idle logout"))?;
+        let users = self.pod.session_users().await?;
+        check(users.is_empty(), || {
+            format!("the pod still has sessions: {users:?}")
+        })?;
+        let (frame, http) = self.pod.logout_requests().await?;
+        check(frame + http == requests_before.0 + requests_before.1 + 1, || {
+            format!("one more logout request: {requests_before:?} -> ({frame}, {http})")
+        })?;
+        screenshot(&self.client, "11-idle-logged-out").await?;
+        Ok(())
+    }
+
+    /// Waits for the idle warning; answers the countdown it shows.
+    async fn wait_for_idle_warning(&self) -> Result<String> {
+        eventually("the idle warning", WAIT, || async {
+            text_of(&self.client, "[data-testid=idle-countdown]").await
+        })
+        .await
+    }
+
+    async fn wait_for_no_idle_warning(&self, after: &str) -> Result<()> {
+        eventually(&format!("the idle warning gone after {after}"), WAIT, || async {
+            let shown = self
+                .client
+                .find_all(Locator::Css("[data-testid=idle-warning]"))
+                .await
+                .map_err(seen)?;
+            check(shown.is_empty(), || "the idle warning still shows".into())
+        })
+        .await
     }
 
     // ---- what the steps look at ----

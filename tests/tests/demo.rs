@@ -3,7 +3,7 @@
 //! goes, the pod ends the session, another app on the same pod is signed out too), render
 //! again onto the pod's sign-in page, sign in there, and log out while the pod fails (the
 //! frames still go and the error is shown); then with `?idle=4`, the idle warning, ended by
-//! a click in the page and by Stay signed in, and the idle logout. The pod emulator runs in
+//! a click in the page, a click inside a chat and Stay signed in, and the idle logout. The pod emulator runs in
 //! this process; `./x` builds the demo and names it in `SYMPHONY_DEMO_DIST`.
 
 use std::path::Path;
@@ -406,8 +406,8 @@ impl Scenario {
     }
 
     /// `?idle=4`: the warning comes halfway; a click in the page (trusted input, which only
-    /// WebDriver can make) ends it, and so does Stay signed in; then, left alone, the desk
-    /// signs out for idleness and the pod session ends.
+    /// WebDriver can make) ends it, so does a click inside a chat, and so does Stay signed
+    /// in; then, left alone, the desk signs out for idleness and the pod session ends.
     async fn an_idle_user_is_warned_then_signed_out(&self) -> Result<()> {
         // The pod still has alice's session (it refused the failing logout); it answers
         // logouts again.
@@ -431,6 +431,12 @@ impl Scenario {
             .await
             .map_err(seen)?;
         self.wait_for_no_idle_warning("a click in the page").await?;
+        // A click inside a chat, which the page cannot see: a Focus child frame tells its
+        // main frame, which tells us (ActivityNotifications).
+        self.wait_for_idle_warning().await?;
+        self.click_in_frame(&format!("#{} iframe", CHILDREN[0].0), "#stream")
+            .await?;
+        self.wait_for_no_idle_warning("a click inside a chat").await?;
         self.wait_for_idle_warning().await?;
         click_button(&self.client, "Stay signed in").await?;
         self.wait_for_no_idle_warning("Stay signed in").await?;
@@ -474,7 +480,12 @@ impl Scenario {
                 .map_err(seen)?;
             check(shown.is_empty(), || "the idle warning still shows".into())
         })
-        .await
+        .await?;
+        // Gone because of the activity, not because the idle logout came.
+        let state = text_of(&self.client, "[data-testid=session-state]").await?;
+        check(state == "Rendered", || {
+            format!("after {after} the session is {state}, not Rendered")
+        })
     }
 
     // ---- what the steps look at ----
@@ -633,6 +644,23 @@ impl Scenario {
         let text = text_of(&self.client, inner).await;
         self.to_top().await?;
         text.map_err(|e| format!("in {frame}, {inner}: {e}"))
+    }
+
+    /// Clicks the element `inner` inside the frame `frame` (trusted input in that frame).
+    async fn click_in_frame(&self, frame: &str, inner: &str) -> Result<()> {
+        self.to_top().await?;
+        let element = self
+            .client
+            .find(Locator::Css(frame))
+            .await
+            .map_err(|e| format!("no frame {frame}: {e}"))?;
+        element.enter_frame().await.map_err(seen)?;
+        let clicked = match self.client.find(Locator::Css(inner)).await {
+            Ok(target) => target.click().await.map_err(seen),
+            Err(e) => Err(format!("in {frame}, {inner}: {e}")),
+        };
+        self.to_top().await?;
+        clicked
     }
 
     async fn wait_in_frame(&self, frame: &str, inner: &str) -> Result<String> {

@@ -264,6 +264,39 @@ fn a_logout_during_the_warning_is_one_logout_requested() {
 }
 
 #[test]
+fn an_idle_logout_is_an_ordinary_logout_joined_by_callers_and_failing_closed() {
+    let mut page = tab();
+    page.render_ready_main();
+    let effects = page.advance(TIMEOUT);
+    let id = logout_action(&effects).expect("the main frame is asked");
+    // A caller arriving now joins it: no second request, the pod's own answer.
+    let (logout, effects) = page.command(Command::Logout);
+    assert_eq!(server_requests(&effects), 0, "{effects:?}");
+    let effects = page.resolve_json(
+        &id,
+        serde_json::json!({"error": {"type": "ERROR", "message": "pod down", "data": {"status": 503}}}),
+    );
+    assert!(
+        removed_frames(&effects).len() == 1 && page.frames().is_empty(),
+        "fail closed"
+    );
+    assert!(matches!(
+        page.answer(logout),
+        Some(Err(SymphonyError::ServerStatus { status: 503 }))
+    ));
+    assert_eq!(page.session().state(), SessionState::LoggedOut);
+    assert_eq!(page.session().logout_reason(), Some(LogoutReason::Idle));
+    assert!(
+        page.session().server_session_may_be_alive(),
+        "the next logout asks again"
+    );
+    assert!(page.broadcasts().contains(&TabMessage::LoggedOut {
+        pod: POD.into(),
+        ok: false
+    }));
+}
+
+#[test]
 fn a_new_render_restarts_the_clock_and_forgets_the_reason() {
     let mut page = tab();
     page.render_ready_main();

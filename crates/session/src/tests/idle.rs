@@ -405,6 +405,12 @@ fn the_policy_is_validated_and_the_warning_bounded_by_the_timeout() {
         let err = builder().idle(policy).build().expect_err("refused");
         assert!(err.to_string().contains("idle"), "{err}");
     }
+    // The bounds: a day at most.
+    let day = Duration::from_secs(24 * 60 * 60);
+    assert!(builder()
+        .idle(IdlePolicy::new(day).check_interval(day))
+        .build()
+        .is_ok());
     let policy = IdlePolicy::new(Duration::from_secs(4));
     assert_eq!(policy.warning_lead(), Duration::from_secs(4));
     assert_eq!(policy.warning(Duration::ZERO).warning_lead(), Duration::ZERO);

@@ -213,15 +213,28 @@ impl FakeDriver {
     pub fn advance(&mut self, by: Duration) -> Vec<Effect> {
         let until = self.now + by;
         let mut effects = Vec::new();
+        let mut fired = 0u32;
         while let Some(due) = self.next_due() {
             if due > until {
                 break;
             }
+            fired += 1;
+            assert!(
+                fired <= Self::MOST_FIRED_AT_ONCE,
+                "driver contract: over {} timers and checks fell due in one advance: the \
+                 machine keeps asking for them without letting time pass",
+                Self::MOST_FIRED_AT_ONCE
+            );
             effects.extend(self.fire_next());
         }
         self.now = until;
         effects
     }
+
+    /// More timers and checks than this falling due in one [`FakeDriver::advance`] is a
+    /// machine that never lets time pass (say, a check scheduled with no delay, again and
+    /// again): the fake stops it with a panic rather than loop forever.
+    pub const MOST_FIRED_AT_ONCE: u32 = 100_000;
 
     /// When the next timer or idle check falls due.
     pub fn next_due(&self) -> Option<Duration> {

@@ -146,6 +146,12 @@ def render(figures, meta):
                 ["demo / (hello-world + one chat)", "", f"{demo['opt'] / one['opt']:.2f}",
                  f"{demo['gzip'] / one['gzip']:.2f}", ""]]
                if (one := figure.get("hello_one_chat")) else [])))
+        if "library_share_gzip" in figure:
+            share_verdict = "met" if figure["share_met"] else "**missed**"
+            ratio_verdict = "met" if figure["ratio_met"] else "**missed**"
+            out.append(f"\nLibrary's share (hello-world + one chat, minus hello-world, -Oz + gzip): "
+                       f"{figure['library_share_gzip']} B, budget 60000 B: {share_verdict}; "
+                       f"demo {figure['ratio_gzip']:.2f} x hello-world, budget 2.5 x: {ratio_verdict}")
         out.append(f"\nTarget: {figure['target']}: {verdict(figure)}")
 
     missed = [f"{f['bench']} n={f.get('n', '-')}" for f in figures if f.get("met") is False]

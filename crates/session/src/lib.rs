@@ -8,10 +8,13 @@
 //! timers, HTTP or framework state: those belong to the driver.
 //!
 //! Its dependencies: `serde`/`serde_json` for the protocol's message types, `thiserror` for
-//! the errors, and `url` because every URL and origin the machine hands out (frame `src`,
-//! the logout URL, the pod and page origins it compares) is parsed and built by a strict,
-//! WHATWG-conformant URL parser rather than by string concatenation, so that a stream id or
-//! a setting can never change where a frame points.
+//! the errors, and a WHATWG URL parser, because every URL and origin the machine hands out
+//! (frame `src`, the logout URL, the pod and page origins it compares) is parsed and built by
+//! a strict parser rather than by string concatenation, so that a stream id or a setting can
+//! never change where a frame points. Natively that parser is the `url` crate; compiled for
+//! a browser (wasm32) it is the browser's own `URL` (through `web-sys`), so that an app does
+//! not download a second parser and its Unicode tables. `tests/url_conformance.rs` runs the
+//! same cases against both.
 //!
 //! # The driver contract
 //!
@@ -147,6 +150,7 @@ pub mod urls;
 mod validate;
 mod view;
 mod vocabulary;
+mod weburl;
 
 pub use config::{Config, ConfigBuilder, ConfigError, Mode};
 pub use error::{ErrorPayload, SdkResult, SymphonyError};

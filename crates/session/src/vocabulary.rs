@@ -47,9 +47,12 @@ id_type!(
 );
 
 impl FrameId {
+    /// What [`FrameId::dom_id`] puts before the number.
+    pub const DOM_ID_PREFIX: &'static str = "symphony-frame-";
+
     /// The id this frame carries in the DOM and in the protocol (`sdk-register`, `#container`).
     pub fn dom_id(self) -> String {
-        format!("symphony-frame-{}", self.0)
+        format!("{}{}", Self::DOM_ID_PREFIX, self.0)
     }
 }
 

@@ -632,15 +632,20 @@ impl Scenario {
         self.client.switch_to_window(window).await.map_err(seen)
     }
 
-    /// The text of `inner` inside the frame `frame` (a CSS selector in the page).
-    async fn text_in_frame(&self, frame: &str, inner: &str) -> Result<String> {
+    /// Switches into the frame `frame` (a CSS selector in the page); `to_top` goes back.
+    async fn enter(&self, frame: &str) -> Result<()> {
         self.to_top().await?;
         let element = self
             .client
             .find(Locator::Css(frame))
             .await
             .map_err(|e| format!("no frame {frame}: {e}"))?;
-        element.enter_frame().await.map_err(seen)?;
+        element.enter_frame().await.map_err(seen)
+    }
+
+    /// The text of `inner` inside the frame `frame` (a CSS selector in the page).
+    async fn text_in_frame(&self, frame: &str, inner: &str) -> Result<String> {
+        self.enter(frame).await?;
         let text = text_of(&self.client, inner).await;
         self.to_top().await?;
         text.map_err(|e| format!("in {frame}, {inner}: {e}"))
@@ -648,13 +653,7 @@ impl Scenario {
 
     /// Clicks the element `inner` inside the frame `frame` (trusted input in that frame).
     async fn click_in_frame(&self, frame: &str, inner: &str) -> Result<()> {
-        self.to_top().await?;
-        let element = self
-            .client
-            .find(Locator::Css(frame))
-            .await
-            .map_err(|e| format!("no frame {frame}: {e}"))?;
-        element.enter_frame().await.map_err(seen)?;
+        self.enter(frame).await?;
         let clicked = match self.client.find(Locator::Css(inner)).await {
             Ok(target) => target.click().await.map_err(seen),
             Err(e) => Err(format!("in {frame}, {inner}: {e}")),
@@ -676,13 +675,7 @@ impl Scenario {
 
     /// Types the user name into the pod's sign-in form inside the main frame and submits it.
     async fn sign_in_in_main_frame(&self) -> Result<()> {
-        self.to_top().await?;
-        let frame = self
-            .client
-            .find(Locator::Css(&format!("#{} iframe", MAIN.0)))
-            .await
-            .map_err(seen)?;
-        frame.enter_frame().await.map_err(seen)?;
+        self.enter(&format!("#{} iframe", MAIN.0)).await?;
         let typed = async {
             let input = self.client.find(Locator::Id("signin-user")).await?;
             input.send_keys(USER).await?;

@@ -58,6 +58,16 @@ async fn render(symphony: &Symphony, container_id: &str) {
     ready(symphony).await;
 }
 
+/// A fresh session with this idle policy, rendered and signed in, once its warning stood.
+async fn warned(timeout_ms: u64, warning_ms: u64) -> (Symphony, Warnings, Timestamp) {
+    fresh().await;
+    let symphony = Symphony::new(idle_config(timeout_ms, warning_ms));
+    let mut warnings = Warnings::of(&symphony);
+    render(&symphony, "main").await;
+    let deadline = warnings.next("the warning").await.expect("a warning starts");
+    (symphony, warnings, deadline)
+}
+
 #[wasm_bindgen_test]
 async fn no_activity_warns_then_logs_out_and_ends_the_pod_session() {
     fresh().await;
@@ -117,12 +127,8 @@ async fn activity_inside_a_chat_postpones_it_and_follows_renders() {
 
 #[wasm_bindgen_test]
 async fn activity_in_another_document_postpones_it() {
-    fresh().await;
     let tab = OtherTab::open().await;
-    let symphony = Symphony::new(idle_config(3000, 2500));
-    let mut warnings = Warnings::of(&symphony);
-    render(&symphony, "main").await;
-    let first = warnings.next("the warning").await.expect("a warning starts");
+    let (symphony, mut warnings, first) = warned(3000, 2500).await;
     tab.announce_activity();
     assert_eq!(warnings.next("the other document's activity").await, None);
     let second = warnings.next("the next warning").await.expect("warned again");
@@ -192,11 +198,7 @@ async fn two_tabs_idle_together_make_one_server_request() {
 
 #[wasm_bindgen_test]
 async fn a_logout_during_the_warning_is_one_logout() {
-    fresh().await;
-    let symphony = Symphony::new(idle_config(1500, 1200));
-    let mut warnings = Warnings::of(&symphony);
-    render(&symphony, "main").await;
-    let deadline = warnings.next("the warning").await.expect("a warning starts");
+    let (symphony, mut warnings, deadline) = warned(1500, 1200).await;
     assert_eq!(symphony.logout().await, Ok(()));
     assert_eq!(warnings.next("the end of the warning").await, None);
     assert_eq!(symphony.logout_reason(), Some(LogoutReason::Requested));
@@ -209,11 +211,7 @@ async fn a_logout_during_the_warning_is_one_logout() {
 
 #[wasm_bindgen_test]
 async fn a_scripts_synthetic_events_are_not_activity() {
-    fresh().await;
-    let symphony = Symphony::new(idle_config(2000, 1500));
-    let mut warnings = Warnings::of(&symphony);
-    render(&symphony, "main").await;
-    let deadline = warnings.next("the warning").await.expect("a warning starts");
+    let (symphony, mut warnings, deadline) = warned(2000, 1500).await;
     let window = web_sys::window().expect("window");
     for name in ["pointerdown", "pointermove", "keydown", "wheel", "touchstart"] {
         let event = web_sys::Event::new(name).expect("an event");

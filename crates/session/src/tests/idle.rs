@@ -16,13 +16,7 @@ const WARNING: Duration = Duration::from_secs(3);
 const INTERVAL: Duration = Duration::from_secs(1);
 
 fn idle_config(policy: IdlePolicy) -> Config {
-    Config::builder(POD, "http://127.0.0.1:8080")
-        .logout_timeout(Duration::from_millis(900))
-        .frame_logout_timeout(Duration::from_millis(300))
-        .request_timeout(Duration::from_millis(500))
-        .idle(policy)
-        .build()
-        .expect("test config is valid")
+    config(Mode::Focus).with_idle(Some(policy)).expect("test config is valid")
 }
 
 fn policy() -> IdlePolicy {

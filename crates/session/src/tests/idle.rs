@@ -16,7 +16,9 @@ const WARNING: Duration = Duration::from_secs(3);
 const INTERVAL: Duration = Duration::from_secs(1);
 
 fn idle_config(policy: IdlePolicy) -> Config {
-    config(Mode::Focus).with_idle(Some(policy)).expect("test config is valid")
+    config(Mode::Focus)
+        .with_idle(Some(policy))
+        .expect("test config is valid")
 }
 
 fn policy() -> IdlePolicy {

@@ -4,8 +4,6 @@
 //! another tab performs is followed: hidden at once, closed when that tab reports the end,
 //! performed here after all if no report comes in time.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 
 use crate::error::SymphonyError;
@@ -26,7 +24,7 @@ pub(crate) struct LogoutRun {
     /// The main frame while it is in the document.
     pub main: Option<FrameId>,
     /// The frames still in the document, hidden; removed when the server part is done.
-    pub frames: BTreeSet<FrameId>,
+    pub frames: Vec<FrameId>,
     /// The main frame had said `clientReady`, so it can be asked.
     pub main_ready: bool,
     /// Another tab performs this (idle) logout: nothing asked here unless it stays silent
@@ -69,7 +67,7 @@ impl Session {
                     frame_attempt: None,
                     http_attempt: None,
                     main: Some(view.main),
-                    frames: frames.into_iter().collect(),
+                    frames,
                     main_ready: view.ready,
                     following: follow,
                 };
@@ -96,7 +94,7 @@ impl Session {
                     frame_attempt: None,
                     http_attempt: None,
                     main: None,
-                    frames: BTreeSet::new(),
+                    frames: Vec::new(),
                     main_ready: false,
                     following: false,
                 });
@@ -245,9 +243,10 @@ impl Session {
         let Phase::LoggingOut(run) = &mut self.phase else {
             return false;
         };
-        if !run.frames.remove(&frame) {
+        let Some(at) = run.frames.iter().position(|f| *f == frame) else {
             return false;
-        }
+        };
+        run.frames.remove(at);
         if run.main == Some(frame) {
             run.main = None;
             if run.frame_attempt.is_some() {

@@ -1,7 +1,9 @@
 //! The session: dispatch of commands and events to the phase they concern, the timers, and
 //! the output queue with its id counters.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use litemap::LiteMap;
 use std::time::Duration;
 
 use crate::config::Config;
@@ -35,7 +37,7 @@ pub(crate) enum Phase {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Io {
     effects: VecDeque<Effect>,
-    timers: BTreeMap<TimerId, TimerPurpose>,
+    timers: LiteMap<TimerId, TimerPurpose>,
     next_request: u64,
     next_frame: u64,
     next_timer: u64,
@@ -117,7 +119,7 @@ impl Session {
             config,
             phase: Phase::Unrendered,
             io: Io::default(),
-            subscriptions: BTreeMap::new(),
+            subscriptions: LiteMap::new(),
             server_session_may_be_alive: false,
             announced_ready: false,
             diagnostics: Diagnostics::default(),
@@ -150,7 +152,7 @@ impl Session {
     pub fn frames(&self) -> Vec<FrameId> {
         match &self.phase {
             Phase::Rendered(view) => view.frames(),
-            Phase::LoggingOut(run) => run.frames.iter().copied().collect(),
+            Phase::LoggingOut(run) => run.frames.clone(),
             Phase::Unrendered | Phase::LoggedOut => Vec::new(),
         }
     }

@@ -2,7 +2,7 @@
 //! action is routed (the main frame, a Focus child frame, a child frame to create first),
 //! and the outbox of messages waiting for `clientReady`.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 use crate::config::{Config, Mode};
 use crate::error::SymphonyError;
@@ -110,11 +110,11 @@ pub(crate) struct View {
     pub main: FrameId,
     pub main_loaded: bool,
     pub ready: bool,
-    pub children: BTreeMap<FrameId, ChildFrame>,
+    pub children: LiteMap<FrameId, ChildFrame>,
     /// Messages waiting for `clientReady`.
     pub outbox: Vec<HostMessage>,
     pub render_request: Option<(RequestId, TimerId)>,
-    pub pending: BTreeMap<String, PendingAction>,
+    pub pending: LiteMap<String, PendingAction>,
     /// Whether the server session could be alive before this render: restored when the
     /// render turns out never to have reached the pod (its container was missing).
     pub server_session_before: bool,
@@ -123,7 +123,7 @@ pub(crate) struct View {
 }
 
 /// The subscriptions, by protocol id. They outlive a re-render.
-pub(crate) type Subscriptions = BTreeMap<String, (SubscriptionId, Subscription)>;
+pub(crate) type Subscriptions = LiteMap<String, (SubscriptionId, Subscription)>;
 
 impl View {
     pub(crate) fn new(
@@ -138,14 +138,14 @@ impl View {
             main,
             main_loaded: false,
             ready: false,
-            children: BTreeMap::new(),
+            children: LiteMap::new(),
             // The new main frame learns the subscriptions once ready.
             outbox: subscriptions
                 .values()
                 .map(|(_, sub)| HostMessage::Subscription(sub.clone()))
                 .collect(),
             render_request: Some(render_request),
-            pending: BTreeMap::new(),
+            pending: LiteMap::new(),
             server_session_before,
             opened_children: false,
         }

@@ -7,12 +7,13 @@ mod frames;
 mod idle;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use futures::channel::oneshot;
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
+use litemap::LiteMap;
 use serde_json::Value;
 use symphony_session::{
     Effect, Event, FrameId, LogoutAttemptId, LogoutReason, RequestId, Session, SessionState, SubscriptionId,
@@ -89,18 +90,18 @@ pub(crate) struct Driver {
     instance: u32,
     window: Window,
     document: Document,
-    frames: HashMap<FrameId, MountedFrame>,
+    frames: LiteMap<FrameId, MountedFrame>,
     /// Frames to remove from the document, together ([`Driver::remove_leaving`]).
     leaving: Vec<MountedFrame>,
-    timers: HashMap<TimerId, Timeout>,
-    logouts: HashMap<LogoutAttemptId, AbortController>,
-    pub(crate) waiters: HashMap<RequestId, oneshot::Sender<Result<(), SymphonyError>>>,
+    timers: LiteMap<TimerId, Timeout>,
+    logouts: LiteMap<LogoutAttemptId, AbortController>,
+    pub(crate) waiters: LiteMap<RequestId, oneshot::Sender<Result<(), SymphonyError>>>,
     message_listener: Option<MessageListener>,
     load_listener: Option<EventListener>,
     removal_watch: Option<RemovalWatch>,
     tab_channel: Option<TabChannel>,
-    pub(crate) change_listeners: BTreeMap<u64, Registered<ChangeCallback>>,
-    pub(crate) notification_listeners: HashMap<SubscriptionId, Registered<NotificationCallback>>,
+    pub(crate) change_listeners: LiteMap<u64, Registered<ChangeCallback>>,
+    pub(crate) notification_listeners: LiteMap<SubscriptionId, Registered<NotificationCallback>>,
     /// Refreshed before each effect is carried out (see [`Snapshot`]).
     pub(crate) snapshot: Rc<Cell<Snapshot>>,
     rejected_messages: u64,
@@ -167,17 +168,17 @@ impl Driver {
                 instance,
                 window,
                 document,
-                frames: HashMap::new(),
+                frames: LiteMap::new(),
                 leaving: Vec::new(),
-                timers: HashMap::new(),
-                logouts: HashMap::new(),
-                waiters: HashMap::new(),
+                timers: LiteMap::new(),
+                logouts: LiteMap::new(),
+                waiters: LiteMap::new(),
                 message_listener: None,
                 load_listener: None,
                 removal_watch: None,
                 tab_channel: None,
-                change_listeners: BTreeMap::new(),
-                notification_listeners: HashMap::new(),
+                change_listeners: LiteMap::new(),
+                notification_listeners: LiteMap::new(),
                 snapshot: Rc::new(Cell::new(Snapshot::default())),
                 rejected_messages: 0,
                 rejected_loads: 0,
@@ -355,7 +356,7 @@ impl Drop for Driver {
         self.removal_watch = None;
         // Dropping each frame removes it from the document.
         self.frames.clear();
-        for (_, controller) in self.logouts.drain() {
+        for (_, controller) in std::mem::take(&mut self.logouts).into_tuple_vec() {
             controller.abort();
         }
     }

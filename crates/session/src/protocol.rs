@@ -321,6 +321,16 @@ impl PodMessage {
     /// assert_eq!(PodMessage::parse(&json!(42)), Err(ProtocolError::NotAnObject));
     /// ```
     pub fn parse(value: &Value) -> Result<Self, ProtocolError> {
+        Self::read(value, |error| error.to_string())
+    }
+
+    /// [`PodMessage::parse`], with `describe` saying why a payload is malformed: the session
+    /// only counts malformed messages, so it passes a describer that formats nothing, and
+    /// serde_json's error messages stay out of the browser build.
+    pub(crate) fn read(
+        value: &Value,
+        describe: fn(serde_json::Error) -> String,
+    ) -> Result<Self, ProtocolError> {
         let object = value.as_object().ok_or(ProtocolError::NotAnObject)?;
         let event_type = object
             .get("eventType")
@@ -332,7 +342,7 @@ impl PodMessage {
             "sdk-resolve" => {
                 let wire = ResolveWire::deserialize(payload).map_err(|e| ProtocolError::BadPayload {
                     event_type: "sdk-resolve",
-                    reason: e.to_string(),
+                    reason: describe(e),
                 })?;
                 Ok(Self::Resolve {
                     id: wire.id.into_string(),
@@ -342,7 +352,7 @@ impl PodMessage {
             "sdk-callback-data" => {
                 let wire = CallbackWire::deserialize(payload).map_err(|e| ProtocolError::BadPayload {
                     event_type: "sdk-callback-data",
-                    reason: e.to_string(),
+                    reason: describe(e),
                 })?;
                 Ok(Self::CallbackData {
                     id: wire.id.into_string(),

@@ -246,7 +246,7 @@ impl Session {
             Event::FrameLoaded(frame) => self.frame_loaded(frame),
             Event::FrameContainerMissing(frame) => self.frame_gone(frame, true),
             Event::FrameRemoved(frame) => self.frame_gone(frame, false),
-            Event::Message(value) => match PodMessage::parse(&value) {
+            Event::Message(value) => match PodMessage::read(&value, |_| String::new()) {
                 Ok(message) => self.message(message),
                 Err(_) => {
                     self.diagnostics.malformed_messages += 1;

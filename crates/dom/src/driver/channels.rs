@@ -113,7 +113,7 @@ impl Driver {
                 },
                 Err(err) => Event::LogoutFailed {
                     attempt,
-                    message: err.to_string(),
+                    message: failure_message(err),
                 },
             };
             if let Some(shared) = weak.upgrade() {
@@ -163,5 +163,16 @@ impl Driver {
                 }
             },
         )));
+    }
+}
+
+/// What a failed `fetch` says. Only the JavaScript error can come from sending a request;
+/// the rest is matched so that gloo-net's JSON error messages stay out of the build.
+fn failure_message(error: gloo::net::Error) -> String {
+    match error {
+        gloo::net::Error::JsError(error) => error.to_string(),
+        gloo::net::Error::GlooError(message) => message,
+        #[allow(unreachable_patterns)]
+        _ => String::from("the request failed"),
     }
 }

@@ -88,7 +88,7 @@ impl Driver {
         let Some(target) = self.main_window() else {
             return;
         };
-        let Ok(value) = <JsValue as JsValueSerdeExt>::from_serde(&message.to_value()) else {
+        let Ok(value) = <JsValue as JsValueSerdeExt>::from_serde(message) else {
             return;
         };
         // A failure here means the frame is gone; the request's timeout answers the caller.

@@ -229,9 +229,11 @@ pub enum PodMessage {
 
 /// A message between documents (tabs) of the same app, over a `BroadcastChannel` named by
 /// [`TabMessage::channel_name`]. Not part of Symphony's protocol: it lets one tab's logout
-/// reach the others without a second server request.
+/// reach the others without a second server request. Externally tagged
+/// (`{"loggedOut":{..}}`): serde reads that without buffering the message first, which
+/// keeps the browser build smaller than a `type` field would.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum TabMessage {
     /// A logout finished in the sending tab.
     LoggedOut {
@@ -278,33 +280,30 @@ pub enum ProtocolError {
     },
 }
 
+/// The payload of `sdk-resolve` and `sdk-callback-data`.
 #[derive(Deserialize)]
-struct ResolveWire {
-    id: WireId,
+struct Wire {
+    /// A string here; numbers from other SDK implementations are tolerated
+    /// ([`Wire::read`]). Read as a JSON value, not as an untagged enum, which serde would
+    /// buffer first.
+    id: Value,
     #[serde(default)]
     data: Value,
 }
 
-#[derive(Deserialize)]
-struct CallbackWire {
-    id: WireId,
-    #[serde(default)]
-    data: Value,
-}
-
-/// Ids are strings here; tolerate numbers from other SDK implementations.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum WireId {
-    Text(String),
-    Number(serde_json::Number),
-}
-
-impl WireId {
-    fn into_string(self) -> String {
-        match self {
-            Self::Text(s) => s,
-            Self::Number(n) => n.to_string(),
+impl Wire {
+    /// The payload's id as a string, and its data.
+    fn read(
+        payload: &Value,
+        event_type: &'static str,
+        describe: fn(serde_json::Error) -> String,
+    ) -> Result<(String, Value), ProtocolError> {
+        let bad = |reason| ProtocolError::BadPayload { event_type, reason };
+        let wire = Wire::deserialize(payload).map_err(|e| bad(describe(e)))?;
+        match wire.id {
+            Value::String(id) => Ok((id, wire.data)),
+            Value::Number(id) => Ok((id.to_string(), wire.data)),
+            _ => Err(bad(String::from("the id is neither a string nor a number"))),
         }
     }
 }
@@ -340,24 +339,15 @@ impl PodMessage {
         match event_type {
             "clientReady" => Ok(Self::ClientReady),
             "sdk-resolve" => {
-                let wire = ResolveWire::deserialize(payload).map_err(|e| ProtocolError::BadPayload {
-                    event_type: "sdk-resolve",
-                    reason: describe(e),
-                })?;
+                let (id, data) = Wire::read(payload, "sdk-resolve", describe)?;
                 Ok(Self::Resolve {
-                    id: wire.id.into_string(),
-                    data: resolve_data(wire.data),
+                    id,
+                    data: resolve_data(data),
                 })
             }
             "sdk-callback-data" => {
-                let wire = CallbackWire::deserialize(payload).map_err(|e| ProtocolError::BadPayload {
-                    event_type: "sdk-callback-data",
-                    reason: describe(e),
-                })?;
-                Ok(Self::CallbackData {
-                    id: wire.id.into_string(),
-                    data: wire.data,
-                })
+                let (id, data) = Wire::read(payload, "sdk-callback-data", describe)?;
+                Ok(Self::CallbackData { id, data })
             }
             other => Err(ProtocolError::UnknownEventType(other.to_owned())),
         }
@@ -461,7 +451,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_value(&msg).unwrap(),
-            json!({"type": "loggedOut", "pod": "https://acme.symphony.com", "ok": true})
+            json!({"loggedOut": {"pod": "https://acme.symphony.com", "ok": true}})
         );
         assert_eq!(
             TabMessage::channel_name("https://acme.symphony.com"),
@@ -536,6 +526,42 @@ mod tests {
             PodMessage::parse(&json!({"eventType": "sdk-callback-data"})),
             Err(ProtocolError::BadPayload { .. })
         ));
+        for id in [json!(true), json!(null), json!(["a"]), json!({"id": "a"})] {
+            assert_eq!(
+                PodMessage::parse(&json!({"eventType": "sdk-callback-data", "payload": {"id": id}})),
+                Err(ProtocolError::BadPayload {
+                    event_type: "sdk-callback-data",
+                    reason: "the id is neither a string nor a number".into(),
+                }),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_session_reads_messages_as_parse_does_without_formatting() {
+        let silent = |value: &Value| PodMessage::read(value, |_| String::new());
+        for value in [
+            json!({"eventType": "clientReady"}),
+            json!({"eventType": "sdk-resolve", "payload": {"id": 7.5}}),
+            json!({"eventType": "sdk-callback-data", "payload": {"id": "s", "data": [1]}}),
+        ] {
+            assert_eq!(silent(&value), PodMessage::parse(&value));
+        }
+        let bad = json!({"eventType": "sdk-resolve", "payload": {"id": "a", "data": 1, "x": 2}, "y": 3});
+        assert!(PodMessage::parse(&bad).is_ok(), "unknown fields are tolerated");
+        let bad = json!({"eventType": "sdk-resolve", "payload": 4});
+        assert!(matches!(
+            PodMessage::parse(&bad),
+            Err(ProtocolError::BadPayload { reason, .. }) if !reason.is_empty()
+        ));
+        assert_eq!(
+            silent(&bad),
+            Err(ProtocolError::BadPayload {
+                event_type: "sdk-resolve",
+                reason: String::new()
+            })
+        );
     }
 
     #[test]

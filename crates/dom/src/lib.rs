@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 mod driver;
+mod json;
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};

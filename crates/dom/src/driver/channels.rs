@@ -54,8 +54,8 @@ impl Driver {
             let Some(event) = event.dyn_ref::<MessageEvent>() else {
                 return;
             };
-            // Anything JSON.stringify cannot handle becomes null: counted as malformed.
-            let value = event.data().into_serde::<Value>().unwrap_or(Value::Null);
+            // Data with no JSON value becomes null: counted as malformed.
+            let value = crate::json::from_js(&event.data()).unwrap_or(Value::Null);
             let heard_at = symphony_session::Timestamp::from_millis_f64(js_sys::Date::now());
             if let Some(shared) = weak.upgrade() {
                 feed(
@@ -157,8 +157,8 @@ impl Driver {
                     }
                 };
                 if accepted {
-                    // Anything JSON.stringify cannot handle becomes null: counted as malformed.
-                    let value = event.data().into_serde::<Value>().unwrap_or(Value::Null);
+                    // Data with no JSON value becomes null: counted as malformed.
+                    let value = crate::json::from_js(&event.data()).unwrap_or(Value::Null);
                     feed(&shared, Event::Message(value));
                 }
             },

@@ -357,18 +357,16 @@ impl PodMessage {
 /// Reads the `data` of an `sdk-resolve`. Anything but an `error` key means success; a
 /// malformed `error` still counts as an error, so that the caller learns of it.
 fn resolve_data(data: Value) -> SdkResult {
-    let Value::Object(mut map) = data else {
-        return SdkResult::ok();
-    };
-    match map.remove("error") {
+    // Read in place: removing from a serde_json map would bring the B-tree's removal code.
+    match data.get("error") {
         None | Some(Value::Null) => SdkResult::ok(),
-        Some(raw) => match ErrorPayload::deserialize(&raw) {
+        Some(raw) => match ErrorPayload::deserialize(raw) {
             Ok(payload) => SdkResult { error: Some(payload) },
             Err(_) => SdkResult {
                 error: Some(ErrorPayload {
                     kind: "ERROR".to_owned(),
                     message: "the pod answered with a malformed error".to_owned(),
-                    data: Some(raw),
+                    data: Some(raw.clone()),
                 }),
             },
         },

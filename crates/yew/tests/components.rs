@@ -956,7 +956,11 @@ async fn the_idle_prompt_counts_down_stays_signed_in_and_shows_the_reason() {
         async move { reason.as_deref() == Some("idle") }
     })
     .await;
-    assert_eq!(sessions(&state().await), 0, "the pod session ended");
+    // The reason shows when the logout starts; the pod's answer comes after.
+    eventually(3000, "the pod session ended", || async {
+        sessions(&state().await) == 0
+    })
+    .await;
     let callbacks = seen.callbacks.borrow();
     assert!(
         callbacks.iter().all(|c| *c == callbacks[0]),

@@ -1,11 +1,11 @@
-//! The agent: a main-thread actor that serves render, chat and logout requests from any
-//! component, in order where order matters.
+//! The agent: serves render, chat and logout requests from any component, in order where
+//! order matters.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
-use futures::channel::{mpsc, oneshot};
-use futures::StreamExt;
+use futures::channel::oneshot;
 use symphony_dom::{
     Config, LogoutReason, Mode, NotificationKind, NotificationListener, Options, RenderOptions,
     SendMessageOptions, SessionState, Settings, StateListener, Symphony, SymphonyError, Timestamp,
@@ -27,10 +27,10 @@ struct ChatSpec {
 
 type Chats = Rc<RefCell<Vec<ChatSpec>>>;
 
-/// Requests the agent serves. Rendering requests run one after the other (a render must be
-/// done before a child frame can join it); logouts run at once, even while a render waits
-/// for the pod, so that a logout is never held up by a render and concurrent logouts meet
-/// in the session and share one server round trip.
+/// Rendering requests, served one after the other (a render must be done before a child
+/// frame can join it). Logouts are not among them: they go to the session at once, even
+/// while a render waits for the pod, so that a logout is never held up by a render and
+/// concurrent logouts meet in the session and share one server round trip.
 enum Request {
     RenderChats(Reply),
     Render {
@@ -44,12 +44,14 @@ enum Request {
     },
     /// The session became ready: show again the chats whose stream is not confirmed.
     RetryChats,
-    Logout(Reply),
 }
 
 struct Inner {
     symphony: Symphony,
-    requests: mpsc::UnboundedSender<Request>,
+    /// Rendering requests waiting for their turn ([`serve_in_order`]).
+    queue: RefCell<VecDeque<Request>>,
+    /// A task is serving the queue.
+    serving: Cell<bool>,
     chats: Chats,
     next_chat: RefCell<u64>,
     /// Asks for [`Request::RetryChats`] each time the session becomes ready.
@@ -129,13 +131,12 @@ impl SymphonyAgent {
     /// An agent owning a new session for `config`, with these [`Options`].
     pub fn new(config: Config, options: Options) -> Self {
         let symphony = Symphony::with_options(config, options);
-        let (requests, receiver) = mpsc::unbounded();
         let chats = Rc::new(RefCell::new(Vec::new()));
-        wasm_bindgen_futures::spawn_local(serve(symphony.clone(), chats.clone(), receiver));
         let agent = Self {
             inner: Rc::new(Inner {
                 symphony,
-                requests,
+                queue: RefCell::new(VecDeque::new()),
+                serving: Cell::new(false),
                 chats,
                 next_chat: RefCell::new(0),
                 ready_watch: RefCell::new(None),
@@ -145,11 +146,19 @@ impl SymphonyAgent {
         let weak = agent.downgrade();
         let watch = agent.inner.symphony.on_ready_change(move |ready| {
             if let (true, Some(agent)) = (ready, weak.upgrade()) {
-                let _ = agent.inner.requests.unbounded_send(Request::RetryChats);
+                agent.enqueue(Request::RetryChats);
             }
         });
         *agent.inner.ready_watch.borrow_mut() = Some(watch);
         agent
+    }
+
+    /// Queues a rendering request, and starts serving the queue unless a task already does.
+    fn enqueue(&self, request: Request) {
+        self.inner.queue.borrow_mut().push_back(request);
+        if !self.inner.serving.replace(true) {
+            wasm_bindgen_futures::spawn_local(serve_in_order(self.inner.clone()));
+        }
     }
 
     async fn ask(
@@ -158,9 +167,7 @@ impl SymphonyAgent {
         operation: &'static str,
     ) -> Result<(), SymphonyError> {
         let (reply, answer) = oneshot::channel();
-        if self.inner.requests.unbounded_send(make(reply)).is_err() {
-            return Err(gone(operation));
-        }
+        self.enqueue(make(reply));
         answer.await.unwrap_or(Err(gone(operation)))
     }
 
@@ -168,7 +175,7 @@ impl SymphonyAgent {
     /// [`Symphony::logout`]). Any number of components may ask at the same time: they share
     /// one server round trip and all get the same result.
     pub async fn logout(&self) -> Result<(), SymphonyError> {
-        self.ask(Request::Logout, "logout").await
+        self.inner.symphony.logout().await
     }
 
     /// Renders every mounted [`SymphonyChat`](crate::SymphonyChat): the first one mounted
@@ -309,41 +316,18 @@ fn gone(operation: &'static str) -> SymphonyError {
     }
 }
 
-/// The actor loop. It ends when the agent (the only sender) is dropped, releasing its
-/// clone of the session, so that unmounting the provider removes every frame.
-///
-/// Logouts start here at once. Rendering requests go to a second loop that serves them in
-/// order: a render can wait for the pod for as long as the request timeout (a main frame
-/// showing the pod's sign-in page never becomes ready), and a logout must not wait behind it.
-async fn serve(symphony: Symphony, chats: Chats, mut requests: mpsc::UnboundedReceiver<Request>) {
-    let (ordered, ordered_requests) = mpsc::unbounded();
-    wasm_bindgen_futures::spawn_local(serve_in_order(symphony.clone(), chats, ordered_requests));
-    while let Some(request) = requests.next().await {
+/// Serves the queued rendering requests one after the other, then stops (the next request
+/// starts it again). It holds the agent while it serves, so that a provider unmounted
+/// meanwhile still answers what it was asked.
+async fn serve_in_order(inner: Rc<Inner>) {
+    loop {
+        let next = inner.queue.borrow_mut().pop_front();
+        let Some(request) = next else {
+            inner.serving.set(false);
+            return;
+        };
+        let (symphony, chats) = (&inner.symphony, &inner.chats);
         match request {
-            Request::Logout(reply) => spawn_logout(&symphony, reply),
-            // The ordered loop lives as long as this one; if it is gone, the reply's sender
-            // is dropped and the caller hears that the provider went away.
-            other => {
-                let _ = ordered.unbounded_send(other);
-            }
-        }
-    }
-}
-
-fn spawn_logout(symphony: &Symphony, reply: Reply) {
-    let symphony = symphony.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = reply.send(symphony.logout().await);
-    });
-}
-
-/// Serves render, show-chat and retry requests one after the other. It ends when [`serve`]
-/// ends (it holds the only sender).
-async fn serve_in_order(symphony: Symphony, chats: Chats, mut requests: mpsc::UnboundedReceiver<Request>) {
-    while let Some(request) = requests.next().await {
-        match request {
-            // `serve` keeps logouts; should one arrive here, it must not wait either.
-            Request::Logout(reply) => spawn_logout(&symphony, reply),
             Request::Render {
                 container,
                 options,
@@ -352,13 +336,13 @@ async fn serve_in_order(symphony: Symphony, chats: Chats, mut requests: mpsc::Un
                 let _ = reply.send(symphony.render(&container, options).await);
             }
             Request::RenderChats(reply) => {
-                let _ = reply.send(render_chats(&symphony, &chats).await);
+                let _ = reply.send(render_chats(symphony, chats).await);
             }
             Request::ShowChat { chat, reply } => {
                 let result = match symphony.state() {
                     // Never rendered: the first chat mounted becomes the main frame.
-                    SessionState::Unrendered => render_chats(&symphony, &chats).await,
-                    SessionState::Rendered => show_unconfirmed(&symphony, &chats, Some(chat)).await,
+                    SessionState::Unrendered => render_chats(symphony, chats).await,
+                    SessionState::Rendered => show_unconfirmed(symphony, chats, Some(chat)).await,
                     // After a logout, rendering again is the app's explicit choice.
                     SessionState::LoggingOut | SessionState::LoggedOut => Ok(()),
                 };
@@ -367,11 +351,33 @@ async fn serve_in_order(symphony: Symphony, chats: Chats, mut requests: mpsc::Un
             Request::RetryChats => {
                 if symphony.state() == SessionState::Rendered {
                     // A failure shows in that chat's frame; it is tried again next time.
-                    let _ = show_unconfirmed(&symphony, &chats, None).await;
+                    let _ = show_unconfirmed(symphony, chats, None).await;
                 }
             }
         }
     }
+}
+
+/// Opens the streams of these chats side by side, each in a task of its own, and gives the
+/// results in the chats' order.
+async fn open_streams(symphony: &Symphony, chats: &[ChatSpec]) -> Vec<Result<(), SymphonyError>> {
+    let answers: Vec<_> = chats
+        .iter()
+        .map(|chat| {
+            let (reply, answer) = oneshot::channel();
+            let symphony = symphony.clone();
+            let (stream_id, container) = (chat.stream_id.clone(), chat.container.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = reply.send(symphony.open_stream(&stream_id, Some(&container)).await);
+            });
+            answer
+        })
+        .collect();
+    let mut results = Vec::with_capacity(answers.len());
+    for answer in answers {
+        results.push(answer.await.unwrap_or(Err(gone("open stream"))));
+    }
+    results
 }
 
 /// Opens the stream of `only` (or of every chat) unless the pod already confirmed it
@@ -388,12 +394,7 @@ async fn show_unconfirmed(
         .filter(|chat| chat.shown.as_ref() != Some(&chat.stream_id))
         .cloned()
         .collect();
-    let results = futures::future::join_all(
-        pending
-            .iter()
-            .map(|chat| symphony.open_stream(&chat.stream_id, Some(&chat.container))),
-    )
-    .await;
+    let results = open_streams(symphony, &pending).await;
     confirm(chats, &pending, &results);
     results.into_iter().collect()
 }
@@ -435,12 +436,7 @@ async fn render_chats(symphony: &Symphony, chats: &Chats) -> Result<(), Symphony
     confirm(chats, std::slice::from_ref(main), std::slice::from_ref(&rendered));
     rendered?;
     if symphony.config().mode() == Mode::Focus {
-        let opened = futures::future::join_all(
-            others
-                .iter()
-                .map(|chat| symphony.open_stream(&chat.stream_id, Some(&chat.container))),
-        )
-        .await;
+        let opened = open_streams(symphony, others).await;
         confirm(chats, others, &opened);
         opened.into_iter().collect::<Result<(), _>>()?;
     }

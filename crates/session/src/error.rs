@@ -146,6 +146,19 @@ pub struct ErrorPayload {
     pub data: Option<Value>,
 }
 
+impl ErrorPayload {
+    /// Reads the error object of an `sdk-resolve` (what serde's derived reader reads from an
+    /// object; see the protocol module for why by hand); `None` when it is not one.
+    pub(crate) fn read(raw: &Value) -> Option<Self> {
+        let object = raw.as_object()?;
+        Some(Self {
+            kind: object.get("type")?.as_str()?.to_owned(),
+            message: object.get("message")?.as_str()?.to_owned(),
+            data: object.get("data").filter(|data| !data.is_null()).cloned(),
+        })
+    }
+}
+
 /// The value every SDK call resolves to, exactly as Symphony documents it: `{}` on success,
 /// `{"error":{"type":"ERROR","message":"...","data":...}}` on failure.
 ///

@@ -246,7 +246,7 @@ impl Session {
             Event::FrameLoaded(frame) => self.frame_loaded(frame),
             Event::FrameContainerMissing(frame) => self.frame_gone(frame, true),
             Event::FrameRemoved(frame) => self.frame_gone(frame, false),
-            Event::Message(value) => match PodMessage::read(&value, |_| String::new()) {
+            Event::Message(value) => match PodMessage::parse(&value) {
                 Ok(message) => self.message(message),
                 Err(_) => {
                     self.diagnostics.malformed_messages += 1;
@@ -265,17 +265,17 @@ impl Session {
                 self.http_logout_done(attempt, Err(SymphonyError::Network { message }))
             }
             Event::TimerFired(timer) => self.timer_fired(timer),
-            Event::TabMessage { message, heard_at } => match serde_json::from_value::<TabMessage>(message) {
-                Ok(TabMessage::LoggedOut { pod, .. }) => {
+            Event::TabMessage { message, heard_at } => match TabMessage::read(&message) {
+                Some(TabMessage::LoggedOut { pod, .. }) => {
                     pod == self.config.pod_origin() && self.logged_out_elsewhere()
                 }
-                Ok(TabMessage::Activity { pod, at }) => {
+                Some(TabMessage::Activity { pod, at }) => {
                     if pod == self.config.pod_origin() {
                         self.idle_activity(crate::Timestamp(at).min(heard_at), Some(heard_at));
                     }
                     true
                 }
-                Err(_) => {
+                None => {
                     self.diagnostics.malformed_messages += 1;
                     true
                 }

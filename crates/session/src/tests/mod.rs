@@ -4,6 +4,7 @@
 
 mod idle;
 mod properties;
+mod readers;
 mod sequences;
 mod transitions;
 

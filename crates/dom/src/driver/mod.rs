@@ -374,6 +374,11 @@ pub(crate) fn feed(shared: &Shared, event: Event) {
 /// Runs `work` on the driver now if it is free, else on a later task (never skipped while
 /// the session lives): a handle may be dropped, or a DOM event fire, inside our own work.
 pub(crate) fn when_free(shared: &Weak<RefCell<Driver>>, work: impl FnOnce(&Shared) + 'static) {
+    // Boxed: one copy of the waiting below for every kind of work.
+    run_when_free(shared, Box::new(work));
+}
+
+fn run_when_free(shared: &Weak<RefCell<Driver>>, work: Box<dyn FnOnce(&Shared)>) {
     let Some(strong) = shared.upgrade() else {
         return;
     };
@@ -382,7 +387,7 @@ pub(crate) fn when_free(shared: &Weak<RefCell<Driver>>, work: impl FnOnce(&Share
         return;
     }
     let weak = shared.clone();
-    wasm_bindgen_futures::spawn_local(async move { when_free(&weak, work) });
+    wasm_bindgen_futures::spawn_local(async move { run_when_free(&weak, work) });
 }
 
 /// Carries out every queued effect, then hands the news to the user callbacks, in order,

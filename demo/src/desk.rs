@@ -198,7 +198,7 @@ fn IdleWarning() -> Html {
         return html! {};
     };
     // Whole seconds, rounded up: "1 s" until the very end.
-    let seconds = left.as_millis().div_ceil(1000);
+    let seconds = u64::try_from(left.as_millis()).unwrap_or(u64::MAX).div_ceil(1000);
     html! {
         <div class="idle-warning" role="alertdialog" aria-live="assertive" data-testid="idle-warning">
             <span>

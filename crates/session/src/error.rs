@@ -32,7 +32,7 @@ pub enum SymphonyError {
     #[error("cannot render while a logout is in progress; wait for logout() to finish, then render again")]
     LogoutInProgress,
     /// The pod did not answer in time.
-    #[error("{operation} timed out after {} ms; check that the pod is reachable, or raise the timeout in Config", after.as_millis())]
+    #[error("{operation} timed out after {} ms; check that the pod is reachable, or raise the timeout in Config", crate::idle::millis(*after))]
     Timeout {
         /// The operation that timed out.
         operation: &'static str,
@@ -118,7 +118,7 @@ impl SymphonyError {
         match self {
             Self::NotRendered { operation } => json!({"code": code, "operation": operation}),
             Self::Timeout { operation, after } => {
-                json!({"code": code, "operation": operation, "timeoutMs": after.as_millis() as u64})
+                json!({"code": code, "operation": operation, "timeoutMs": crate::idle::millis(*after)})
             }
             Self::ServerStatus { status } => json!({"code": code, "status": status}),
             Self::Pod { operation, data, .. } => match data {

@@ -46,7 +46,9 @@ impl Timestamp {
     }
 }
 
-fn millis(duration: Duration) -> u64 {
+/// A duration in whole milliseconds (a u64: formatting or dividing a u128 costs the browser
+/// build its 128-bit arithmetic).
+pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 

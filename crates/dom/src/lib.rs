@@ -178,7 +178,7 @@ pub struct Symphony {
     shared: Shared,
     /// What the accessors answer while the driver is at work (see [`Snapshot`]).
     snapshot: Rc<Cell<Snapshot>>,
-    config: Rc<Config>,
+    config: Config,
 }
 
 impl PartialEq for Symphony {
@@ -220,7 +220,7 @@ impl Symphony {
         Self {
             shared,
             snapshot,
-            config: Rc::new(config),
+            config,
         }
     }
 
@@ -436,7 +436,7 @@ impl Symphony {
 
     /// The configuration.
     pub fn config(&self) -> Config {
-        (*self.config).clone()
+        self.config.clone()
     }
 
     /// The session as it is now; from inside our own work (a DOM event it caused), as it

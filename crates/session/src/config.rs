@@ -1,5 +1,6 @@
 //! SDK configuration, validated once at construction.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::idle::IdlePolicy;
@@ -99,8 +100,14 @@ pub enum ConfigError {
 /// assert_eq!(config.pod_origin(), "https://acme.symphony.com");
 /// assert_eq!(config.logout_url(), "https://acme.symphony.com/logout");
 /// ```
+#[derive(Clone)]
+pub struct Config(Arc<ConfigFields>);
+
+/// What a [`Config`] holds, shared by its clones: a session, its driver and every
+/// component's props compare and copy the config often, and a pointer is cheaper to copy
+/// than these strings (in time and in the browser build's code).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Config {
+struct ConfigFields {
     pod: WebUrl,
     child_frame_prefix: String,
     pod_origin: String,
@@ -144,56 +151,56 @@ impl Config {
 
     /// The pod origin, as the browser reports it in `MessageEvent.origin` (no trailing slash).
     pub fn pod_origin(&self) -> &str {
-        &self.pod_origin
+        &self.0.pod_origin
     }
 
     /// The pod's URL, serialized (`https://acme.symphony.com/`).
     pub fn pod_url(&self) -> &str {
-        &self.pod.href
+        &self.0.pod.href
     }
 
     pub(crate) fn child_frame_prefix(&self) -> &str {
-        &self.child_frame_prefix
+        &self.0.child_frame_prefix
     }
 
     /// The host page's origin, sent as `sdkOrigin`.
     pub fn host_origin(&self) -> &str {
-        &self.host_origin
+        &self.0.host_origin
     }
 
     /// The partner id, if one was given.
     pub fn partner_id(&self) -> Option<&str> {
-        self.partner_id.as_deref()
+        self.0.partner_id.as_deref()
     }
 
     /// Focus or Collaboration.
     pub fn mode(&self) -> Mode {
-        self.mode
+        self.0.mode
     }
 
     /// How long a logout may take in all before it is answered with a timeout error.
     pub fn logout_timeout(&self) -> Duration {
-        self.logout_timeout
+        self.0.logout_timeout
     }
 
     /// How long the main frame has to answer a logout before the HTTP fallback is used.
     pub fn frame_logout_timeout(&self) -> Duration {
-        self.frame_logout_timeout
+        self.0.frame_logout_timeout
     }
 
     /// How long render and the other actions may wait for the pod.
     pub fn request_timeout(&self) -> Duration {
-        self.request_timeout
+        self.0.request_timeout
     }
 
     /// The full URL of the HTTP logout fallback.
     pub fn logout_url(&self) -> &str {
-        &self.logout_url
+        &self.0.logout_url
     }
 
     /// The inactivity logout policy, when on.
     pub fn idle(&self) -> Option<IdlePolicy> {
-        self.idle
+        self.0.idle
     }
 
     /// This configuration with another inactivity logout policy (`None`: off), validated
@@ -202,10 +209,10 @@ impl Config {
         if let Some(policy) = &policy {
             policy.validate()?;
         }
-        Ok(Config {
+        Ok(Config(Arc::new(ConfigFields {
             idle: policy,
-            ..self.clone()
-        })
+            ..(*self.0).clone()
+        })))
     }
 }
 
@@ -304,7 +311,7 @@ impl ConfigBuilder {
         if let Some(policy) = &self.idle {
             policy.validate()?;
         }
-        Ok(Config {
+        Ok(Config(Arc::new(ConfigFields {
             pod,
             child_frame_prefix,
             pod_origin,
@@ -316,7 +323,21 @@ impl ConfigBuilder {
             request_timeout: self.request_timeout,
             logout_url,
             idle: self.idle,
-        })
+        })))
+    }
+}
+
+impl PartialEq for Config {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for Config {}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Config").field(&self.0).finish()
     }
 }
 

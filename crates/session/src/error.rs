@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 use crate::config::ConfigError;
 
@@ -114,22 +114,41 @@ impl SymphonyError {
     /// The `data` object of the JSON shape: the code plus the variant's facts. Always an
     /// object with a string `code`; a pod's own error data is kept under `pod`.
     pub fn data(&self) -> Value {
-        let code = self.code();
+        // Built from values, not with `json!`: the macro converts each field through
+        // serde and unwraps, which brings serde_json's error formatting into every app.
+        let mut data = Map::new();
+        data.insert("code".into(), self.code().into());
+        let mut put = |key: &str, value: Value| data.insert(key.into(), value);
         match self {
-            Self::NotRendered { operation } => json!({"code": code, "operation": operation}),
-            Self::Timeout { operation, after } => {
-                json!({"code": code, "operation": operation, "timeoutMs": crate::idle::millis(*after)})
+            Self::NotRendered { operation } => {
+                put("operation", (*operation).into());
             }
-            Self::ServerStatus { status } => json!({"code": code, "status": status}),
-            Self::Pod { operation, data, .. } => match data {
-                Some(pod) => json!({"code": code, "operation": operation, "pod": pod}),
-                None => json!({"code": code, "operation": operation}),
-            },
-            Self::InvalidArgument { argument, .. } => json!({"code": code, "argument": argument}),
-            Self::ContainerNotFound { container } => json!({"code": code, "container": container}),
-            Self::Interrupted { operation, by } => json!({"code": code, "operation": operation, "by": by}),
-            _ => json!({"code": code}),
+            Self::Timeout { operation, after } => {
+                put("operation", (*operation).into());
+                put("timeoutMs", crate::idle::millis(*after).into());
+            }
+            Self::ServerStatus { status } => {
+                put("status", (*status).into());
+            }
+            Self::Pod { operation, data, .. } => {
+                put("operation", (*operation).into());
+                if let Some(pod) = data {
+                    put("pod", pod.clone());
+                }
+            }
+            Self::InvalidArgument { argument, .. } => {
+                put("argument", (*argument).into());
+            }
+            Self::ContainerNotFound { container } => {
+                put("container", container.as_str().into());
+            }
+            Self::Interrupted { operation, by } => {
+                put("operation", (*operation).into());
+                put("by", (*by).into());
+            }
+            Self::LogoutInProgress | Self::Network { .. } | Self::InvalidConfig(_) => {}
         }
+        Value::Object(data)
     }
 }
 
@@ -216,6 +235,7 @@ impl From<Result<(), SymphonyError>> for SdkResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn json_of(err: SymphonyError) -> Value {
         serde_json::to_value(SdkResult::from(Err(err))).unwrap()

@@ -58,35 +58,31 @@ pub fn Desk(props: &DeskProps) -> Html {
             <IdleWarning />
             <main class="desk-body">
                 <section class="column main-column">
-                    <DealTicket />
-                    <MainChat />
+                    { deal_ticket() }
+                    { main_chat() }
                 </section>
                 <section class="column side-column">
-                    <FocusPair />
+                    { focus_pair() }
                     <div class="panels">
                         <StatusPanel {logout} />
                         { props.settings.clone() }
                     </div>
                 </section>
             </main>
-            <Footer pod={props.pod.clone()} />
+            { footer(&props.pod) }
         </div>
     }
 }
 
-/// Shown while no valid pod is configured: the settings form, and why nothing else is.
-#[derive(Properties, PartialEq)]
-pub struct UnconfiguredProps {
-    /// The settings form.
-    pub settings: Html,
-}
+// The parts below without state of their own are plain functions, not components: a
+// component costs the app's download its own copy of Yew's lifecycle code.
 
-#[function_component]
-pub fn Unconfigured(props: &UnconfiguredProps) -> Html {
+/// Shown while no valid pod is configured: the settings form, and why nothing else is.
+pub fn unconfigured(settings: Html) -> Html {
     html! {
         <div class="desk">
             <header class="topbar">
-                <Brand />
+                { brand() }
                 <div class="session">
                     <span class="pill off" data-testid="signed-in">{ "No pod configured" }</span>
                 </div>
@@ -96,14 +92,13 @@ pub fn Unconfigured(props: &UnconfiguredProps) -> Html {
                     <h2>{ "Connect a pod" }</h2>
                     <p>{ "The chats appear once the Connection settings name a valid pod: fix the values there and apply them. The same build works with the local pod emulator and with a real pod." }</p>
                 </section>
-                <div class="panels">{ props.settings.clone() }</div>
+                <div class="panels">{ settings }</div>
             </main>
         </div>
     }
 }
 
-#[function_component]
-fn Brand() -> Html {
+fn brand() -> Html {
     html! {
         <div class="brand">
             <span class="logo" aria-hidden="true">{ "DD" }</span>
@@ -125,7 +120,7 @@ fn Header(props: &HeaderProps) -> Html {
     let status = use_session_status();
     html! {
         <header class="topbar">
-            <Brand />
+            { brand() }
             <nav class="tabs" aria-label="Sections">
                 <span class="tab active">{ "Deals" }</span>
                 <span class="tab">{ "Pipeline" }</span>
@@ -141,8 +136,7 @@ fn Header(props: &HeaderProps) -> Html {
     }
 }
 
-#[function_component]
-fn DealTicket() -> Html {
+fn deal_ticket() -> Html {
     html! {
         <section class="card ticket">
             <div>
@@ -158,8 +152,7 @@ fn DealTicket() -> Html {
     }
 }
 
-#[function_component]
-fn MainChat() -> Html {
+fn main_chat() -> Html {
     let (container, stream) = MAIN_CHAT;
     html! {
         <section class="card chat-card main-chat">
@@ -172,8 +165,7 @@ fn MainChat() -> Html {
     }
 }
 
-#[function_component]
-fn FocusPair() -> Html {
+fn focus_pair() -> Html {
     let chats = [("Legal", LEGAL_CHAT), ("Credit", CREDIT_CHAT)];
     html! {
         <section class="focus-pair">
@@ -327,17 +319,11 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct FooterProps {
-    pod: AttrValue,
-}
-
-#[function_component]
-fn Footer(props: &FooterProps) -> Html {
+fn footer(pod: &str) -> Html {
     html! {
         <footer class="footer">
             <span>{ "Chats by Symphony Messaging, embedded with yew-symphony (Focus mode)" }</span>
-            <span>{ format!("Pod {}", props.pod) }</span>
+            <span>{ format!("Pod {pod}") }</span>
         </footer>
     }
 }

@@ -17,7 +17,7 @@ use yew::prelude::*;
 use yew_symphony::{Config, SymphonyProvider};
 
 use crate::connection::Connection;
-use crate::desk::{Desk, SettingsForm, Unconfigured};
+use crate::desk::{unconfigured, Desk, SettingsForm};
 
 /// The value of a query parameter of the page's URL.
 fn page_query(name: &str) -> Option<String> {
@@ -95,7 +95,7 @@ fn App() -> Html {
                 </SymphonyProvider>
             }
         }
-        None => html! { <Unconfigured {settings} /> },
+        None => unconfigured(settings),
     }
 }
 

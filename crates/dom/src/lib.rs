@@ -33,6 +33,7 @@ mod driver;
 mod json;
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -224,6 +225,8 @@ impl Symphony {
         }
     }
 
+    /// The one future behind every request method (they build the command and return this,
+    /// rather than wrap it in a future of their own).
     async fn request(&self, command: Command) -> Result<(), SymphonyError> {
         let operation = command.operation();
         let (sender, receiver) = oneshot::channel();
@@ -248,51 +251,62 @@ impl Symphony {
     /// Renders the main frame into the element with id `container`. Resolves once the frame
     /// has loaded (signed in or showing the pod's sign-in page); [`Symphony::is_ready`] tells
     /// whether the user is signed in. Rendering again replaces the frames.
-    pub async fn render(&self, container: &str, options: RenderOptions) -> Result<(), SymphonyError> {
+    pub fn render(
+        &self,
+        container: &str,
+        options: RenderOptions,
+    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
         self.request(Command::Render {
             container: container.to_owned(),
             stream_id: options.stream_id,
             settings: options.settings,
         })
-        .await
     }
 
     /// Shows a stream in the main frame (`container` `None` or the render container) or, in
     /// Focus mode, in a child frame in another container (created on first use).
-    pub async fn open_stream(&self, stream_id: &str, container: Option<&str>) -> Result<(), SymphonyError> {
+    pub fn open_stream(
+        &self,
+        stream_id: &str,
+        container: Option<&str>,
+    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
         self.request(Command::OpenStream {
             stream_id: stream_id.to_owned(),
             container: container.map(str::to_owned),
         })
-        .await
     }
 
     /// Starts a room with these users, in the main frame or the frame of `container`.
-    pub async fn start_room(&self, user_ids: &[u64], container: Option<&str>) -> Result<(), SymphonyError> {
+    pub fn start_room(
+        &self,
+        user_ids: &[u64],
+        container: Option<&str>,
+    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
         self.request(Command::StartRoom {
             user_ids: user_ids.to_vec(),
             container: container.map(str::to_owned),
         })
-        .await
     }
 
     /// Opens the send-message dialog, pre-filled with `message`, for these streams.
-    pub async fn send_message(
+    pub fn send_message(
         &self,
         message: &str,
         options: SendMessageOptions,
-    ) -> Result<(), SymphonyError> {
+    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
         self.request(Command::SendMessage {
             message: message.to_owned(),
             stream_ids: options.stream_ids,
             container: options.container,
         })
-        .await
     }
 
     /// Changes the settings of every frame.
-    pub async fn update_settings(&self, settings: Settings) -> Result<(), SymphonyError> {
-        self.request(Command::UpdateSettings(settings)).await
+    pub fn update_settings(
+        &self,
+        settings: Settings,
+    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+        self.request(Command::UpdateSettings(settings))
     }
 
     /// Logs the user out of the pod, then removes every frame; the session is then as if
@@ -302,8 +316,8 @@ impl Symphony {
     /// server request and get the same result.
     ///
     /// Mind Symphony's warning: this ends the user's session in every app of this browser.
-    pub async fn logout(&self) -> Result<(), SymphonyError> {
-        self.request(Command::Logout).await
+    pub fn logout(&self) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+        self.request(Command::Logout)
     }
 
     /// Calls `callback` with each notification of `kind` (for `stream_id`, or every stream)

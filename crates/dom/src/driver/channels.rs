@@ -103,18 +103,18 @@ impl Driver {
         }
         let weak = self.weak.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let request = gloo::net::http::Request::post(&url)
-                .credentials(web_sys::RequestCredentials::Include)
-                .abort_signal(signal.as_ref());
-            let event = match request.send().await {
-                Ok(response) => Event::LogoutAnswered {
-                    attempt,
-                    status: response.status(),
+            let event = match logout_request(&url, signal.as_ref()) {
+                Ok(request) => match request.send().await {
+                    Ok(response) => Event::LogoutAnswered {
+                        attempt,
+                        status: response.status(),
+                    },
+                    Err(err) => Event::LogoutFailed {
+                        attempt,
+                        message: failure_message(err),
+                    },
                 },
-                Err(err) => Event::LogoutFailed {
-                    attempt,
-                    message: failure_message(err),
-                },
+                Err(message) => Event::LogoutFailed { attempt, message },
             };
             if let Some(shared) = weak.upgrade() {
                 if let Ok(mut driver) = shared.try_borrow_mut() {
@@ -164,6 +164,25 @@ impl Driver {
             },
         )));
     }
+}
+
+/// The logout `POST`, with the pod's cookies, abortable. Built as a `web_sys::Request`
+/// and sent by gloo-net: its builder would parse the URL again to merge query parameters
+/// this request does not have.
+fn logout_request(
+    url: &str,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<gloo::net::http::Request, String> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_credentials(web_sys::RequestCredentials::Include);
+    init.set_signal(signal);
+    web_sys::Request::new_with_str_and_init(url, &init)
+        .map(gloo::net::http::Request::from)
+        .map_err(|error| match gloo::utils::errors::JsError::try_from(error) {
+            Ok(error) => error.to_string(),
+            Err(_) => String::from("the logout request could not be made"),
+        })
 }
 
 /// What a failed `fetch` says. Only the JavaScript error can come from sending a request;

@@ -433,6 +433,33 @@ mod tests {
     }
 
     #[test]
+    fn configs_are_equal_by_value_not_by_sharing() {
+        let config = build("https://acme.symphony.com").unwrap();
+        assert_eq!(config, config.clone());
+        assert_eq!(
+            config,
+            build("https://acme.symphony.com").unwrap(),
+            "built twice, same values"
+        );
+        assert_ne!(config, build("https://other.symphony.com").unwrap());
+        let later = Config::builder("https://acme.symphony.com", "http://127.0.0.1:8080")
+            .logout_timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        assert_ne!(config, later);
+        let idle = config
+            .with_idle(Some(IdlePolicy::new(Duration::from_secs(60))))
+            .unwrap();
+        assert_ne!(config, idle);
+        assert_eq!(idle.with_idle(None).unwrap(), config);
+        let shown = format!("{config:?}");
+        assert!(
+            shown.starts_with("Config(") && shown.contains("https://acme.symphony.com"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn defaults() {
         let config = build("https://acme.symphony.com").unwrap();
         assert_eq!(config.mode(), Mode::Focus);

@@ -8,7 +8,8 @@
 //! timers, HTTP or framework state: those belong to the driver.
 //!
 //! Its dependencies: `serde`/`serde_json` for the protocol's message types, `thiserror` for
-//! the errors, and a WHATWG URL parser, because every URL and origin the machine hands out
+//! the errors, `litemap` for its few small maps (frames, timers, pending requests), and a
+//! WHATWG URL parser, because every URL and origin the machine hands out
 //! (frame `src`, the logout URL, the pod and page origins it compares) is parsed and built by
 //! a strict parser rather than by string concatenation, so that a stream id or a setting can
 //! never change where a frame points. Natively that parser is the `url` crate; compiled for

@@ -401,7 +401,12 @@ fn the_policy_is_validated_and_the_warning_bounded_by_the_timeout() {
         let err = builder().idle(policy).build().expect_err("refused");
         assert!(err.to_string().contains("idle"), "{err}");
     }
-    // The bounds: a day at most.
+    // The bounds: a millisecond at least, a day at most.
+    let ms = Duration::from_millis(1);
+    assert!(builder()
+        .idle(IdlePolicy::new(ms).check_interval(ms))
+        .build()
+        .is_ok());
     let day = Duration::from_secs(24 * 60 * 60);
     assert!(builder()
         .idle(IdlePolicy::new(day).check_interval(day))

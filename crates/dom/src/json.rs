@@ -13,14 +13,15 @@
 //! or symbols. What makes the whole value unreadable (`None`), as it makes
 //! `JSON.stringify` throw or return nothing: a `BigInt`, a cycle, nesting deeper than
 //! [`MAX_DEPTH`], and at the top level `undefined`, a function or a symbol. Unlike
-//! `JSON.stringify`, `toJSON` methods are not called (a `Date` reads as `{}`) and more
-//! than [`MAX_VALUES`] values in one message make it unreadable; neither occurs in the
-//! protocol.
+//! `JSON.stringify`, `toJSON` methods are not called (a `Date` reads as `{}`), boxed
+//! primitives (`new String("a")`) read as the objects they are, a lone UTF-16 surrogate in
+//! a string reads as U+FFFD, and typed arrays and more than [`MAX_VALUES`] values in one
+//! message make it unreadable; none of these occurs in the protocol.
 
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
-/// The deepest nesting read (serde_json's own recursion limit).
+/// The deepest nesting read (about serde_json's own recursion limit).
 pub(crate) const MAX_DEPTH: usize = 128;
 
 /// The most values read from one message: structured clones keep shared references, so a
@@ -52,13 +53,16 @@ fn read(value: &JsValue, depth: usize, budget: &mut usize) -> Option<Option<Valu
     if let Some(text) = value.as_string() {
         return Some(Some(Value::String(text)));
     }
-    if !value.is_object() || depth >= MAX_DEPTH {
-        // A BigInt, or too deep.
+    if !value.is_object() || depth >= MAX_DEPTH || js_sys::ArrayBuffer::is_view(value) {
+        // A BigInt, too deep, or a typed array (read element by element it could cost far
+        // more than its size in the message).
         return None;
     }
     if js_sys::Array::is_array(value) {
         let array: &js_sys::Array = value.unchecked_ref();
-        let mut items = Vec::with_capacity(array.length() as usize);
+        // The length is the sender's word (a sparse array is small to send): no more room
+        // than the budget allows is taken on it.
+        let mut items = Vec::with_capacity((array.length() as usize).min(*budget));
         for item in array.iter() {
             items.push(read(&item, depth + 1, budget)?.unwrap_or(Value::Null));
         }
@@ -195,6 +199,22 @@ mod tests {
         let deep = |levels: usize| js(&format!("{}{}", "[".repeat(levels), "]".repeat(levels)));
         assert!(from_js(&deep(MAX_DEPTH)).is_some());
         assert_eq!(from_js(&deep(MAX_DEPTH + 1)), None, "too deep");
+    }
+
+    #[wasm_bindgen_test]
+    fn huge_sparse_arrays_and_typed_arrays_are_unreadable_without_allocating_them() {
+        // A tiny message whose length claims 2^32 - 1 items: no capacity is taken on trust.
+        let sparse = js_sys::Array::new();
+        sparse.set_length(u32::MAX);
+        assert_eq!(from_js(&sparse), None);
+        let holder = js_sys::Object::new();
+        set(&holder, "ids", &sparse);
+        assert_eq!(from_js(&holder), None);
+        // Typed arrays (and their views) would be read element by element: refused whole.
+        let bytes = js_sys::Uint8Array::new_with_length(8);
+        assert_eq!(from_js(&bytes), None);
+        set(&holder, "ids", &bytes);
+        assert_eq!(from_js(&holder), None);
     }
 
     #[wasm_bindgen_test]

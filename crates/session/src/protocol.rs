@@ -229,11 +229,11 @@ pub enum PodMessage {
 
 /// A message between documents (tabs) of the same app, over a `BroadcastChannel` named by
 /// [`TabMessage::channel_name`]. Not part of Symphony's protocol: it lets one tab's logout
-/// reach the others without a second server request. Externally tagged
-/// (`{"loggedOut":{..}}`): serde reads that without buffering the message first, which
-/// keeps the browser build smaller than a `type` field would.
+/// reach the others without a second server request. Its shape,
+/// `{"type":"loggedOut","pod":..,"ok":..}`, is kept from one version to the next: tabs
+/// still running an older build of the app share the channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum TabMessage {
     /// A logout finished in the sending tab.
     LoggedOut {
@@ -255,10 +255,9 @@ impl TabMessage {
     /// Reads a message another tab sent (what serde's derived reader reads from an object;
     /// see [`read_payload`] for why by hand); `None` when it is not one.
     pub(crate) fn read(value: &Value) -> Option<Self> {
-        let object = value.as_object().filter(|object| object.len() == 1)?;
-        let (variant, fields) = object.iter().next()?;
+        let fields = value.as_object()?;
         let pod = fields.get("pod")?.as_str()?.to_owned();
-        match variant.as_str() {
+        match fields.get("type")?.as_str()? {
             "loggedOut" => Some(Self::LoggedOut {
                 pod,
                 ok: fields.get("ok")?.as_bool()?,
@@ -455,7 +454,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_value(&msg).unwrap(),
-            json!({"loggedOut": {"pod": "https://acme.symphony.com", "ok": true}})
+            json!({"type": "loggedOut", "pod": "https://acme.symphony.com", "ok": true})
         );
         assert_eq!(
             TabMessage::channel_name("https://acme.symphony.com"),

@@ -32,6 +32,7 @@ fn arb_shaped() -> impl Strategy<Value = Value> {
                 prop_oneof![
                     Just("loggedOut".to_owned()),
                     Just("activity".to_owned()),
+                    Just("type".to_owned()),
                     Just("pod".to_owned()),
                     Just("ok".to_owned()),
                     Just("at".to_owned()),
@@ -78,8 +79,8 @@ fn arb_near_miss(real: Vec<Value>) -> impl Strategy<Value = Value> {
 
 fn tab_messages() -> Vec<Value> {
     vec![
-        json!({"loggedOut": {"pod": "https://pod", "ok": true}}),
-        json!({"activity": {"pod": "https://pod", "at": 1_700_000_000_000u64}}),
+        json!({"type": "loggedOut", "pod": "https://pod", "ok": true}),
+        json!({"type": "activity", "pod": "https://pod", "at": 1_700_000_000_000u64}),
     ]
 }
 

@@ -174,8 +174,16 @@ impl SymphonyAgent {
     /// Logs the user out of the pod and removes every frame (see
     /// [`Symphony::logout`]). Any number of components may ask at the same time: they share
     /// one server round trip and all get the same result.
+    ///
+    /// Once asked (the returned future polled once), the logout is carried out even if the
+    /// caller stops waiting: it runs in a task of its own.
     pub async fn logout(&self) -> Result<(), SymphonyError> {
-        self.inner.symphony.logout().await
+        let (reply, answer) = oneshot::channel();
+        let symphony = self.inner.symphony.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = reply.send(symphony.logout().await);
+        });
+        answer.await.unwrap_or(Err(gone("logout")))
     }
 
     /// Renders every mounted [`SymphonyChat`](crate::SymphonyChat): the first one mounted

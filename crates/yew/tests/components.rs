@@ -985,3 +985,36 @@ async fn an_idle_timeout_out_of_range_fails_closed() {
     handle.destroy();
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_logout_asked_once_is_carried_out_even_if_the_caller_stops_waiting() {
+    use futures::FutureExt;
+    fresh().await;
+    let _main = container("drop-main");
+    let _side = container("drop-side");
+    let agent = SymphonyAgent::new(config(Mode::Focus), yew_symphony::Options::default());
+    agent
+        .render_into("drop-main", yew_symphony::RenderOptions::stream("s-1"))
+        .await
+        .expect("rendered");
+    // Inside the session's own work (the side frame going in), a caller asks for a logout,
+    // looks once, and drops its future: the session is busy, so nothing is sent yet.
+    let asked = Rc::new(std::cell::Cell::new(false));
+    let hook = {
+        let (agent, asked) = (agent.clone(), asked.clone());
+        PageHook::install(move |what| {
+            if what == "append" && !asked.replace(true) {
+                assert!(agent.logout().now_or_never().is_none(), "not answered at once");
+            }
+        })
+    };
+    let _ = agent.open_stream("s-2", Some("drop-side")).await;
+    assert!(asked.get(), "the hook ran inside our work");
+    drop(hook);
+    eventually(3000, "the logout carried out", || {
+        let state = agent.state();
+        async move { state == yew_symphony::SessionState::LoggedOut }
+    })
+    .await;
+    assert!(our_frames().is_empty());
+}

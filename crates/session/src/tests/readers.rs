@@ -60,13 +60,8 @@ fn arb_near_miss(real: Vec<Value>) -> impl Strategy<Value = Value> {
         0..3usize,
     )
         .prop_map(|(mut real, noise, key, how)| {
-            let target = match &mut real {
-                Value::Object(outer) if outer.len() == 1 => match outer.values_mut().next() {
-                    Some(Value::Object(inner)) => inner,
-                    _ => return real,
-                },
-                Value::Object(object) => object,
-                _ => return real,
+            let Value::Object(target) = &mut real else {
+                return real;
             };
             match how {
                 0 => drop(target.remove(key)),
@@ -84,9 +79,19 @@ fn tab_messages() -> Vec<Value> {
     ]
 }
 
-/// serde reads a struct from an array too; the hand readers take objects only (stricter).
-fn has_array_body(value: &Value) -> bool {
-    value.as_object().is_some_and(|o| o.values().any(Value::is_array)) || value.is_array()
+/// The hand reader read `value` as serde did; serde also reads a struct (and an internally
+/// tagged enum) from an array, which the hand readers refuse (stricter).
+fn reads_as_serde<T: PartialEq + std::fmt::Debug>(
+    value: &Value,
+    by_hand: Option<T>,
+    by_serde: Option<T>,
+) -> Result<(), TestCaseError> {
+    if value.is_array() {
+        prop_assert!(by_hand.is_none(), "{value}");
+    } else {
+        prop_assert_eq!(by_hand, by_serde, "{}", value);
+    }
+    Ok(())
 }
 
 proptest! {
@@ -94,13 +99,8 @@ proptest! {
     fn tab_messages_read_as_serde_reads_them(
         value in prop_oneof![arb_shaped(), arb_near_miss(tab_messages())]
     ) {
-        let by_hand = TabMessage::read(&value);
         let by_serde = serde_json::from_value::<TabMessage>(value.clone()).ok();
-        if has_array_body(&value) {
-            prop_assert!(by_hand.is_none() || by_hand == by_serde, "{value}");
-        } else {
-            prop_assert_eq!(by_hand, by_serde, "{}", value);
-        }
+        reads_as_serde(&value, TabMessage::read(&value), by_serde)?;
     }
 
     #[test]
@@ -110,13 +110,7 @@ proptest! {
             arb_near_miss(vec![json!({"type": "ERROR", "message": "m", "data": {"status": 503}})]),
         ]
     ) {
-        let by_hand = ErrorPayload::read(&value);
-        let by_serde = ErrorPayload::deserialize(&value).ok();
-        if value.is_array() {
-            prop_assert!(by_hand.is_none(), "{value}");
-        } else {
-            prop_assert_eq!(by_hand, by_serde, "{}", value);
-        }
+        reads_as_serde(&value, ErrorPayload::read(&value), ErrorPayload::deserialize(&value).ok())?;
     }
 
     #[test]

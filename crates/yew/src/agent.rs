@@ -178,12 +178,10 @@ impl SymphonyAgent {
     /// Once asked (the returned future polled once), the logout is carried out even if the
     /// caller stops waiting: it runs in a task of its own.
     pub async fn logout(&self) -> Result<(), SymphonyError> {
-        let (reply, answer) = oneshot::channel();
         let symphony = self.inner.symphony.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = reply.send(symphony.logout().await);
-        });
-        answer.await.unwrap_or(Err(gone("logout")))
+        in_own_task(async move { symphony.logout().await })
+            .await
+            .unwrap_or(Err(gone("logout")))
     }
 
     /// Renders every mounted [`SymphonyChat`](crate::SymphonyChat): the first one mounted
@@ -366,19 +364,27 @@ async fn serve_in_order(inner: Rc<Inner>) {
     }
 }
 
+/// Starts `work` in a task of its own, which goes on whether or not anyone waits for its
+/// answer on the returned channel.
+fn in_own_task(
+    work: impl std::future::Future<Output = Result<(), SymphonyError>> + 'static,
+) -> oneshot::Receiver<Result<(), SymphonyError>> {
+    let (reply, answer) = oneshot::channel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = reply.send(work.await);
+    });
+    answer
+}
+
 /// Opens the streams of these chats side by side, each in a task of its own, and gives the
 /// results in the chats' order.
 async fn open_streams(symphony: &Symphony, chats: &[ChatSpec]) -> Vec<Result<(), SymphonyError>> {
     let answers: Vec<_> = chats
         .iter()
         .map(|chat| {
-            let (reply, answer) = oneshot::channel();
             let symphony = symphony.clone();
             let (stream_id, container) = (chat.stream_id.clone(), chat.container.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = reply.send(symphony.open_stream(&stream_id, Some(&container)).await);
-            });
-            answer
+            in_own_task(async move { symphony.open_stream(&stream_id, Some(&container)).await })
         })
         .collect();
     let mut results = Vec::with_capacity(answers.len());

@@ -18,6 +18,14 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+// The README is the crates.io page; its examples run as doctests so that it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod config;
 mod html;
 mod routes;
@@ -37,13 +45,20 @@ pub enum Error {
     /// A listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
     /// An allowed-origin value is not an origin.
     #[error("invalid allowed origin {origin:?}: {reason}")]
-    InvalidOrigin { origin: String, reason: String },
+    InvalidOrigin {
+        /// The value as given.
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `serve_dir` is not a directory.
     #[error("serve dir {0:?} is not a directory")]
     ServeDir(PathBuf),

@@ -204,7 +204,9 @@ pub enum ViewFrame {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ViewMode {
+    /// `/apps/embed/default`: one stream, no sidebar.
     Focus,
+    /// `/apps/client2/default`: the stream list and the chat.
     Collaboration,
 }
 
@@ -226,11 +228,15 @@ pub enum ViewPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct View {
+    /// Main frame or child frame.
     pub frame: ViewFrame,
     /// `None` for child frames.
     pub mode: Option<ViewMode>,
+    /// What it shows.
     pub page: ViewPage,
+    /// The signed-in user it shows, if any.
     pub user: Option<String>,
+    /// The stream it shows, if any.
     pub stream_id: Option<String>,
     /// The child id from the child frame's `location.hash`.
     #[serde(rename = "iFrameId")]

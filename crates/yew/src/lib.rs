@@ -57,6 +57,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The README is the crates.io page; its examples run as doctests so that it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod agent;
 
 use std::rc::Rc;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::idle::IdlePolicy;
+use crate::idle::{shown, IdlePolicy};
 use crate::weburl::{self, WebUrl};
 
 /// How the pod renders chats. Chosen once, when the SDK is set up, and fixed for its life.
@@ -64,7 +64,7 @@ pub enum ConfigError {
         path: String,
     },
     /// A timeout is zero or out of range.
-    #[error("{name} of {value:?} is out of range: it must be between 1 ms and {max:?}")]
+    #[error("{name} of {} is out of range: it must be between 1 ms and {}", shown(.value), shown(.max))]
     TimeoutOutOfRange {
         /// Which timeout.
         name: &'static str,
@@ -74,7 +74,7 @@ pub enum ConfigError {
         max: Duration,
     },
     /// The frame logout timeout is not shorter than the overall logout timeout.
-    #[error("frame logout timeout ({frame:?}) must be shorter than the logout timeout ({total:?}), so that the HTTP fallback has time to run")]
+    #[error("frame logout timeout ({}) must be shorter than the logout timeout ({}), so that the HTTP fallback has time to run", shown(.frame), shown(.total))]
     FrameTimeoutTooLong {
         /// The frame logout timeout.
         frame: Duration,

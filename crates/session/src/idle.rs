@@ -52,6 +52,40 @@ pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// A duration written exactly as `{:?}` writes it ("250ms", "1.5s", "86400s"), with integer
+/// arithmetic only: `Duration`'s own `Debug` brings its decimal-rounding code into every app.
+pub(crate) struct Shown(pub Duration);
+
+/// [`Shown`] for a field of an error message.
+pub(crate) fn shown(duration: &Duration) -> Shown {
+    Shown(*duration)
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (secs, nanos) = (self.0.as_secs(), self.0.subsec_nanos());
+        // The largest unit that is at least one, and the rest in its fraction digits.
+        let (whole, mut fraction, mut digits, unit) = if secs > 0 {
+            (secs, nanos, 9, "s")
+        } else if nanos >= 1_000_000 {
+            (u64::from(nanos / 1_000_000), nanos % 1_000_000, 6, "ms")
+        } else if nanos >= 1_000 {
+            (u64::from(nanos / 1_000), nanos % 1_000, 3, "µs")
+        } else {
+            (u64::from(nanos), 0, 0, "ns")
+        };
+        write!(f, "{whole}")?;
+        if fraction > 0 {
+            while fraction % 10 == 0 {
+                fraction /= 10;
+                digits -= 1;
+            }
+            write!(f, ".{fraction:0digits$}")?;
+        }
+        f.write_str(unit)
+    }
+}
+
 /// Inactivity logout, when the app turns it on ([`ConfigBuilder::idle`]).
 ///
 /// While frames are rendered, the user counts as active when any source reports activity:

@@ -649,3 +649,44 @@ proptest! {
         prop_assert_eq!(requests, 1, "one server request across {} tabs", tab_count);
     }
 }
+
+proptest! {
+    /// Durations in error messages are written by `idle::Shown`, which must write exactly what
+    /// `Duration`'s `Debug` writes, whatever the unit and however many fraction digits.
+    #[test]
+    fn durations_in_messages_read_as_debug_writes_them(
+        secs in prop_oneof![Just(0u64), 0u64..100_000, any::<u64>()],
+        nanos in prop_oneof![Just(0u32), 0u32..1_000, 0u32..1_000_000, 0u32..1_000_000_000],
+        zeros in 0u32..9,
+    ) {
+        // Also nanosecond counts ending in zeros, where the fraction is trimmed.
+        let nanos = (nanos / 10u32.pow(zeros)) * 10u32.pow(zeros);
+        let duration = Duration::new(secs, nanos);
+        prop_assert_eq!(crate::idle::Shown(duration).to_string(), format!("{duration:?}"));
+    }
+}
+
+#[test]
+fn durations_in_messages_at_the_edges() {
+    for duration in [
+        Duration::ZERO,
+        Duration::from_nanos(1),
+        Duration::from_nanos(999),
+        Duration::from_micros(1),
+        Duration::from_nanos(1_001),
+        Duration::from_millis(1),
+        Duration::from_nanos(1_000_001),
+        Duration::from_millis(1500),
+        Duration::from_secs(86_400),
+        Duration::MAX,
+    ] {
+        assert_eq!(crate::idle::Shown(duration).to_string(), format!("{duration:?}"));
+    }
+    // What a user reads in the range error.
+    let err = IdlePolicy::new(Duration::from_micros(500));
+    let message = config(Mode::Focus).with_idle(Some(err)).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "idle timeout of 500µs is out of range: it must be between 1 ms and 86400s"
+    );
+}

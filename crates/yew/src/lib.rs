@@ -190,7 +190,9 @@ fn with_idle_props(config: &Config, timeout: Option<Duration>, warning: Option<D
             // Fail closed: the nearest valid timeout rather than no idle logout.
             let nearest = timeout.clamp(Duration::from_millis(1), IdlePolicy::MAX);
             gloo::console::error!(format!(
-                "SymphonyProvider idle_timeout: {error}; using {nearest:?} instead"
+                "SymphonyProvider idle_timeout: {error}; using {} ms instead",
+                // Whole milliseconds (1 ms or a day), as a u64: no 128-bit formatting.
+                nearest.as_secs() * 1000 + u64::from(nearest.subsec_millis())
             ));
             config
                 .with_idle(Some(policy(nearest)))

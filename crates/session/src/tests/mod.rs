@@ -19,6 +19,32 @@ use crate::{
 
 pub(crate) const POD: &str = "http://127.0.0.1:9090";
 
+/// How big [`json_tree`] grows: proptest's `prop_recursive` depth, desired size and expected
+/// branch size, and the longest array and largest object.
+pub(crate) struct TreeSize {
+    pub depth: u32,
+    pub size: u32,
+    pub branch: u32,
+    pub array: usize,
+    pub object: usize,
+}
+
+/// Random JSON: `leaf` values nested in arrays and in objects whose keys come from `key`.
+pub(crate) fn json_tree(
+    leaf: impl proptest::strategy::Strategy<Value = Value> + 'static,
+    key: impl proptest::strategy::Strategy<Value = String> + Clone + 'static,
+    size: TreeSize,
+) -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    leaf.prop_recursive(size.depth, size.size, size.branch, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..size.array).prop_map(Value::Array),
+            prop::collection::btree_map(key.clone(), inner, 0..size.object)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
 pub(crate) fn config(mode: Mode) -> Config {
     Config::builder(POD, "http://127.0.0.1:8080")
         .partner_id("partner")

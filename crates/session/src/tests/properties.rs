@@ -73,25 +73,26 @@ fn arb_json() -> impl Strategy<Value = Value> {
         ]
         .prop_map(Value::from),
     ];
-    leaf.prop_recursive(4, 48, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::btree_map(
-                prop_oneof![
-                    Just("eventType".to_owned()),
-                    Just("payload".to_owned()),
-                    Just("id".to_owned()),
-                    Just("data".to_owned()),
-                    Just("error".to_owned()),
-                    Just("status".to_owned()),
-                    ".{0,6}"
-                ],
-                inner,
-                0..5
-            )
-            .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+    let key = prop_oneof![
+        Just("eventType".to_owned()),
+        Just("payload".to_owned()),
+        Just("id".to_owned()),
+        Just("data".to_owned()),
+        Just("error".to_owned()),
+        Just("status".to_owned()),
+        ".{0,6}"
+    ];
+    json_tree(
+        leaf,
+        key,
+        TreeSize {
+            depth: 4,
+            size: 48,
+            branch: 6,
+            array: 5,
+            object: 5,
+        },
+    )
 }
 
 /// Protocol-looking messages with random payloads, and plain random JSON.

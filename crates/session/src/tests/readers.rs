@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::{json_tree, TreeSize};
 use crate::protocol::{PodMessage, TabMessage};
 use crate::ErrorPayload;
 
@@ -25,29 +26,30 @@ fn arb_shaped() -> impl Strategy<Value = Value> {
         ]
         .prop_map(Value::from),
     ];
-    leaf.prop_recursive(3, 32, 5, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
-            prop::collection::btree_map(
-                prop_oneof![
-                    Just("loggedOut".to_owned()),
-                    Just("activity".to_owned()),
-                    Just("type".to_owned()),
-                    Just("pod".to_owned()),
-                    Just("ok".to_owned()),
-                    Just("at".to_owned()),
-                    Just("type".to_owned()),
-                    Just("message".to_owned()),
-                    Just("data".to_owned()),
-                    Just("id".to_owned()),
-                    ".{0,3}"
-                ],
-                inner,
-                0..4
-            )
-            .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+    let key = prop_oneof![
+        Just("loggedOut".to_owned()),
+        Just("activity".to_owned()),
+        Just("type".to_owned()),
+        Just("pod".to_owned()),
+        Just("ok".to_owned()),
+        Just("at".to_owned()),
+        Just("type".to_owned()),
+        Just("message".to_owned()),
+        Just("data".to_owned()),
+        Just("id".to_owned()),
+        ".{0,3}"
+    ];
+    json_tree(
+        leaf,
+        key,
+        TreeSize {
+            depth: 3,
+            size: 32,
+            branch: 5,
+            array: 3,
+            object: 4,
+        },
+    )
 }
 
 /// Real messages with one field changed, dropped or added, so that most cases are near

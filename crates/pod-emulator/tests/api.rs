@@ -22,15 +22,19 @@ async fn sign_in_sets_cookie_and_logout_ends_session() {
     assert_eq!(resp.status(), 200);
     let cookies = set_cookies(&resp);
     let session_name = format!("symphony_session_{}=", pod.port());
-    let session_cookie = cookies
-        .iter()
-        .find(|c| c.starts_with(&session_name))
-        .expect("session cookie set");
-    assert!(session_cookie.contains("HttpOnly"), "{session_cookie}");
-    assert!(session_cookie.contains("SameSite=Lax"), "{session_cookie}");
-    assert!(session_cookie.contains("Path=/"), "{session_cookie}");
-    let browser_name = format!("symphony_browser_{}=", pod.port());
-    assert!(cookies.iter().any(|c| c.starts_with(&browser_name)));
+    // Both cookies are set for a cross-site frame: SameSite=None; Secure; Partitioned.
+    let session_cookie = set_cookie_named(&cookies, &format!("symphony_session_{}", pod.port()));
+    assert_eq!(
+        cookie_attributes(&session_cookie),
+        embeddable_with(&[]),
+        "{session_cookie}"
+    );
+    let browser_cookie = set_cookie_named(&cookies, &format!("symphony_browser_{}", pod.port()));
+    assert_eq!(
+        cookie_attributes(&browser_cookie),
+        embeddable_with(&["Max-Age=31536000"]),
+        "{browser_cookie}"
+    );
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body, json!({"user": "alice"}));
 
@@ -43,10 +47,15 @@ async fn sign_in_sets_cookie_and_logout_ends_session() {
 
     let resp = send(client.post(format!("{}/logout", pod.url())), "logout").await;
     assert_eq!(resp.status(), 200);
-    let cleared = set_cookies(&resp);
-    assert!(cleared
-        .iter()
-        .any(|c| c.starts_with(&session_name) && c.contains("Max-Age=0")));
+    // The clearing cookie repeats the attributes: a partitioned cookie is only replaced by
+    // one with the same name, path and partition.
+    let cleared = set_cookie_named(&set_cookies(&resp), &format!("symphony_session_{}", pod.port()));
+    assert!(cleared.starts_with(&format!("{session_name};")), "{cleared}");
+    assert_eq!(
+        cookie_attributes(&cleared),
+        embeddable_with(&["Max-Age=0"]),
+        "{cleared}"
+    );
     assert_eq!(resp.json::<Value>().await.expect("json"), json!({}));
 
     let st = state(&pod).await;
@@ -174,8 +183,28 @@ async fn auto_login_first_load_then_sign_in_form_after_logout() {
     let pod = pod_with(|c| c.auto_login = Some("alice".into())).await;
     let client = browser();
 
-    let (status, html) = focus_frame(&pod, &client).await;
-    assert_eq!(status, 200);
+    // The first load signs the browser in with both cookies, set for a cross-site frame.
+    let url = frame_url(
+        &pod,
+        "/apps/embed/default",
+        &[("embed", "true"), ("streamId", "s1"), ("sdkOrigin", HOST_ORIGIN)],
+    );
+    let resp = send(client.get(url), "first frame").await;
+    assert_eq!(resp.status(), 200);
+    let cookies = set_cookies(&resp);
+    let session_cookie = set_cookie_named(&cookies, &format!("symphony_session_{}", pod.port()));
+    assert_eq!(
+        cookie_attributes(&session_cookie),
+        embeddable_with(&[]),
+        "{session_cookie}"
+    );
+    let browser_cookie = set_cookie_named(&cookies, &format!("symphony_browser_{}", pod.port()));
+    assert_eq!(
+        cookie_attributes(&browser_cookie),
+        embeddable_with(&["Max-Age=31536000"]),
+        "{browser_cookie}"
+    );
+    let html = resp.text().await.expect("frame body");
     assert!(is_chat_page(&html), "first load is signed in");
     assert_eq!(element_text(&html, "user"), Some("alice"));
     assert_eq!(state(&pod).await["sessions"][0]["user"], "alice");
@@ -552,9 +581,12 @@ async fn admin_messages_state_and_reset() {
         .await
         .expect("admin login");
     assert_eq!(resp.status(), 200);
-    assert!(set_cookies(&resp)
-        .iter()
-        .any(|c| c.starts_with(&format!("symphony_session_{}=", pod.port()))));
+    let session_cookie = set_cookie_named(&set_cookies(&resp), &format!("symphony_session_{}", pod.port()));
+    assert_eq!(
+        cookie_attributes(&session_cookie),
+        embeddable_with(&[]),
+        "{session_cookie}"
+    );
     let login: Value = resp.json().await.expect("json");
     assert_eq!(login["user"], "zoe");
 

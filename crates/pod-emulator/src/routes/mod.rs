@@ -181,28 +181,34 @@ pub(crate) fn current_session(state: &AppState, headers: &HeaderMap) -> Option<S
     state.lock().session(&id).cloned()
 }
 
+/// The attributes of every cookie the pod sets. The pod is embedded by pages of other
+/// sites, so its cookies live in a cross-site frame: a browser keeps and sends such a cookie
+/// only when it is `SameSite=None` (which needs `Secure`; browsers accept `Secure` cookies
+/// from `http://localhost` and `http://127.0.0.1`), and a browser that blocks third-party
+/// cookies keeps it only when it is also `Partitioned` (CHIPS), in a jar of its own for each
+/// top-level site. The embedding page's own credentialed `fetch` to the pod (the HTTP
+/// logout) carries the partitioned cookie of its site.
+const COOKIE_ATTRIBUTES: &str = "Path=/; HttpOnly; SameSite=None; Secure; Partitioned";
+
+/// How long the browser-id cookie lives (one year).
+const BROWSER_COOKIE_MAX_AGE: u32 = 31_536_000;
+
 pub(crate) fn set_session_cookie(state: &AppState, headers: &mut HeaderMap, session_id: &str) {
-    let value = format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Lax",
-        state.session_cookie(),
-        session_id
-    );
+    let value = format!("{}={session_id}; {COOKIE_ATTRIBUTES}", state.session_cookie());
     append_set_cookie(headers, &value);
 }
 
+/// Clears the session cookie. The attributes are repeated: a partitioned cookie is only
+/// replaced by one with the same name, path and partition.
 pub(crate) fn clear_session_cookie(state: &AppState, headers: &mut HeaderMap) {
-    let value = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-        state.session_cookie()
-    );
+    let value = format!("{}=; {COOKIE_ATTRIBUTES}; Max-Age=0", state.session_cookie());
     append_set_cookie(headers, &value);
 }
 
 pub(crate) fn set_browser_cookie(state: &AppState, headers: &mut HeaderMap, browser_id: &str) {
     let value = format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000",
-        state.browser_cookie(),
-        browser_id
+        "{}={browser_id}; {COOKIE_ATTRIBUTES}; Max-Age={BROWSER_COOKIE_MAX_AGE}",
+        state.browser_cookie()
     );
     append_set_cookie(headers, &value);
 }

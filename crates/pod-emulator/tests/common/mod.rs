@@ -134,6 +134,41 @@ pub fn is_chat_page(html: &str) -> bool {
     html.contains("id=\"chat\"") && !html.contains("id=\"signin\"")
 }
 
+/// The attributes an embeddable pod's cookies carry: a cross-site frame can only keep a
+/// cookie that is `SameSite=None; Secure`, and browsers that block third-party cookies keep
+/// it only when it is `Partitioned` (CHIPS).
+pub const EMBEDDABLE: [&str; 5] = ["HttpOnly", "Partitioned", "Path=/", "SameSite=None", "Secure"];
+
+/// The attributes of a `Set-Cookie` value (everything after `name=value`), trimmed and
+/// sorted, to compare as a set.
+pub fn cookie_attributes(set_cookie: &str) -> Vec<String> {
+    let mut attributes: Vec<String> = set_cookie
+        .split(';')
+        .skip(1)
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .collect();
+    attributes.sort();
+    attributes
+}
+
+/// [`EMBEDDABLE`] plus `extra`, sorted as [`cookie_attributes`] sorts.
+pub fn embeddable_with(extra: &[&str]) -> Vec<String> {
+    let mut attributes: Vec<String> = EMBEDDABLE.iter().chain(extra).map(|a| (*a).to_owned()).collect();
+    attributes.sort();
+    attributes
+}
+
+/// The `Set-Cookie` value of the response that sets cookie `name`; panics when there is none.
+pub fn set_cookie_named(cookies: &[String], name: &str) -> String {
+    let prefix = format!("{name}=");
+    cookies
+        .iter()
+        .find(|c| c.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no Set-Cookie for {name} in {cookies:?}"))
+        .clone()
+}
+
 pub fn set_cookies(resp: &reqwest::Response) -> Vec<String> {
     resp.headers()
         .get_all(reqwest::header::SET_COOKIE)

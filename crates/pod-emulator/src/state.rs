@@ -274,10 +274,18 @@ impl Inner {
         self.sessions.iter().find(|s| s.id == id)
     }
 
-    pub fn end_session(&mut self, id: &str) -> bool {
+    /// Logs out the user of session `id`: ends that session and every other session of the
+    /// same user. Symphony's logout signs the user out of every Symphony instance of the
+    /// browser; with partitioned cookies each top-level site embedding the pod has a cookie,
+    /// and so a session, of its own, so the pod cannot tell them apart by browser and ends
+    /// them all. Returns how many sessions ended (0 when `id` is not a live session).
+    pub fn end_session(&mut self, id: &str) -> usize {
+        let Some(user) = self.session(id).map(|s| s.user.clone()) else {
+            return 0;
+        };
         let before = self.sessions.len();
-        self.sessions.retain(|s| s.id != id);
-        before != self.sessions.len()
+        self.sessions.retain(|s| s.user != user);
+        before - self.sessions.len()
     }
 
     pub fn to_json(&self) -> Value {
@@ -523,6 +531,22 @@ mod tests {
             json!({"frame": "child", "mode": null, "page": "waiting", "user": null,
                    "streamId": null, "iFrameId": "c1", "seq": 4})
         );
+    }
+
+    #[test]
+    fn ending_a_session_ends_every_session_of_its_user() {
+        let mut inner = Inner::default();
+        for (id, user) in [("a1", "alice"), ("b1", "bob"), ("a2", "alice")] {
+            inner.sessions.push(Session {
+                id: id.into(),
+                user: user.into(),
+            });
+        }
+        assert_eq!(inner.end_session("unknown"), 0);
+        assert_eq!(inner.end_session("a2"), 2);
+        let left: Vec<&str> = inner.sessions.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(left, ["b1"]);
+        assert_eq!(inner.end_session("a1"), 0);
     }
 
     #[test]

@@ -85,7 +85,7 @@ async fn logout_is_idempotent() {
 }
 
 #[tokio::test]
-async fn only_the_cookie_session_ends() {
+async fn another_users_session_stays() {
     let pod = pod().await;
     let (a, b) = (browser(), browser());
     sign_in(&pod, &a, "alice").await;
@@ -94,14 +94,61 @@ async fn only_the_cookie_session_ends() {
         .send()
         .await
         .expect("logout");
-    let st = state(&pod).await;
-    let users: Vec<&str> = st["sessions"]
-        .as_array()
-        .expect("sessions")
-        .iter()
-        .filter_map(|s| s["user"].as_str())
-        .collect();
-    assert_eq!(users, ["bob"]);
+    assert_eq!(session_users(&state(&pod).await), ["bob"]);
+    pod.shutdown().await;
+}
+
+/// With partitioned cookies, each top-level site embedding the pod has its own cookie and
+/// so its own session. Symphony's logout signs the user out of every instance in the
+/// browser, so the pod ends every session of the cookie's user, on both transports.
+#[tokio::test]
+async fn logout_ends_every_session_of_the_user() {
+    for path in ["/logout", "/apps/embed/logout"] {
+        let pod = pod().await;
+        let (first_site, second_site, other_user) = (browser(), browser(), browser());
+        sign_in(&pod, &first_site, "alice").await;
+        sign_in(&pod, &other_user, "bob").await;
+        sign_in(&pod, &second_site, "alice").await;
+        assert_eq!(session_users(&state(&pod).await), ["alice", "bob", "alice"]);
+
+        let resp = send(first_site.post(format!("{}{path}", pod.url())), path).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(session_users(&state(&pod).await), ["bob"], "{path}");
+
+        // The other site's cookie names a session that is gone: its frame is signed out.
+        let (_, html) = focus_frame(&pod, &second_site).await;
+        assert!(
+            is_sign_in_page(&html),
+            "{path}: the other site's frame is signed out"
+        );
+        let (_, html) = focus_frame(&pod, &other_user).await;
+        assert!(is_chat_page(&html), "{path}: another user stays signed in");
+        pod.shutdown().await;
+    }
+}
+
+/// The same through the frames: two sites' main frames, each signed in by auto-login with
+/// its own cookies, then a logout from one of them.
+#[tokio::test]
+async fn logout_from_one_auto_login_site_ends_the_others() {
+    let pod = pod_with(|c| c.auto_login = Some("alice".into())).await;
+    let (first_site, second_site) = (browser(), browser());
+    for site in [&first_site, &second_site] {
+        let (_, html) = focus_frame(&pod, site).await;
+        assert!(is_chat_page(&html));
+    }
+    assert_eq!(session_users(&state(&pod).await), ["alice", "alice"]);
+    send(
+        first_site.post(format!("{}/apps/embed/logout", pod.url())),
+        "frame logout",
+    )
+    .await;
+    assert_eq!(state(&pod).await["sessions"], json!([]));
+    let (_, html) = focus_frame(&pod, &second_site).await;
+    assert!(
+        is_sign_in_page(&html),
+        "the other site is signed out, and stays so"
+    );
     pod.shutdown().await;
 }
 

@@ -169,6 +169,16 @@ pub fn set_cookie_named(cookies: &[String], name: &str) -> String {
         .clone()
 }
 
+/// The user of each live session, in creation order.
+pub fn session_users(state: &Value) -> Vec<String> {
+    state["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .filter_map(|s| s["user"].as_str().map(str::to_owned))
+        .collect()
+}
+
 pub fn set_cookies(resp: &reqwest::Response) -> Vec<String> {
     resp.headers()
         .get_all(reqwest::header::SET_COOKIE)

@@ -73,6 +73,21 @@ pub enum ConfigError {
         /// The largest accepted value.
         max: Duration,
     },
+    /// The frame logout action's name is empty or holds whitespace or control characters.
+    #[error("logout action {name:?} must be a non-empty name without whitespace, such as logout; or call without_frame_logout()")]
+    LogoutActionInvalid {
+        /// What was given.
+        name: String,
+    },
+    /// The HTTP logout method is not an HTTP method a browser may send.
+    #[error("logout method {method:?} is not an HTTP method fetch may send (a token such as POST or DELETE; not CONNECT, TRACE or TRACK); or call without_http_logout()")]
+    LogoutMethodInvalid {
+        /// What was given.
+        method: String,
+    },
+    /// Both logout steps are switched off: nothing could end the pod session.
+    #[error("both logout steps are off (without_frame_logout and without_http_logout): keep at least one, or logout() could never end the pod session")]
+    NoLogoutStep,
     /// The frame logout timeout is not shorter than the overall logout timeout.
     #[error("frame logout timeout ({}) must be shorter than the logout timeout ({}), so that the HTTP fallback has time to run", shown(.frame), shown(.total))]
     FrameTimeoutTooLong {
@@ -98,7 +113,7 @@ pub enum ConfigError {
 ///     .build()
 ///     .expect("valid config");
 /// assert_eq!(config.pod_origin(), "https://acme.symphony.com");
-/// assert_eq!(config.logout_url(), "https://acme.symphony.com/logout");
+/// assert_eq!(config.logout_url(), Some("https://acme.symphony.com/logout"));
 /// ```
 #[derive(Clone)]
 pub struct Config(Arc<ConfigFields>);
@@ -117,7 +132,9 @@ struct ConfigFields {
     logout_timeout: Duration,
     frame_logout_timeout: Duration,
     request_timeout: Duration,
-    logout_url: String,
+    logout_action: Option<String>,
+    /// The HTTP step: method and full URL.
+    http_logout: Option<(String, String)>,
     idle: Option<IdlePolicy>,
 }
 
@@ -128,8 +145,14 @@ impl Config {
     pub const DEFAULT_FRAME_LOGOUT_TIMEOUT: Duration = Duration::from_secs(3);
     /// Default time any other request (render, open stream, ...) may wait for the pod.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-    /// Default path of the pod's logout endpoint used by the HTTP fallback.
+    /// Default path of the pod's logout endpoint used by the HTTP step (this library's
+    /// assumption: Symphony publishes no HTTP logout endpoint).
     pub const DEFAULT_LOGOUT_PATH: &'static str = "/logout";
+    /// Default method of the HTTP step (this library's assumption).
+    pub const DEFAULT_LOGOUT_METHOD: &'static str = "POST";
+    /// Default name of the `sdk-action` that asks the main frame to log out (this
+    /// library's assumption: Symphony's public protocol has no logout action).
+    pub const DEFAULT_LOGOUT_ACTION: &'static str = "logout";
     /// Largest accepted timeout.
     pub const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -144,6 +167,8 @@ impl Config {
             logout_timeout: Self::DEFAULT_LOGOUT_TIMEOUT,
             frame_logout_timeout: None,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            logout_action: Some(Self::DEFAULT_LOGOUT_ACTION.to_owned()),
+            logout_method: Some(Self::DEFAULT_LOGOUT_METHOD.to_owned()),
             logout_path: Self::DEFAULT_LOGOUT_PATH.to_owned(),
             idle: None,
         }
@@ -193,9 +218,21 @@ impl Config {
         self.0.request_timeout
     }
 
-    /// The full URL of the HTTP logout fallback.
-    pub fn logout_url(&self) -> &str {
-        &self.0.logout_url
+    /// The name of the `sdk-action` that asks the main frame to log out; `None` when the
+    /// frame step is off ([`ConfigBuilder::without_frame_logout`]).
+    pub fn logout_action(&self) -> Option<&str> {
+        self.0.logout_action.as_deref()
+    }
+
+    /// The HTTP step's method (`POST` by default); `None` when the HTTP step is off
+    /// ([`ConfigBuilder::without_http_logout`]).
+    pub fn logout_method(&self) -> Option<&str> {
+        self.0.http_logout.as_ref().map(|(method, _)| method.as_str())
+    }
+
+    /// The full URL of the HTTP step; `None` when it is off.
+    pub fn logout_url(&self) -> Option<&str> {
+        self.0.http_logout.as_ref().map(|(_, url)| url.as_str())
     }
 
     /// The inactivity logout policy, when on.
@@ -227,6 +264,8 @@ pub struct ConfigBuilder {
     logout_timeout: Duration,
     frame_logout_timeout: Option<Duration>,
     request_timeout: Duration,
+    logout_action: Option<String>,
+    logout_method: Option<String>,
     logout_path: String,
     idle: Option<IdlePolicy>,
 }
@@ -263,9 +302,59 @@ impl ConfigBuilder {
         self
     }
 
-    /// Sets the path of the pod's logout endpoint for the HTTP fallback (default `/logout`).
+    /// Sets the path of the pod's logout endpoint for the HTTP step (default `/logout`,
+    /// this library's assumption).
     pub fn logout_path(mut self, path: impl Into<String>) -> Self {
         self.logout_path = path.into();
+        self
+    }
+
+    /// Sets the HTTP step's method (default `POST`, this library's assumption). The
+    /// request carries the pod's cookies (`credentials: "include"`) and no body.
+    pub fn logout_method(mut self, method: impl Into<String>) -> Self {
+        self.logout_method = Some(method.into());
+        self
+    }
+
+    /// Switches the HTTP step off: the logout only asks the main frame. A logout that
+    /// cannot ask the frame (not ready, gone, silent) or that the frame refuses then ends
+    /// with an error, and the session counts as possibly alive
+    /// ([`Session::server_session_may_be_alive`](crate::Session::server_session_may_be_alive)).
+    pub fn without_http_logout(mut self) -> Self {
+        self.logout_method = None;
+        self
+    }
+
+    /// Sets the name of the `sdk-action` that asks the main frame to log out (default
+    /// `logout`, this library's assumption: Symphony's public protocol has none).
+    ///
+    /// ```
+    /// use symphony_session::{Config, ConfigError};
+    ///
+    /// let config = Config::builder("https://acme.symphony.com", "https://app.example.com")
+    ///     .logout_action("sign-out")
+    ///     .logout_method("DELETE")
+    ///     .logout_path("/session")
+    ///     .build()?;
+    /// assert_eq!(config.logout_action(), Some("sign-out"));
+    /// assert_eq!(config.logout_method(), Some("DELETE"));
+    /// assert_eq!(config.logout_url(), Some("https://acme.symphony.com/session"));
+    ///
+    /// let neither = Config::builder("https://acme.symphony.com", "https://app.example.com")
+    ///     .without_frame_logout()
+    ///     .without_http_logout()
+    ///     .build();
+    /// assert_eq!(neither.unwrap_err(), ConfigError::NoLogoutStep);
+    /// # Ok::<(), ConfigError>(())
+    /// ```
+    pub fn logout_action(mut self, name: impl Into<String>) -> Self {
+        self.logout_action = Some(name.into());
+        self
+    }
+
+    /// Switches the frame step off: every logout goes over HTTP.
+    pub fn without_frame_logout(mut self) -> Self {
+        self.logout_action = None;
         self
     }
 
@@ -307,7 +396,23 @@ impl ConfigBuilder {
             }
             None => Config::DEFAULT_FRAME_LOGOUT_TIMEOUT.min(self.logout_timeout / 3),
         };
-        let logout_url = logout_url(&pod, &self.logout_path)?;
+        let logout_action = match self.logout_action {
+            Some(name) if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+                return Err(ConfigError::LogoutActionInvalid { name })
+            }
+            other => other,
+        };
+        let url = logout_url(&pod, &self.logout_path)?;
+        let http_logout = match self.logout_method {
+            Some(method) if !is_sendable_method(&method) => {
+                return Err(ConfigError::LogoutMethodInvalid { method })
+            }
+            Some(method) => Some((method, url)),
+            None => None,
+        };
+        if logout_action.is_none() && http_logout.is_none() {
+            return Err(ConfigError::NoLogoutStep);
+        }
         if let Some(policy) = &self.idle {
             policy.validate()?;
         }
@@ -321,7 +426,8 @@ impl ConfigBuilder {
             logout_timeout: self.logout_timeout,
             frame_logout_timeout,
             request_timeout: self.request_timeout,
-            logout_url,
+            logout_action,
+            http_logout,
             idle: self.idle,
         })))
     }
@@ -410,6 +516,18 @@ fn parse_host_origin(raw: &str) -> Result<String, ConfigError> {
     Ok(url.origin)
 }
 
+/// An HTTP method token (RFC 9110) that `fetch` does not forbid.
+fn is_sendable_method(method: &str) -> bool {
+    let token = !method.is_empty()
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    token
+        && !["CONNECT", "TRACE", "TRACK"]
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(method))
+}
+
 fn logout_url(pod: &WebUrl, path: &str) -> Result<String, ConfigError> {
     let invalid = || ConfigError::LogoutPathInvalid {
         path: path.to_owned(),
@@ -466,7 +584,9 @@ mod tests {
         assert_eq!(config.logout_timeout(), Duration::from_secs(10));
         assert_eq!(config.frame_logout_timeout(), Duration::from_secs(3));
         assert_eq!(config.request_timeout(), Duration::from_secs(30));
-        assert_eq!(config.logout_url(), "https://acme.symphony.com/logout");
+        assert_eq!(config.logout_url(), Some("https://acme.symphony.com/logout"));
+        assert_eq!(config.logout_method(), Some("POST"));
+        assert_eq!(config.logout_action(), Some("logout"));
         assert_eq!(config.host_origin(), "http://127.0.0.1:8080");
         assert_eq!(config.partner_id(), None);
     }
@@ -507,6 +627,62 @@ mod tests {
             .frame_logout_timeout(Duration::from_secs(1))
             .build();
         assert!(matches!(err, Err(ConfigError::FrameTimeoutTooLong { .. })));
+    }
+
+    #[test]
+    fn the_logout_steps_are_configurable_and_checked() {
+        let builder = || Config::builder("https://a.example", "https://b.example");
+        let config = builder().without_frame_logout().build().unwrap();
+        assert_eq!(config.logout_action(), None);
+        assert_eq!(config.logout_url(), Some("https://a.example/logout"));
+        let config = builder().without_http_logout().logout_path("/x").build().unwrap();
+        assert_eq!((config.logout_method(), config.logout_url()), (None, None));
+        assert_eq!(config.logout_action(), Some("logout"));
+        assert_eq!(
+            builder().without_http_logout().without_frame_logout().build(),
+            Err(ConfigError::NoLogoutStep)
+        );
+        // Switched off, then named again: on.
+        let config = builder()
+            .without_frame_logout()
+            .logout_action("bye")
+            .build()
+            .unwrap();
+        assert_eq!(config.logout_action(), Some("bye"));
+        let config = builder()
+            .without_http_logout()
+            .logout_method("delete")
+            .build()
+            .unwrap();
+        assert_eq!(config.logout_method(), Some("delete"));
+        for name in ["", "log out", "a\u{0}", "\t"] {
+            assert_eq!(
+                builder().logout_action(name).build(),
+                Err(ConfigError::LogoutActionInvalid { name: name.into() }),
+                "{name:?}"
+            );
+        }
+        for method in [
+            "", "PO ST", "GET\r\n", "CONNECT", "trace", "Track", "POST/1", "(", "é",
+        ] {
+            let err = builder().logout_method(method).build().unwrap_err();
+            assert_eq!(
+                err,
+                ConfigError::LogoutMethodInvalid {
+                    method: method.into()
+                }
+            );
+            assert!(err.to_string().contains("without_http_logout"), "{err}");
+        }
+        for method in ["POST", "DELETE", "PUT", "X-Sign-Out!", "GET"] {
+            let config = builder().logout_method(method).build().unwrap();
+            assert_eq!(config.logout_method(), Some(method));
+        }
+        // The path is checked even when the HTTP step is off: a typo is a typo.
+        assert!(matches!(
+            builder().without_http_logout().logout_path("logout").build(),
+            Err(ConfigError::LogoutPathInvalid { .. })
+        ));
     }
 
     #[test]

@@ -62,6 +62,22 @@ pub enum SymphonyError {
         /// object, but a pod may send anything). It appears as `data.pod` in the JSON shape.
         data: Option<Value>,
     },
+    /// The main frame refused the logout, and the HTTP step that followed failed too. Its
+    /// code and JSON data are the HTTP step's, with the frame's error under `data.frame`.
+    #[error("{http} (before that, the main frame refused the logout: {frame})")]
+    LogoutRefused {
+        /// What the main frame answered (typed as when it is the answer).
+        frame: Box<SymphonyError>,
+        /// The HTTP step's error.
+        http: Box<SymphonyError>,
+    },
+    /// No configured logout step could ask the pod (say, the main frame was not ready and
+    /// the HTTP step is off). The frames were removed; the pod session may still be alive.
+    #[error("the logout could not be sent: {reason}; the frames were removed, but the pod session may still be alive: render and log out again, or turn the HTTP step on")]
+    LogoutNotSent {
+        /// Why: which step was missing.
+        reason: &'static str,
+    },
     /// The SDK configuration is invalid.
     #[error("invalid configuration: {0}")]
     InvalidConfig(#[from] ConfigError),
@@ -104,6 +120,8 @@ impl SymphonyError {
             Self::ServerStatus { .. } => "SERVER_STATUS",
             Self::Network { .. } => "NETWORK",
             Self::Pod { .. } => "POD",
+            Self::LogoutRefused { http, .. } => http.code(),
+            Self::LogoutNotSent { .. } => "LOGOUT_NOT_SENT",
             Self::InvalidConfig(_) => "INVALID_CONFIG",
             Self::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Self::ContainerNotFound { .. } => "CONTAINER_NOT_FOUND",
@@ -114,6 +132,13 @@ impl SymphonyError {
     /// The `data` object of the JSON shape: the code plus the variant's facts. Always an
     /// object with a string `code`; a pod's own error data is kept under `pod`.
     pub fn data(&self) -> Value {
+        if let Self::LogoutRefused { frame, http } = self {
+            let mut data = http.data();
+            if let Value::Object(data) = &mut data {
+                data.insert("frame".into(), frame.payload().into_value());
+            }
+            return data;
+        }
         // Built from values, not with `json!`: the macro converts each field through
         // serde and unwraps, which brings serde_json's error formatting into every app.
         let mut data = Map::new();
@@ -146,9 +171,26 @@ impl SymphonyError {
                 put("operation", (*operation).into());
                 put("by", (*by).into());
             }
-            Self::LogoutInProgress | Self::Network { .. } | Self::InvalidConfig(_) => {}
+            Self::LogoutNotSent { reason } => {
+                put("reason", (*reason).into());
+            }
+            Self::LogoutInProgress
+            | Self::Network { .. }
+            | Self::InvalidConfig(_)
+            | Self::LogoutRefused { .. } => {}
         }
         Value::Object(data)
+    }
+}
+
+impl SymphonyError {
+    /// This error as Symphony's error object.
+    fn payload(&self) -> ErrorPayload {
+        ErrorPayload {
+            kind: "ERROR".to_owned(),
+            message: self.to_string(),
+            data: Some(self.data()),
+        }
     }
 }
 
@@ -166,6 +208,17 @@ pub struct ErrorPayload {
 }
 
 impl ErrorPayload {
+    /// The payload as a JSON object, built from values (see [`SymphonyError::data`]).
+    fn into_value(self) -> Value {
+        let mut object = Map::new();
+        object.insert("type".into(), self.kind.into());
+        object.insert("message".into(), self.message.into());
+        if let Some(data) = self.data {
+            object.insert("data".into(), data);
+        }
+        Value::Object(object)
+    }
+
     /// Reads the error object of an `sdk-resolve` (what serde's derived reader reads from an
     /// object; see the protocol module for why by hand); `None` when it is not one.
     pub(crate) fn read(raw: &Value) -> Option<Self> {
@@ -216,11 +269,7 @@ impl From<&Result<(), SymphonyError>> for SdkResult {
         match result {
             Ok(()) => Self::ok(),
             Err(err) => Self {
-                error: Some(ErrorPayload {
-                    kind: "ERROR".to_owned(),
-                    message: err.to_string(),
-                    data: Some(err.data()),
-                }),
+                error: Some(err.payload()),
             },
         }
     }
@@ -322,6 +371,9 @@ mod tests {
                 operation: "render",
                 by: "logout",
             },
+            SymphonyError::LogoutNotSent {
+                reason: "the main frame is not ready and the HTTP step is off",
+            },
         ];
         let mut codes: Vec<_> = all.iter().map(SymphonyError::code).collect();
         codes.sort_unstable();
@@ -335,6 +387,35 @@ mod tests {
         }
         assert!(all[0].to_string().contains("call render() first"));
         assert!(all[3].to_string().contains("500"));
+    }
+
+    #[test]
+    fn a_refused_then_failed_logout_reads_as_the_http_error_with_the_frame_inside() {
+        let frame = SymphonyError::Pod {
+            operation: "logout",
+            message: "unknown action \"logout\"".into(),
+            data: Some(json!({"name": "logout"})),
+        };
+        let err = SymphonyError::LogoutRefused {
+            frame: Box::new(frame.clone()),
+            http: Box::new(SymphonyError::ServerStatus { status: 404 }),
+        };
+        assert_eq!(err.code(), "SERVER_STATUS");
+        let json = json_of(err.clone());
+        assert_eq!(
+            json["error"]["data"],
+            json!({"code": "SERVER_STATUS", "status": 404, "frame": {
+                "type": "ERROR",
+                "message": frame.to_string(),
+                "data": {"code": "POD", "operation": "logout", "pod": {"name": "logout"}},
+            }})
+        );
+        let message = err.to_string();
+        assert!(
+            message.starts_with("the pod answered the logout with HTTP status 404"),
+            "{message}"
+        );
+        assert!(message.contains("unknown action"), "{message}");
     }
 
     #[test]
@@ -383,6 +464,10 @@ mod tests {
             (
                 SymphonyError::LogoutInProgress,
                 json!({"code": "LOGOUT_IN_PROGRESS"}),
+            ),
+            (
+                SymphonyError::LogoutNotSent { reason: "why" },
+                json!({"code": "LOGOUT_NOT_SENT", "reason": "why"}),
             ),
         ];
         for (err, data) in cases {

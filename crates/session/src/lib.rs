@@ -44,7 +44,9 @@
 //! | [`Effect::HideFrames`] | work | hide those frames at once (`visibility: hidden` through CSSOM, so that a strict CSP allows it); they stay hidden until removed | nothing |
 //! | [`Effect::RemoveFrame`] | work | remove the iframe (consecutive removals may be done together) | nothing |
 //! | [`Effect::Post`] | work | `postMessage` the JSON of the message to the main frame with the pod origin as target | [`Event::Message`] for each message whose `origin` is the pod origin and whose `source` is the main frame's window (drop all others) |
-//! | [`Effect::SendLogoutRequest`] | work | `POST url` with credentials | [`Event::LogoutAnswered`] with the status, or [`Event::LogoutFailed`] |
+//! | [`Effect::SendLogoutRequest`] | work | send `method url` (no body) with credentials | [`Event::LogoutAnswered`] with the status, or [`Event::LogoutFailed`] |
+//! | [`Effect::ReadSessionMark`] | work | read `key` from the app's persistent storage (`localStorage`) | [`Event::SessionMarkRead`]: `Present`, `Absent`, or `Unreadable` when the storage cannot be read |
+//! | [`Effect::SetSessionMark`], [`Effect::ClearSessionMark`] | work | store or remove `key` in that storage (a failure is not reported) | nothing |
 //! | [`Effect::AbortLogoutRequest`] | work | abort that request if possible | nothing (a late answer is ignored) |
 //! | [`Effect::StartTimer`] | work | start a timer | [`Event::TimerFired`] when it elapses |
 //! | [`Effect::CancelTimer`] | work | stop that timer | nothing (a late firing is ignored) |
@@ -165,7 +167,7 @@ pub use protocol::{NotificationKind, Settings};
 pub use session::Session;
 pub use vocabulary::{
     Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, RequestId,
-    SessionState, SubscriptionId, TimerId,
+    SessionState, StoredMark, SubscriptionId, TimerId,
 };
 
 #[cfg(test)]

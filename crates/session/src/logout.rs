@@ -1,15 +1,19 @@
 //! The logout run: hide everything, ask the main frame (when it is ready) or the pod's
-//! logout URL, fall back from the first to the second, bound it all by a deadline, then
-//! remove the frames and answer every caller with the same result. An idle logout that
+//! logout URL, fall back from the first to the second (when the frame is silent, gone, or
+//! says no), bound it all by a deadline, then remove the frames and answer every caller
+//! with the same result. A logout in a page that never rendered first asks the storage
+//! whether an earlier page left a session of the pod. An idle logout that
 //! another tab performs is followed: hidden at once, closed when that tab reports the end,
 //! performed here after all if no report comes in time.
 
 use serde_json::Value;
 
 use crate::error::SymphonyError;
-use crate::protocol::{Action, ActionKind, EmptyParams, HostMessage, TabMessage};
+use crate::protocol::{session_mark_key, Action, ActionKind, HostMessage, LogoutAction, TabMessage};
 use crate::session::{Phase, Session, TimerPurpose};
-use crate::vocabulary::{Effect, FrameId, LogoutAttemptId, LogoutReason, RequestId, SessionState};
+use crate::vocabulary::{
+    Effect, FrameId, LogoutAttemptId, LogoutReason, RequestId, SessionState, StoredMark, TimerId,
+};
 
 /// A logout in progress.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,8 +21,11 @@ pub(crate) struct LogoutRun {
     /// Everyone who asked; all get the same answer.
     pub waiters: Vec<RequestId>,
     pub deadline: crate::vocabulary::TimerId,
-    /// The `logout` action posted to the main frame and its answer timer.
-    pub frame_attempt: Option<(String, crate::vocabulary::TimerId)>,
+    /// The logout action posted to the main frame and its answer timer (none without an
+    /// HTTP step: then the frame has until the deadline).
+    pub frame_attempt: Option<(String, Option<TimerId>)>,
+    /// What the main frame answered when it refused the logout; the HTTP step follows.
+    pub frame_refusal: Option<SymphonyError>,
     /// The HTTP request; never in flight beside `frame_attempt`.
     pub http_attempt: Option<LogoutAttemptId>,
     /// The main frame while it is in the document.
@@ -65,6 +72,7 @@ impl Session {
                     waiters: request.into_iter().collect(),
                     deadline: self.start_logout_deadline(),
                     frame_attempt: None,
+                    frame_refusal: None,
                     http_attempt: None,
                     main: Some(view.main),
                     frames,
@@ -84,7 +92,17 @@ impl Session {
                     return;
                 };
                 if !self.server_session_may_be_alive {
-                    self.io.answer(request, Ok(()));
+                    if matches!(self.phase, Phase::Unrendered) {
+                        // Nothing rendered in this page, but an earlier page of this browser
+                        // may have left a session of the pod: the storage tells.
+                        if self.mark_waiters.is_empty() {
+                            let key = session_mark_key(self.config.pod_origin());
+                            self.io.emit(Effect::ReadSessionMark { key });
+                        }
+                        self.mark_waiters.push(request);
+                    } else {
+                        self.io.answer(request, Ok(()));
+                    }
                     return;
                 }
                 // The frames are gone already; only the server part is left to do.
@@ -92,6 +110,7 @@ impl Session {
                     waiters: vec![request],
                     deadline: self.start_logout_deadline(),
                     frame_attempt: None,
+                    frame_refusal: None,
                     http_attempt: None,
                     main: None,
                     frames: Vec::new(),
@@ -105,10 +124,55 @@ impl Session {
         }
     }
 
-    /// Asks the main frame when it is there and ready, else the pod's logout URL.
+    /// The storage answered [`Effect::ReadSessionMark`]: the logouts that waited for it
+    /// ask the pod over HTTP when an earlier page may have left a session (or the storage
+    /// could not tell), else they are answered `{}`. False when nobody waited.
+    pub(crate) fn session_mark_read(&mut self, mark: StoredMark) -> bool {
+        let waiters = std::mem::take(&mut self.mark_waiters);
+        if waiters.is_empty() {
+            return false;
+        }
+        match self.phase {
+            Phase::Unrendered => {
+                if mark != StoredMark::Absent {
+                    self.server_session_may_be_alive = true;
+                }
+                for request in waiters {
+                    if self.server_session_may_be_alive {
+                        self.logout(request);
+                    } else {
+                        self.io.answer(request, Ok(()));
+                    }
+                }
+            }
+            // A render came first: these logouts were asked before it, not of it.
+            Phase::Rendered(_) => {
+                for request in waiters {
+                    let error = SymphonyError::Interrupted {
+                        operation: "logout",
+                        by: "a new render",
+                    };
+                    self.io.answer(request, Err(error));
+                }
+            }
+            // A render and a logout came first: join it, or decide as after it.
+            Phase::LoggingOut(_) | Phase::LoggedOut => {
+                for request in waiters {
+                    self.logout(request);
+                }
+            }
+        }
+        true
+    }
+
+    /// Asks the main frame when the frame step is on and the frame is there and ready,
+    /// else the pod over HTTP.
     fn ask_the_pod(&mut self) {
-        match &self.phase {
-            Phase::LoggingOut(run) if run.main.is_some() && run.main_ready => self.ask_main_frame(),
+        match (&self.phase, self.config.logout_action()) {
+            (Phase::LoggingOut(run), Some(name)) if run.main.is_some() && run.main_ready => {
+                let name = name.to_owned();
+                self.ask_main_frame(name);
+            }
             _ => self.ask_over_http(),
         }
     }
@@ -147,21 +211,25 @@ impl Session {
             .start_timer(TimerPurpose::LogoutDeadline, self.config.logout_timeout())
     }
 
-    /// Posts the `logout` action to the (ready) main frame and starts its answer timer.
-    fn ask_main_frame(&mut self) {
-        let kind = ActionKind::Logout(EmptyParams {});
+    /// Posts the logout action (named `name`) to the (ready) main frame and, when an HTTP
+    /// step can follow, starts the frame's answer timer.
+    fn ask_main_frame(&mut self, name: String) {
+        let kind = ActionKind::Logout(LogoutAction::named(name));
         let id = self.io.new_action_id(&kind);
         self.io
             .emit(Effect::Post(HostMessage::Action(Action { id: id.clone(), kind })));
-        let timer = self
-            .io
-            .start_timer(TimerPurpose::LogoutFrame, self.config.frame_logout_timeout());
+        let timer = self.config.logout_url().is_some().then(|| {
+            self.io
+                .start_timer(TimerPurpose::LogoutFrame, self.config.frame_logout_timeout())
+        });
         if let Phase::LoggingOut(run) = &mut self.phase {
             run.frame_attempt = Some((id, timer));
         }
     }
 
     /// Sends the HTTP logout, unless one is in flight; abandons the frame attempt first.
+    /// Without an HTTP step the logout ends here: with the frame's refusal, or with
+    /// [`SymphonyError::LogoutNotSent`].
     pub(crate) fn ask_over_http(&mut self) {
         let Phase::LoggingOut(run) = &mut self.phase else {
             return;
@@ -169,26 +237,46 @@ impl Session {
         if run.http_attempt.is_some() {
             return;
         }
-        if let Some((_, timer)) = run.frame_attempt.take() {
+        if let Some((_, Some(timer))) = run.frame_attempt.take() {
             self.io.cancel_timer(timer);
         }
+        let (Some(method), Some(url)) = (self.config.logout_method(), self.config.logout_url()) else {
+            let error = run.frame_refusal.take().unwrap_or(SymphonyError::LogoutNotSent {
+                reason: if run.main.is_some() {
+                    "the main frame is not ready (the user has not signed in there) and the HTTP step is off"
+                } else {
+                    "no main frame is in the page and the HTTP step is off"
+                },
+            });
+            self.finish_logout(Err(error), false);
+            return;
+        };
         let attempt = self.io.new_attempt();
         run.http_attempt = Some(attempt);
         self.io.emit(Effect::SendLogoutRequest {
             attempt,
-            url: self.config.logout_url().to_owned(),
+            method: method.to_owned(),
+            url: url.to_owned(),
         });
     }
 
     /// Ends the logout: removes the frames, tells the other tabs, then answers every
-    /// waiter with `result`. `from_http` tells whether `result` is the HTTP request's own
-    /// answer (else a request in flight is aborted).
+    /// waiter with `result` (after a refusal of the main frame, an error carries it too).
+    /// `from_http` tells whether `result` is the HTTP request's own answer (else a request
+    /// in flight is aborted).
     pub(crate) fn finish_logout(&mut self, result: Result<(), SymphonyError>, from_http: bool) {
         let Phase::LoggingOut(run) = std::mem::replace(&mut self.phase, Phase::LoggedOut) else {
             return;
         };
+        let result = match (result, run.frame_refusal) {
+            (Err(http), Some(frame)) => Err(SymphonyError::LogoutRefused {
+                frame: Box::new(frame),
+                http: Box::new(http),
+            }),
+            (result, _) => result,
+        };
         self.io.cancel_timer(run.deadline);
-        if let Some((_, timer)) = run.frame_attempt {
+        if let Some((_, Some(timer))) = run.frame_attempt {
             self.io.cancel_timer(timer);
         }
         if let (Some(attempt), false) = (run.http_attempt, from_http) {
@@ -197,6 +285,11 @@ impl Session {
         self.io.remove_frames(run.frames);
         self.subscriptions.clear();
         self.server_session_may_be_alive = result.is_err();
+        if result.is_ok() {
+            // The pod confirmed the end: no later page needs to ask it again.
+            let key = session_mark_key(self.config.pod_origin());
+            self.io.emit(Effect::ClearSessionMark { key });
+        }
         self.io.emit(Effect::StateChanged(SessionState::LoggedOut));
         self.io.emit(Effect::Broadcast(TabMessage::LoggedOut {
             pod: self.config.pod_origin().to_owned(),
@@ -222,19 +315,24 @@ impl Session {
         }
     }
 
-    /// The main frame's answer to the `logout` action; false when it is not the one asked.
+    /// The main frame's answer to the logout action; false when it is not the one asked.
+    /// A "no" (any error, "unknown action" included) is not the end: we cannot tell a pod
+    /// that failed from one that does not know our action, so the HTTP step follows.
     pub(crate) fn frame_logout_done(&mut self, id: &str, error: Option<(String, Option<Value>)>) -> bool {
-        match &self.phase {
-            Phase::LoggingOut(run) if run.frame_attempt.as_ref().is_some_and(|(asked, _)| asked == id) => {
-                let result = match error {
-                    None => Ok(()),
-                    Some((message, data)) => Err(logout_error_from_frame(message, data)),
-                };
-                self.finish_logout(result, false);
-                true
-            }
-            _ => false,
+        let Phase::LoggingOut(run) = &mut self.phase else {
+            return false;
+        };
+        if run.frame_attempt.as_ref().is_none_or(|(asked, _)| asked != id) {
+            return false;
         }
+        match error {
+            None => self.finish_logout(Ok(()), false),
+            Some((message, data)) => {
+                run.frame_refusal = Some(logout_error_from_frame(message, data));
+                self.ask_over_http();
+            }
+        }
+        true
     }
 
     /// A frame left the document during the logout; the main frame's going ends the frame

@@ -116,20 +116,23 @@ pub enum ActionKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         container: Option<String>,
     },
-    /// End the server session (this product's extension of the open protocol).
-    #[serde(rename = "logout")]
-    Logout(EmptyParams),
+    /// End the server session. Not in Symphony's public protocol: this library's
+    /// assumption, sent under the name the config gives
+    /// ([`ConfigBuilder::logout_action`](crate::ConfigBuilder::logout_action), default
+    /// `logout`), so it is written as it is, name and all.
+    #[serde(untagged)]
+    Logout(LogoutAction),
 }
 
 impl ActionKind {
-    /// The protocol name (`set-stream`, ...).
-    pub fn name(&self) -> &'static str {
+    /// The protocol name (`set-stream`, ...; the logout action's is the configured one).
+    pub fn name(&self) -> &str {
         match self {
             Self::SetStream { .. } => "set-stream",
             Self::SetSettings(_) => "set-settings",
             Self::SendMessage { .. } => "send-message",
             Self::StartRoom { .. } => "start-room",
-            Self::Logout(_) => "logout",
+            Self::Logout(logout) => &logout.name,
         }
     }
 }
@@ -137,6 +140,25 @@ impl ActionKind {
 /// `{}` as params.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmptyParams {}
+
+/// The logout action as it goes on the wire: `{"name": .., "params": {}}` beside the id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogoutAction {
+    /// The action's name ([`Config::logout_action`](crate::Config::logout_action)).
+    pub name: String,
+    /// No params.
+    pub params: EmptyParams,
+}
+
+impl LogoutAction {
+    /// The logout action under this name.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            params: EmptyParams {},
+        }
+    }
+}
 
 /// Options of `send-message`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -276,6 +298,14 @@ impl TabMessage {
     }
 }
 
+/// The `localStorage` key of the mark that this browser may hold a session of the pod
+/// from an earlier page ([`Effect::ReadSessionMark`](crate::Effect::ReadSessionMark) and
+/// its kin): set when a main frame of the pod loads, cleared after a server logout that
+/// succeeded. Not part of Symphony's protocol.
+pub fn session_mark_key(pod_origin: &str) -> String {
+    format!("symphony-embedded-mode:session:{pod_origin}")
+}
+
 /// Why a message from the main frame was not understood. Such messages are ignored.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
@@ -407,12 +437,23 @@ mod tests {
         );
         let logout = HostMessage::Action(Action {
             id: "logout-2".into(),
-            kind: ActionKind::Logout(EmptyParams {}),
+            kind: ActionKind::Logout(LogoutAction::named("logout")),
         });
         assert_eq!(
             logout.to_value(),
             json!({"eventType": "sdk-action", "payload": {"id": "logout-2", "name": "logout", "params": {}}})
         );
+        // Under another name, the same shape: what the config names is what is sent.
+        let renamed = HostMessage::Action(Action {
+            id: "sign-out-3".into(),
+            kind: ActionKind::Logout(LogoutAction::named("sign-out")),
+        });
+        assert_eq!(
+            renamed.to_value(),
+            json!({"eventType": "sdk-action", "payload": {"id": "sign-out-3", "name": "sign-out", "params": {}}})
+        );
+        let back: HostMessage = serde_json::from_value(renamed.to_value()).unwrap();
+        assert_eq!(back, renamed);
         let register = HostMessage::Register(Register {
             iframe_id: "symphony-frame-3".into(),
         });

@@ -110,6 +110,9 @@ pub struct Session {
     pub(crate) idle: IdleClock,
     /// See [`Session::logout_reason`].
     pub(crate) logout_reason: Option<LogoutReason>,
+    /// Logouts asked in a page that never rendered, waiting for the storage to tell
+    /// whether an earlier page left a session ([`Effect::ReadSessionMark`]).
+    pub(crate) mark_waiters: Vec<RequestId>,
 }
 
 impl Session {
@@ -125,6 +128,7 @@ impl Session {
             diagnostics: Diagnostics::default(),
             idle: IdleClock::default(),
             logout_reason: None,
+            mark_waiters: Vec::new(),
         }
     }
 
@@ -172,7 +176,9 @@ impl Session {
     /// frame got into the document) until a logout's server part of this session succeeds.
     /// Only this session's own server answer clears it: a logout reported by another tab
     /// ([`Event::TabMessage`]) removes the frames but leaves it set, because such a report
-    /// cannot be verified. A render whose container was missing leaves it as it was, unless
+    /// cannot be verified. A logout asked before anything rendered sets it when the storage
+    /// holds an earlier page's mark of this pod ([`Effect::ReadSessionMark`]) or cannot be
+    /// read. A render whose container was missing leaves it as it was, unless
     /// something of it may have reached the pod first (its main frame loaded, a child frame
     /// was created, or a newer render replaced it before the driver reported the container
     /// missing): what cannot be told apart counts as reached (fail closed).
@@ -289,6 +295,7 @@ impl Session {
                 true
             }
             Event::IdleLogoutClaimed { deadline, granted } => self.idle_claimed(deadline, granted),
+            Event::SessionMarkRead(mark) => self.session_mark_read(mark),
         };
         if !handled {
             self.diagnostics.stale_events += 1;
@@ -444,6 +451,9 @@ impl Session {
         if view.main == frame {
             if !view.main_loaded {
                 view.main_loaded = true;
+                // From here a later page must assume a session of this pod may be alive.
+                let key = crate::protocol::session_mark_key(self.config.pod_origin());
+                self.io.emit(Effect::SetSessionMark { key });
                 if let Some((request, timer)) = view.render_request.take() {
                     self.io.cancel_timer(timer);
                     self.io.answer(request, Ok(()));
@@ -606,6 +616,7 @@ impl Session {
             self.announced_ready,
             self.idle.clone(),
             self.logout_reason,
+            self.mark_waiters.clone(),
         )
     }
 

@@ -41,8 +41,18 @@ use serde_json::Value;
 use crate::protocol::{HostMessage, PodMessage, Settings, TabMessage};
 use crate::{
     Command, Config, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, SdkResult, Session,
-    SubscriptionId, SymphonyError, TimerId, Timestamp,
+    StoredMark, SubscriptionId, SymphonyError, TimerId, Timestamp,
 };
+
+/// The app's persistent storage (`localStorage`) in the fake: shared by a tab and the
+/// tabs made with [`FakeDriver::another_tab`] (and so by "the next page", a new tab).
+#[derive(Debug, Default)]
+pub struct FakeStorage {
+    /// The keys stored.
+    pub keys: BTreeSet<String>,
+    /// Reads answer [`StoredMark::Unreadable`] (blocked storage); writes are lost.
+    pub unreadable: bool,
+}
 
 /// A frame in the fake page.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,7 +78,9 @@ pub struct FakeDriver {
     missing_containers: BTreeSet<String>,
     frames: BTreeMap<FrameId, FakeFrame>,
     timers: BTreeMap<TimerId, Duration>,
-    http: BTreeMap<LogoutAttemptId, String>,
+    /// The HTTP logouts in flight: method and URL.
+    http: BTreeMap<LogoutAttemptId, (String, String)>,
+    storage: Rc<RefCell<FakeStorage>>,
     /// Frames reported gone (removed by the page, or their container missing): effects
     /// queued before the report may still name them.
     reported_gone: BTreeSet<FrameId>,
@@ -96,6 +108,7 @@ impl FakeDriver {
             frames: BTreeMap::new(),
             timers: BTreeMap::new(),
             http: BTreeMap::new(),
+            storage: Rc::new(RefCell::new(FakeStorage::default())),
             reported_gone: BTreeSet::new(),
             answers: BTreeMap::new(),
             posted: Vec::new(),
@@ -114,7 +127,13 @@ impl FakeDriver {
     pub fn another_tab(&self, config: Config) -> Self {
         let mut tab = Self::new(config);
         tab.claims_held = self.claims_held.clone();
+        tab.storage = self.storage.clone();
         tab
+    }
+
+    /// The storage this tab shares with its other tabs (the session marks).
+    pub fn storage(&self) -> std::cell::RefMut<'_, FakeStorage> {
+        self.storage.borrow_mut()
     }
 
     /// Makes the container `id` absent: frames created into it are reported
@@ -164,7 +183,8 @@ impl FakeDriver {
             | Event::TabMessage { .. }
             | Event::Activity { .. }
             | Event::IdleCheck { .. }
-            | Event::IdleLogoutClaimed { .. } => {}
+            | Event::IdleLogoutClaimed { .. }
+            | Event::SessionMarkRead(_) => {}
         }
         self.session.handle_event(event);
         self.drain()
@@ -312,7 +332,7 @@ impl FakeDriver {
     }
 
     /// Carries out one effect; returns what the page reports at once (a missing
-    /// container, the answer to an idle logout claim).
+    /// container, the answer to an idle logout claim, what the storage holds).
     fn execute(&mut self, effect: &Effect) -> Option<Event> {
         match effect {
             Effect::CreateFrame {
@@ -356,8 +376,8 @@ impl FakeDriver {
                     assert!(excused, "driver contract: posting {message:?} with no main frame");
                 }
             }
-            Effect::SendLogoutRequest { attempt, url } => {
-                let old = self.http.insert(*attempt, url.clone());
+            Effect::SendLogoutRequest { attempt, method, url } => {
+                let old = self.http.insert(*attempt, (method.clone(), url.clone()));
                 assert!(
                     old.is_none(),
                     "driver contract: logout request {attempt} sent twice"
@@ -382,6 +402,26 @@ impl FakeDriver {
                 );
             }
             Effect::Broadcast(message) => self.broadcasts.push(message.clone()),
+            Effect::ReadSessionMark { key } => {
+                let storage = self.storage.borrow();
+                let mark = if storage.unreadable {
+                    StoredMark::Unreadable
+                } else if storage.keys.contains(key) {
+                    StoredMark::Present
+                } else {
+                    StoredMark::Absent
+                };
+                return Some(Event::SessionMarkRead(mark));
+            }
+            Effect::SetSessionMark { key } => {
+                let mut storage = self.storage.borrow_mut();
+                if !storage.unreadable {
+                    storage.keys.insert(key.clone());
+                }
+            }
+            Effect::ClearSessionMark { key } => {
+                self.storage.borrow_mut().keys.remove(key);
+            }
             Effect::Answer { request, result } => {
                 let old = self.answers.insert(*request, result.clone());
                 assert!(old.is_none(), "driver contract: request {request} answered twice");
@@ -437,6 +477,11 @@ impl FakeDriver {
     /// The HTTP logout requests in flight, oldest first.
     pub fn http_in_flight(&self) -> Vec<LogoutAttemptId> {
         self.http.keys().copied().collect()
+    }
+
+    /// The method and URL of an HTTP logout in flight.
+    pub fn http_request(&self, attempt: LogoutAttemptId) -> Option<(&str, &str)> {
+        self.http.get(&attempt).map(|(m, u)| (m.as_str(), u.as_str()))
     }
 
     /// Every message posted to the main frame so far.

@@ -116,6 +116,17 @@ impl fmt::Display for LogoutReason {
     }
 }
 
+/// What [`Effect::ReadSessionMark`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StoredMark {
+    /// The mark is there: an earlier page of this browser rendered the pod.
+    Present,
+    /// No mark.
+    Absent,
+    /// The storage could not be read (blocked, or not there): counted as present.
+    Unreadable,
+}
+
 /// What a frame is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FrameKind {
@@ -255,6 +266,8 @@ pub enum Event {
         /// The driver's clock now.
         now: Timestamp,
     },
+    /// The answer to [`Effect::ReadSessionMark`].
+    SessionMarkRead(StoredMark),
     /// The answer to [`Effect::IdleLogoutDue`].
     IdleLogoutClaimed {
         /// The deadline of the claim.
@@ -299,13 +312,31 @@ pub enum Effect {
     },
     /// Work: `postMessage` this to the main frame, with the pod origin as target origin.
     Post(HostMessage),
-    /// Work: `POST` to this URL with credentials; report [`Event::LogoutAnswered`] or
-    /// [`Event::LogoutFailed`].
+    /// Work: send this HTTP request (no body) with credentials; report
+    /// [`Event::LogoutAnswered`] or [`Event::LogoutFailed`].
     SendLogoutRequest {
         /// The request.
         attempt: LogoutAttemptId,
+        /// The HTTP method ([`Config::logout_method`](crate::Config::logout_method)).
+        method: String,
         /// The pod's logout URL.
         url: String,
+    },
+    /// Work: read the mark stored under `key` (`localStorage`, shared by the app's pages)
+    /// and feed [`Event::SessionMarkRead`] with what was found; at once or later.
+    ReadSessionMark {
+        /// The storage key ([`protocol::session_mark_key`](crate::protocol::session_mark_key)).
+        key: String,
+    },
+    /// Work: store the mark under `key`: this browser may now hold a session of the pod.
+    SetSessionMark {
+        /// The storage key.
+        key: String,
+    },
+    /// Work: remove the mark under `key`: a server logout succeeded.
+    ClearSessionMark {
+        /// The storage key.
+        key: String,
     },
     /// Work: the HTTP logout is no longer wanted (abort it if possible; its answer is ignored).
     AbortLogoutRequest {

@@ -272,13 +272,17 @@ fn an_idle_logout_is_an_ordinary_logout_joined_by_callers_and_failing_closed() {
         &id,
         serde_json::json!({"error": {"type": "ERROR", "message": "pod down", "data": {"status": 503}}}),
     );
+    // The frame's no is followed by the HTTP step, which fails too.
+    let attempt = *page.http_in_flight().first().expect("the HTTP step follows");
+    assert_eq!(server_requests(&effects), 1, "{effects:?}");
+    let effects = page.event(Event::LogoutAnswered { attempt, status: 503 });
     assert!(
         removed_frames(&effects).len() == 1 && page.frames().is_empty(),
         "fail closed"
     );
     assert!(matches!(
         page.answer(logout),
-        Some(Err(SymphonyError::ServerStatus { status: 503 }))
+        Some(Err(SymphonyError::LogoutRefused { http, .. })) if **http == SymphonyError::ServerStatus { status: 503 }
     ));
     assert_eq!(page.session().state(), SessionState::LoggedOut);
     assert_eq!(page.session().logout_reason(), Some(LogoutReason::Idle));

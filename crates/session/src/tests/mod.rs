@@ -159,6 +159,11 @@ pub(crate) fn other_tab_logged_out(ok: bool) -> Event {
     }
 }
 
+/// The storage key of the session mark of [`POD`].
+pub(crate) fn mark_key() -> String {
+    crate::protocol::session_mark_key(POD)
+}
+
 pub(crate) fn ok_data() -> Value {
     json!({})
 }
@@ -177,8 +182,11 @@ pub(crate) fn http_attempts(effects: &[Effect]) -> Vec<crate::LogoutAttemptId> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::SendLogoutRequest { attempt, url } => {
-                assert_eq!(url, "http://127.0.0.1:9090/logout");
+            Effect::SendLogoutRequest { attempt, method, url } => {
+                assert_eq!(
+                    (method.as_str(), url.as_str()),
+                    ("POST", "http://127.0.0.1:9090/logout")
+                );
                 Some(*attempt)
             }
             _ => None,

@@ -174,6 +174,8 @@ struct Observer {
     http_logout: Option<LogoutAttemptId>,
     episode: Vec<RequestId>,
     ready: bool,
+    /// The session mark in the (one tab's) storage.
+    mark: bool,
 }
 
 impl Observer {
@@ -307,6 +309,24 @@ impl Observer {
                     self.ready = *ready;
                 }
                 Effect::StateChanged(_) | Effect::Notify { .. } | Effect::Broadcast(_) => {}
+                Effect::SetSessionMark { .. } => {
+                    assert!(
+                        self.server_alive,
+                        "the session mark set while no session may be alive"
+                    );
+                    self.mark = true;
+                }
+                Effect::ClearSessionMark { .. } => self.mark = false,
+                Effect::ReadSessionMark { .. } => {
+                    assert!(
+                        !self.server_alive,
+                        "the mark read although the session may be alive"
+                    );
+                    assert!(
+                        !self.mark,
+                        "one tab: a mark stands only while the session may be alive"
+                    );
+                }
                 Effect::ScheduleIdleCheck { .. }
                 | Effect::CancelIdleCheck
                 | Effect::IdleLogoutDue { .. }

@@ -24,6 +24,9 @@ fn pod_error_data_of_any_json_type_ends_up_inside_an_object_with_a_code() {
             &id,
             json!({"error": {"type": "ERROR", "message": "x", "data": pod_data.clone()}}),
         );
+        // The HTTP step follows the frame's no, and fails too: the frame's error is kept.
+        let attempt = http_attempts(&effects)[0];
+        let effects = h.event(Event::LogoutAnswered { attempt, status: 502 });
         let (_, result) = effects
             .iter()
             .find_map(Effect::sdk_result)
@@ -35,8 +38,11 @@ fn pod_error_data_of_any_json_type_ends_up_inside_an_object_with_a_code() {
             data.is_object(),
             "data must be an object, got {json} for {pod_data}"
         );
-        assert_eq!(data["code"], "POD", "{json}");
-        assert_eq!(data["pod"], pod_data, "the pod's own value is kept: {json}");
+        assert_eq!(data["code"], "SERVER_STATUS", "{json}");
+        let frame = &data["frame"]["data"];
+        assert!(frame.is_object(), "{json}");
+        assert_eq!(frame["code"], "POD", "{json}");
+        assert_eq!(frame["pod"], pod_data, "the pod's own value is kept: {json}");
     }
 }
 
@@ -145,10 +151,13 @@ fn logout_after_a_render_into_a_missing_container_does_nothing() {
     let (request, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
-        vec![Effect::Answer {
-            request,
-            result: Ok(())
-        }]
+        vec![
+            Effect::ReadSessionMark { key: mark_key() },
+            Effect::Answer {
+                request,
+                result: Ok(())
+            }
+        ]
     );
 }
 

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::*;
 use crate::protocol::{NotificationKind, Register};
-use crate::{FrameKind, SessionState, SubscriptionId, TimerId};
+use crate::{FrameKind, SessionState, StoredMark, SubscriptionId, TimerId};
 
 #[test]
 fn render_creates_the_main_frame_and_answers_on_load() {
@@ -34,7 +34,14 @@ fn render_creates_the_main_frame_and_answers_on_load() {
     assert_eq!(answers(&effects), vec![], "answered only once the frame loaded");
     let effects = h.event(Event::FrameLoaded(*frame));
     assert_eq!(answer_of(&effects, request), Some(Ok(())));
-    assert!(matches!(effects[0], Effect::CancelTimer { .. }));
+    // A later page of this browser must now assume a session of this pod may be alive.
+    assert_eq!(
+        effects[0],
+        Effect::SetSessionMark {
+            key: "symphony-embedded-mode:session:http://127.0.0.1:9090".into()
+        }
+    );
+    assert!(matches!(effects[1], Effect::CancelTimer { .. }));
     assert_eq!(h.session().state(), SessionState::Rendered);
     assert!(!h.session().is_ready());
     assert_eq!(
@@ -125,7 +132,7 @@ fn actions_wait_for_client_ready_and_keep_their_order() {
     let effects = h.pod_message(PodMessage::ClientReady);
     let names: Vec<_> = posted_actions(&effects)
         .into_iter()
-        .map(|(_, k)| k.name())
+        .map(|(_, k)| k.name().to_owned())
         .collect();
     assert_eq!(names, vec!["set-stream", "set-settings"]);
 }
@@ -465,17 +472,108 @@ fn actions_outside_rendered_answer_not_rendered_with_no_effect() {
 }
 
 #[test]
-fn logout_before_render_is_an_immediate_success() {
+fn logout_before_render_without_an_earlier_session_is_an_immediate_success() {
     let mut h = Harness::with_mode(Mode::Focus);
     let (request, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
-        vec![Effect::Answer {
-            request,
-            result: Ok(())
-        }]
+        vec![
+            Effect::ReadSessionMark { key: mark_key() },
+            Effect::Answer {
+                request,
+                result: Ok(())
+            }
+        ]
     );
     assert_eq!(h.session().state(), SessionState::Unrendered);
+    assert!(!h.session().server_session_may_be_alive());
+}
+
+#[test]
+fn logout_before_render_asks_the_pod_when_an_earlier_page_left_a_session() {
+    for mark in [StoredMark::Present, StoredMark::Unreadable] {
+        // An earlier page of this browser rendered the pod (or the storage cannot tell).
+        let mut earlier = Harness::with_mode(Mode::Focus);
+        earlier.render_loaded_main();
+        let mut h = earlier.another_tab(config(Mode::Focus));
+        assert!(h.storage().keys.contains(&mark_key()));
+        h.storage().unreadable = mark == StoredMark::Unreadable;
+        let (request, effects) = h.command(Command::Logout);
+        assert_eq!(effects[0], Effect::ReadSessionMark { key: mark_key() });
+        let attempt = http_attempts(&effects)[0];
+        assert_eq!(h.session().state(), SessionState::LoggingOut, "{mark:?}");
+        // A second caller shares the request.
+        let (second, effects) = h.command(Command::Logout);
+        assert!(effects.is_empty(), "{effects:?}");
+        let effects = h.event(Event::LogoutAnswered { attempt, status: 500 });
+        for r in [request, second] {
+            assert_eq!(
+                answer_of(&effects, r),
+                Some(Err(SymphonyError::ServerStatus { status: 500 }))
+            );
+        }
+        assert!(!effects.contains(&Effect::ClearSessionMark { key: mark_key() }));
+        // Failed: the next logout asks again, without reading the mark.
+        let (retry, effects) = h.command(Command::Logout);
+        assert!(!effects.contains(&Effect::ReadSessionMark { key: mark_key() }));
+        let attempt = http_attempts(&effects)[0];
+        let effects = h.event(Event::LogoutAnswered { attempt, status: 200 });
+        assert_eq!(answer_of(&effects, retry), Some(Ok(())));
+        assert!(effects.contains(&Effect::ClearSessionMark { key: mark_key() }));
+        h.storage().unreadable = false;
+        assert!(
+            h.storage().keys.is_empty(),
+            "cleared after the pod confirmed the end"
+        );
+        // The next page with nothing rendered asks nobody.
+        let mut next = h.another_tab(config(Mode::Focus));
+        let (request, effects) = next.command(Command::Logout);
+        assert_eq!(answer_of(&effects, request), Some(Ok(())));
+        assert!(http_attempts(&effects).is_empty());
+    }
+}
+
+#[test]
+fn the_session_mark_answer_may_come_later_and_after_a_render() {
+    // A driver may read the storage asynchronously: the logouts asked meanwhile wait.
+    let mut session = crate::Session::new(config(Mode::Focus));
+    let first = session.handle_command(Command::Logout);
+    let second = session.handle_command(Command::Logout);
+    let effects: Vec<_> = std::iter::from_fn(|| session.poll_effect()).collect();
+    assert_eq!(
+        effects,
+        vec![Effect::ReadSessionMark { key: mark_key() }],
+        "read once"
+    );
+    session.handle_event(Event::SessionMarkRead(StoredMark::Absent));
+    let effects: Vec<_> = std::iter::from_fn(|| session.poll_effect()).collect();
+    assert_eq!(answer_of(&effects, first), Some(Ok(())));
+    assert_eq!(answer_of(&effects, second), Some(Ok(())));
+    // Nobody waits: a late or repeated answer is stale.
+    session.handle_event(Event::SessionMarkRead(StoredMark::Present));
+    assert_eq!(session.poll_effect(), None);
+    assert_eq!(session.diagnostics().stale_events, 1);
+    assert!(!session.server_session_may_be_alive());
+
+    // A render before the answer: the logout was asked before it, and says so.
+    let asked = session.handle_command(Command::Logout);
+    let _ = std::iter::from_fn(|| session.poll_effect()).count();
+    session.handle_command(Command::Render {
+        container: "main".into(),
+        stream_id: None,
+        settings: Settings::new(),
+    });
+    let _ = std::iter::from_fn(|| session.poll_effect()).count();
+    session.handle_event(Event::SessionMarkRead(StoredMark::Present));
+    let effects: Vec<_> = std::iter::from_fn(|| session.poll_effect()).collect();
+    assert_eq!(
+        answer_of(&effects, asked),
+        Some(Err(SymphonyError::Interrupted {
+            operation: "logout",
+            by: "a new render"
+        }))
+    );
+    assert_eq!(session.state(), SessionState::Rendered);
 }
 
 #[test]
@@ -560,6 +658,135 @@ fn the_pending_action_is_interrupted_by_logout() {
 }
 
 #[test]
+fn a_frame_that_refuses_the_logout_is_followed_by_the_http_step() {
+    // A pod whose frame does not know our action answers with an error: the user must not
+    // stay signed in, so the pod is asked over HTTP, and that answer is the result.
+    let unknown = json!({"error": {"type": "ERROR", "message": "unknown action: logout"}});
+    let refusal = SymphonyError::Pod {
+        operation: "logout",
+        message: "unknown action: logout".into(),
+        data: None,
+    };
+    for (status, expected) in [
+        (204, Ok(())),
+        (
+            404,
+            Err(SymphonyError::LogoutRefused {
+                frame: Box::new(refusal.clone()),
+                http: Box::new(SymphonyError::ServerStatus { status: 404 }),
+            }),
+        ),
+    ] {
+        let mut h = Harness::with_mode(Mode::Focus);
+        let main = h.render_ready_main();
+        let (request, effects) = h.command(Command::Logout);
+        let id = logout_action(&effects).unwrap();
+        let frame_timer = timers_started(&effects)[1].0;
+        let effects = h.resolve_json(&id, unknown.clone());
+        assert!(effects.contains(&Effect::CancelTimer { timer: frame_timer }));
+        let attempt = http_attempts(&effects)[0];
+        assert!(
+            removed_frames(&effects).is_empty(),
+            "the frames stay hidden until the end"
+        );
+        assert_eq!(answer_of(&effects, request), None);
+        assert_eq!(h.session().state(), SessionState::LoggingOut);
+        let effects = h.event(Event::LogoutAnswered { attempt, status });
+        assert_eq!(answer_of(&effects, request), Some(expected.clone()));
+        assert_eq!(removed_frames(&effects), vec![main]);
+        assert_eq!(h.session().server_session_may_be_alive(), expected.is_err());
+        // One frame attempt and one HTTP attempt: nothing more was sent.
+        let logouts = h
+            .posted()
+            .iter()
+            .filter(|m| matches!(m, HostMessage::Action(a) if matches!(a.kind, ActionKind::Logout(_))))
+            .count();
+        assert_eq!(logouts, 1);
+    }
+}
+
+#[test]
+fn without_the_http_step_the_frame_decides_and_a_refusal_fails_closed() {
+    let config = |builder: crate::ConfigBuilder| builder.build().expect("valid");
+    let base = || {
+        Config::builder(POD, "http://127.0.0.1:8080")
+            .logout_timeout(Duration::from_millis(900))
+            .without_http_logout()
+    };
+    // Refused: the frame's error is the answer, frames gone, the session may be alive.
+    let mut h = Harness::new(config(base()));
+    let main = h.render_ready_main();
+    let (request, effects) = h.command(Command::Logout);
+    assert_eq!(
+        timers_started(&effects).len(),
+        1,
+        "no frame timer: the deadline bounds it"
+    );
+    let id = logout_action(&effects).unwrap();
+    let effects = h.resolve_json(&id, json!({"error": {"type": "ERROR", "message": "no"}}));
+    assert_eq!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::Pod {
+            operation: "logout",
+            message: "no".into(),
+            data: None
+        }))
+    );
+    assert_eq!(removed_frames(&effects), vec![main]);
+    assert!(h.session().server_session_may_be_alive());
+    // Not ready: nothing can be sent; the error says so.
+    let mut h = Harness::new(config(base().logout_action("sign-out")));
+    h.render_loaded_main();
+    let (request, effects) = h.command(Command::Logout);
+    let Some(Err(err @ SymphonyError::LogoutNotSent { .. })) = answer_of(&effects, request) else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(err.code(), "LOGOUT_NOT_SENT");
+    assert!(h.session().server_session_may_be_alive());
+    assert!(h.frames().is_empty());
+    // Ready and silent until the deadline: a timeout.
+    let mut h = Harness::new(config(base().logout_action("sign-out")));
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::Logout);
+    let (_, kind) = posted_actions(&effects).pop().unwrap();
+    assert_eq!(kind.name(), "sign-out", "the configured name is sent");
+    let deadline = timers_started(&effects)[0].0;
+    let effects = h.event(Event::TimerFired(deadline));
+    assert!(matches!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::Timeout { .. }))
+    ));
+}
+
+#[test]
+fn without_the_frame_step_every_logout_goes_over_http() {
+    let config = Config::builder(POD, "http://127.0.0.1:8080")
+        .without_frame_logout()
+        .logout_method("DELETE")
+        .build()
+        .unwrap();
+    let mut h = Harness::new(config);
+    h.render_ready_main();
+    let (request, effects) = h.command(Command::Logout);
+    assert!(logout_action(&effects).is_none());
+    let Some(Effect::SendLogoutRequest { attempt, method, url }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::SendLogoutRequest { .. }))
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (method.as_str(), url.as_str()),
+        ("DELETE", "http://127.0.0.1:9090/logout")
+    );
+    let effects = h.event(Event::LogoutAnswered {
+        attempt: *attempt,
+        status: 200,
+    });
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+}
+
+#[test]
 fn frame_logout_errors_are_typed() {
     for (data, expected) in [
         (
@@ -586,7 +813,21 @@ fn frame_logout_errors_are_typed() {
         let (request, effects) = h.command(Command::Logout);
         let id = logout_action(&effects).unwrap();
         let effects = h.resolve_json(&id, data);
-        assert_eq!(answer_of(&effects, request), Some(Err(expected)));
+        let attempt = http_attempts(&effects)[0];
+        let effects = h.event(Event::LogoutFailed {
+            attempt,
+            message: "reset".into(),
+        });
+        let Some(Err(SymphonyError::LogoutRefused { frame, http })) = answer_of(&effects, request) else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(*frame, expected);
+        assert_eq!(
+            *http,
+            SymphonyError::Network {
+                message: "reset".into()
+            }
+        );
         assert_eq!(h.session().state(), SessionState::LoggedOut, "fail closed");
         assert_eq!(removed_frames(&effects).len(), 1);
     }
@@ -696,11 +937,17 @@ fn concurrent_logouts_share_one_server_request() {
         &id,
         json!({"error": {"type": "ERROR", "message": "x", "data": {"status": 503}}}),
     );
+    assert!(answers(&effects).is_empty(), "the frame's no is followed by HTTP");
+    let attempt = http_attempts(&effects)[0];
+    let (late, effects) = h.command(Command::Logout);
+    assert!(effects.is_empty(), "joins the HTTP step: {effects:?}");
+    requests.push(late);
+    let effects = h.event(Event::LogoutAnswered { attempt, status: 200 });
     let got = answers(&effects);
-    assert_eq!(got.len(), 10);
+    assert_eq!(got.len(), 11);
     for (i, (request, result)) in got.into_iter().enumerate() {
         assert_eq!(request, requests[i]);
-        assert_eq!(result, Err(SymphonyError::ServerStatus { status: 503 }));
+        assert_eq!(result, Ok(()));
     }
 }
 

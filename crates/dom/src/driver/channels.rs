@@ -95,7 +95,7 @@ impl Driver {
         let _ = target.post_message(&value, self.session.config().pod_origin());
     }
 
-    pub(super) fn send_logout(&mut self, attempt: LogoutAttemptId, url: String) {
+    pub(super) fn send_logout(&mut self, attempt: LogoutAttemptId, method: String, url: String) {
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map(AbortController::signal);
         if let Some(controller) = controller {
@@ -103,7 +103,7 @@ impl Driver {
         }
         let weak = self.weak.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let event = match logout_request(&url, signal.as_ref()) {
+            let event = match logout_request(&method, &url, signal.as_ref()) {
                 Ok(request) => match request.send().await {
                     Ok(response) => Event::LogoutAnswered {
                         attempt,
@@ -170,11 +170,12 @@ impl Driver {
 /// and sent by gloo-net: its builder would parse the URL again to merge query parameters
 /// this request does not have.
 fn logout_request(
+    method: &str,
     url: &str,
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<gloo::net::http::Request, String> {
     let init = web_sys::RequestInit::new();
-    init.set_method("POST");
+    init.set_method(method);
     init.set_credentials(web_sys::RequestCredentials::Include);
     init.set_signal(signal);
     web_sys::Request::new_with_str_and_init(url, &init)

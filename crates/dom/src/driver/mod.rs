@@ -5,6 +5,7 @@
 mod channels;
 mod frames;
 mod idle;
+mod session_mark;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -248,7 +249,13 @@ impl Driver {
                 }
             }
             Effect::Post(message) => self.post(&message),
-            Effect::SendLogoutRequest { attempt, url } => self.send_logout(attempt, url),
+            Effect::SendLogoutRequest { attempt, method, url } => self.send_logout(attempt, method, url),
+            Effect::ReadSessionMark { key } => {
+                let mark = session_mark::read(&self.window, &key);
+                self.session.handle_event(Event::SessionMarkRead(mark));
+            }
+            Effect::SetSessionMark { key } => session_mark::set(&self.window, &key),
+            Effect::ClearSessionMark { key } => session_mark::clear(&self.window, &key),
             Effect::AbortLogoutRequest { attempt } => {
                 if let Some(controller) = self.logouts.remove(&attempt) {
                     controller.abort();

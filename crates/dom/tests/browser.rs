@@ -236,11 +236,20 @@ async fn logout_with_fault(fault: Value, ready_first: bool) -> (Result<(), Symph
 #[wasm_bindgen_test]
 async fn logout_server_error_fails_closed() {
     let (result, state) = logout_with_fault(json!({"logout": {"status": 500}}), true).await;
-    assert_eq!(result, Err(SymphonyError::ServerStatus { status: 500 }));
+    // The frame relays the pod's refusal; the HTTP step follows and is refused too.
+    let status_500 = SymphonyError::ServerStatus { status: 500 };
+    assert_eq!(
+        result,
+        Err(SymphonyError::LogoutRefused {
+            frame: Box::new(status_500.clone()),
+            http: Box::new(status_500),
+        })
+    );
     let json = json_of(&result);
     assert_eq!(json["error"]["type"], "ERROR");
     assert_eq!(json["error"]["data"]["status"], 500);
-    assert_eq!(logout_requests(&state), (1, 0));
+    assert_eq!(json["error"]["data"]["frame"]["data"]["status"], 500);
+    assert_eq!(logout_requests(&state), (1, 1));
     assert_eq!(sessions(&state), 1, "the server kept the session");
 }
 
@@ -265,9 +274,11 @@ async fn logout_dropped_connection_is_a_network_error() {
     assert_eq!(json_of(&result)["error"]["data"]["code"], "NETWORK");
     let (result, _) = logout_with_fault(json!({"logout": "drop"}), true).await;
     assert!(
-        matches!(result, Err(SymphonyError::Network { .. })),
-        "through the frame: {result:?}"
+        matches!(&result, Err(SymphonyError::LogoutRefused { frame, http })
+            if matches!(**frame, SymphonyError::Network { .. }) && matches!(**http, SymphonyError::Network { .. })),
+        "through the frame, then over HTTP: {result:?}"
     );
+    assert_eq!(json_of(&result)["error"]["data"]["code"], "NETWORK");
 }
 
 #[wasm_bindgen_test]

@@ -221,12 +221,31 @@ pub async fn reaches(symphony: &Symphony, state: SessionState) {
     assert_eq!(reached, Some(true), "never reached {state}");
 }
 
-/// Clears the emulator and the page between tests.
+/// Clears the emulator and the page between tests, and forgets what earlier tests left in
+/// the page's storage (the session marks of a pod): each test starts as a new page would.
 pub async fn fresh() {
     reset().await;
     for frame in our_frames() {
         frame.remove();
     }
+    forget_earlier_pages();
+}
+
+/// Removes the session marks that earlier renders left in `localStorage`.
+pub fn forget_earlier_pages() {
+    let storage = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .expect("localStorage");
+    storage.clear().expect("localStorage can be cleared");
+}
+
+/// Whether `localStorage` holds the session mark of `pod` (an origin).
+pub fn session_marked(pod: &str) -> bool {
+    let storage = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .expect("localStorage");
+    let key = symphony_session::protocol::session_mark_key(pod);
+    storage.get_item(&key).expect("readable").is_some()
 }
 
 /// A second document of this origin (a same-origin `srcdoc` frame), standing for another

@@ -318,7 +318,13 @@ impl Symphony {
     /// [`Symphony::render`] had never been called. Frames are hidden at once. Fails closed:
     /// on a server error or timeout the frames are removed all the same and the error is
     /// returned; calling `logout` again retries the server part. Concurrent calls share one
-    /// server request and get the same result.
+    /// server round and get the same result.
+    ///
+    /// The pod is asked through the main frame when it is ready, and over HTTP when the
+    /// frame is not ready, stays silent or refuses (both forms are this library's assumption:
+    /// see [`ConfigBuilder::logout_action`] and [`ConfigBuilder::logout_method`]). Before any
+    /// render, the pod is asked only when `localStorage` holds the mark an earlier page of
+    /// this browser left for it; else the answer is `{}` at once.
     ///
     /// Mind Symphony's warning: this ends the user's session in every app of this browser.
     pub fn logout(&self) -> impl Future<Output = Result<(), SymphonyError>> + '_ {

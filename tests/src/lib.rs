@@ -124,11 +124,24 @@ impl Pod {
         self.emulator.url()
     }
 
-    /// The static files' origin.
+    /// The static files' origin, on the pod's site (`http://127.0.0.1:PORT`).
     pub fn static_url(&self) -> Result<String> {
         self.emulator
             .static_url()
             .ok_or_else(|| "the emulator serves no directory".to_owned())
+    }
+
+    /// The static files' origin on another site than the pod: `http://localhost:PORT`, while
+    /// the pod is `http://127.0.0.1:PORT` (browsers count the two hosts as different sites).
+    /// A page there embeds the pod cross-site, as an app embeds a real pod: the pod's cookies
+    /// live in a cross-site frame (partitioned by the page's site), and the page's own
+    /// `fetch` to the pod is cross-site.
+    pub fn cross_site_static_url(&self) -> Result<String> {
+        let url = self.static_url()?;
+        match url.strip_prefix("http://127.0.0.1:") {
+            Some(port) => Ok(format!("http://localhost:{port}")),
+            None => Err(format!("the static files are served on {url}, not on 127.0.0.1")),
+        }
     }
 
     async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {

@@ -1,6 +1,7 @@
 //! The demo end to end, as a person would use it, in headless Chromium through WebDriver:
 //! render the chats, see the signed-in user inside the pod's frames, log out (every frame
-//! goes, the pod ends the session, another app on the same pod is signed out too), render
+//! goes, the pod ends the session, another app on another site embedding the same pod is
+//! signed out too), render
 //! again onto the pod's sign-in page, sign in there, and log out while the pod fails (the
 //! frames still go and the error is shown); then with `?idle=4`, the idle warning, ended by
 //! a click in the page, a click inside a chat and Stay signed in, and the idle logout. The pod emulator runs in
@@ -41,7 +42,10 @@ async fn the_demo_renders_logs_out_everywhere_and_fails_closed() {
             .await
             .unwrap_or_else(|e| panic!("{e}")),
     );
-    // Another web app, on another origin, embedding the same pod.
+    // The demo is served on localhost and the pod on 127.0.0.1: two sites, so the demo embeds
+    // the pod cross-site. Another web app, on a third origin and another site than the demo
+    // (127.0.0.1, the pod's), embeds the same pod: its frame's cookies are not the demo's
+    // (partitioned by the top-level site), so it has a session of its own.
     let other_app_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/other-app");
     // A plain fixture page with an inline script: no policy.
     let other_app = Pod::start(&other_app_dir, StaticCsp::Off)
@@ -51,7 +55,10 @@ async fn the_demo_renders_logs_out_everywhere_and_fails_closed() {
 
     let scenario = Scenario {
         client: browser.client().clone(),
-        demo_url: with_pod(&pod.static_url().unwrap_or_else(|e| panic!("{e}")), &pod.url()),
+        demo_url: with_pod(
+            &pod.cross_site_static_url().unwrap_or_else(|e| panic!("{e}")),
+            &pod.url(),
+        ),
         other_app_url: with_pod(
             &other_app.static_url().unwrap_or_else(|e| panic!("{e}")),
             &pod.url(),
@@ -219,8 +226,10 @@ impl Scenario {
     }
 
     async fn log_out_removes_every_frame_and_ends_the_session(&self) -> Result<()> {
-        check(self.pod.session_users().await? == [USER], || {
-            "alice has a session before the logout".into()
+        // Two sessions of alice: the demo's and the other app's, one per site.
+        let users = self.pod.session_users().await?;
+        check(users == [USER, USER], || {
+            format!("alice has a session on each site before the logout; the pod has {users:?}")
         })?;
         let before = text_of(&self.client, "[data-testid=logout-result]").await?;
         check(before.is_empty(), || {

@@ -64,7 +64,7 @@ pub enum SymphonyError {
     },
     /// The main frame refused the logout, and the HTTP step that followed failed too. Its
     /// code and JSON data are the HTTP step's, with the frame's error under `data.frame`.
-    #[error("{http} (before that, the main frame refused the logout: {frame})")]
+    #[error("{http} (the main frame had refused the logout first: see data.frame)")]
     LogoutRefused {
         /// What the main frame answered (typed as when it is the answer).
         frame: Box<SymphonyError>,
@@ -415,7 +415,12 @@ mod tests {
             message.starts_with("the pod answered the logout with HTTP status 404"),
             "{message}"
         );
-        assert!(message.contains("unknown action"), "{message}");
+        // The frame's own message stays in data.frame, not repeated here.
+        assert!(
+            message.contains("main frame had refused the logout first: see data.frame"),
+            "{message}"
+        );
+        assert!(!message.contains("unknown action"), "{message}");
     }
 
     #[test]

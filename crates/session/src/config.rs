@@ -132,6 +132,7 @@ struct ConfigFields {
     logout_timeout: Duration,
     frame_logout_timeout: Duration,
     request_timeout: Duration,
+    interaction_timeout: Duration,
     logout_action: Option<String>,
     /// The HTTP step: method and full URL.
     http_logout: Option<(String, String)>,
@@ -153,6 +154,10 @@ impl Config {
     /// Default name of the `sdk-action` that asks the main frame to log out (this
     /// library's assumption: Symphony's public protocol has no logout action).
     pub const DEFAULT_LOGOUT_ACTION: &'static str = "logout";
+    /// Default time a loaded main frame may stay without `clientReady` before the session
+    /// reports that user interaction may be required (Symphony says a render takes about
+    /// 4 s; the signal is this library's heuristic).
+    pub const DEFAULT_INTERACTION_TIMEOUT: Duration = Duration::from_secs(8);
     /// Largest accepted timeout.
     pub const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -167,6 +172,7 @@ impl Config {
             logout_timeout: Self::DEFAULT_LOGOUT_TIMEOUT,
             frame_logout_timeout: None,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            interaction_timeout: Self::DEFAULT_INTERACTION_TIMEOUT,
             logout_action: Some(Self::DEFAULT_LOGOUT_ACTION.to_owned()),
             logout_method: Some(Self::DEFAULT_LOGOUT_METHOD.to_owned()),
             logout_path: Self::DEFAULT_LOGOUT_PATH.to_owned(),
@@ -213,9 +219,17 @@ impl Config {
         self.0.frame_logout_timeout
     }
 
-    /// How long render and the other actions may wait for the pod.
+    /// How long the other actions may wait for the pod, and how long a render's main frame
+    /// may take to load (once loaded, a render waits for the user without a timeout).
     pub fn request_timeout(&self) -> Duration {
         self.0.request_timeout
+    }
+
+    /// How long a loaded main frame may stay without `clientReady` before the session
+    /// reports that user interaction may be required
+    /// ([`Session::interaction_required`](crate::Session::interaction_required)).
+    pub fn interaction_timeout(&self) -> Duration {
+        self.0.interaction_timeout
     }
 
     /// The name of the `sdk-action` that asks the main frame to log out; `None` when the
@@ -264,6 +278,7 @@ pub struct ConfigBuilder {
     logout_timeout: Duration,
     frame_logout_timeout: Option<Duration>,
     request_timeout: Duration,
+    interaction_timeout: Duration,
     logout_action: Option<String>,
     logout_method: Option<String>,
     logout_path: String,
@@ -296,9 +311,23 @@ impl ConfigBuilder {
         self
     }
 
-    /// Sets how long render and other actions may wait for the pod (default 30 s).
+    /// Sets how long actions may wait for the pod, and how long a render's main frame may
+    /// take to load (default 30 s). Once the main frame has loaded, a render waits for
+    /// `clientReady` (the user signed in, accepted the EULA, ...) without a timeout, as
+    /// Symphony's `render` does; a logout or a new render answers it.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a loaded main frame may stay without `clientReady` before the session
+    /// reports that user interaction may be required (default 8 s). Symphony's SDK has a
+    /// callback for this (`onUserInteractionRequired`) whose wire form is not public; over
+    /// the built-in protocol this is this library's heuristic: a chat that takes longer
+    /// than this to be ready is most likely waiting for the user (sign-in, EULA, terms).
+    /// Show the chat then, if you kept it hidden.
+    pub fn interaction_timeout(mut self, timeout: Duration) -> Self {
+        self.interaction_timeout = timeout;
         self
     }
 
@@ -383,6 +412,7 @@ impl ConfigBuilder {
         }
         check_timeout("logout timeout", self.logout_timeout)?;
         check_timeout("request timeout", self.request_timeout)?;
+        check_timeout("interaction timeout", self.interaction_timeout)?;
         let frame_logout_timeout = match self.frame_logout_timeout {
             Some(frame) => {
                 check_timeout("frame logout timeout", frame)?;
@@ -426,6 +456,7 @@ impl ConfigBuilder {
             logout_timeout: self.logout_timeout,
             frame_logout_timeout,
             request_timeout: self.request_timeout,
+            interaction_timeout: self.interaction_timeout,
             logout_action,
             http_logout,
             idle: self.idle,

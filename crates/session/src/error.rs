@@ -95,6 +95,14 @@ pub enum SymphonyError {
         /// The container id.
         container: String,
     },
+    /// The page's Content-Security-Policy refused the pod's main frame (a
+    /// `securitypolicyviolation` for `frame-src`, or a directive it falls back to): the
+    /// chat cannot show. The frame was removed.
+    #[error("the page's Content-Security-Policy ({directive}) blocked the pod's frame; add the pod's origin to frame-src (or child-src / default-src, whichever the policy uses)")]
+    FrameBlockedByCsp {
+        /// The directive that blocked it, as the browser reports it (`frame-src`, ...).
+        directive: String,
+    },
     /// The request was cut short before the pod answered: by a later render, a logout, its
     /// frame leaving the document, or the session's owner going away. No answer from the
     /// pod will come for it; an action already posted may or may not have been carried out.
@@ -125,6 +133,7 @@ impl SymphonyError {
             Self::InvalidConfig(_) => "INVALID_CONFIG",
             Self::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Self::ContainerNotFound { .. } => "CONTAINER_NOT_FOUND",
+            Self::FrameBlockedByCsp { .. } => "FRAME_BLOCKED_BY_CSP",
             Self::Interrupted { .. } => "INTERRUPTED",
         }
     }
@@ -166,6 +175,9 @@ impl SymphonyError {
             }
             Self::ContainerNotFound { container } => {
                 put("container", container.as_str().into());
+            }
+            Self::FrameBlockedByCsp { directive } => {
+                put("directive", directive.as_str().into());
             }
             Self::Interrupted { operation, by } => {
                 put("operation", (*operation).into());
@@ -373,6 +385,9 @@ mod tests {
             },
             SymphonyError::LogoutNotSent {
                 reason: "the main frame is not ready and the HTTP step is off",
+            },
+            SymphonyError::FrameBlockedByCsp {
+                directive: "frame-src".into(),
             },
         ];
         let mut codes: Vec<_> = all.iter().map(SymphonyError::code).collect();

@@ -40,7 +40,7 @@
 //!
 //! | output | kind | what the driver does | what it feeds back, and when |
 //! |---|---|---|---|
-//! | [`Effect::CreateFrame`] | work | insert an iframe with `src = url` into the element with id `container`, marked so that its `load` can be told apart | [`Event::FrameLoaded`] on each `load`; [`Event::FrameContainerMissing`] at once if the container is absent; [`Event::FrameRemoved`] if the page later takes it out |
+//! | [`Effect::CreateFrame`] | work | insert an iframe with `src = url` into the element with id `container`, marked so that its `load` can be told apart | [`Event::FrameLoaded`] on each `load`; [`Event::FrameContainerMissing`] at once if the container is absent; [`Event::FrameRemoved`] if the page later takes it out; [`Event::FrameBlockedByCsp`] for the main frame when a trusted `securitypolicyviolation` names the pod's URL |
 //! | [`Effect::HideFrames`] | work | hide those frames at once (`visibility: hidden` through CSSOM, so that a strict CSP allows it); they stay hidden until removed | nothing |
 //! | [`Effect::RemoveFrame`] | work | remove the iframe (consecutive removals may be done together) | nothing |
 //! | [`Effect::Post`] | work | `postMessage` the JSON of the message to the main frame with the pod origin as target | [`Event::Message`] for each message whose `origin` is the pod origin and whose `source` is the main frame's window (drop all others) |
@@ -56,7 +56,9 @@
 //! | [`Effect::IdleLogoutDue`] | work | claim the idle logout for this deadline among the app's tabs (one holder per deadline, held for the tab's life: the Web Locks API), or grant it at once when tabs are not synchronised | [`Event::IdleLogoutClaimed`] with the answer |
 //! | [`Effect::Answer`] | news | resolve the caller's request with the result ([`SdkResult::from`] gives Symphony's JSON) | nothing |
 //! | [`Effect::StateChanged`] | news | tell the application; a driver may also listen for `message` events only while the state is `Rendered` or `LoggingOut` | nothing |
+//! | [`Effect::LoadedChanged`] | news | tell the application (the main frame shows the pod's page; child chats may be opened) | nothing |
 //! | [`Effect::ReadyChanged`] | news | tell the application | nothing |
+//! | [`Effect::InteractionRequiredChanged`] | news | tell the application (the chat most likely waits for the user: show it) | nothing |
 //! | [`Effect::Notify`] | news | hand the data to the subscription's listener | nothing |
 //! | [`Effect::IdleWarningStarted`], [`Effect::IdleWarningCleared`] | news | tell the application (show or hide "stay signed in") | nothing |
 //!
@@ -64,7 +66,9 @@
 //! user does something in the page or in a chat (sampled: once a second is plenty), with
 //! its wall clock, and every [`Event::TabMessage`] with the time it was heard.
 //!
-//! What the machine promises in return: every request gets exactly one [`Effect::Answer`];
+//! What the machine promises in return: every request gets exactly one [`Effect::Answer`]
+//! (a render's comes at `clientReady`: once its main frame has loaded it waits for the user
+//! without a timeout, until `clientReady`, a logout or a new render);
 //! a logout always ends in `LoggedOut` within the logout timeout, with every frame hidden
 //! before its first server step and removed at its end, even when the pod fails (the error
 //! is in the answer and the next logout retries the server part); concurrent logouts share

@@ -20,7 +20,10 @@ use crate::vocabulary::{
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum TimerPurpose {
     Action(String),
+    /// The render's timeout, while its main frame loads.
     Render,
+    /// The main frame loaded; not ready by now means the user may have to act.
+    Interaction,
     LogoutFrame,
     LogoutDeadline,
 }
@@ -105,6 +108,10 @@ pub struct Session {
     pub(crate) server_session_may_be_alive: bool,
     /// The readiness last announced with [`Effect::ReadyChanged`].
     announced_ready: bool,
+    /// What [`Effect::InteractionRequiredChanged`] last announced.
+    announced_interaction: bool,
+    /// What [`Effect::LoadedChanged`] last announced.
+    announced_loaded: bool,
     diagnostics: Diagnostics,
     /// The idle clock (see [`crate::IdlePolicy`]).
     pub(crate) idle: IdleClock,
@@ -125,6 +132,8 @@ impl Session {
             subscriptions: LiteMap::new(),
             server_session_may_be_alive: false,
             announced_ready: false,
+            announced_interaction: false,
+            announced_loaded: false,
             diagnostics: Diagnostics::default(),
             idle: IdleClock::default(),
             logout_reason: None,
@@ -147,9 +156,26 @@ impl Session {
         }
     }
 
+    /// True once the current render's main frame has loaded (its `load` event, or
+    /// `clientReady` if that came first): the pod's page is showing, perhaps its sign-in
+    /// page. Child chats can be opened from here on.
+    pub fn is_loaded(&self) -> bool {
+        matches!(&self.phase, Phase::Rendered(view) if view.main_loaded || view.ready)
+    }
+
     /// True when the main frame has said `clientReady` (loaded, user signed in).
     pub fn is_ready(&self) -> bool {
         matches!(&self.phase, Phase::Rendered(view) if view.ready)
+    }
+
+    /// True when the main frame loaded but has not said `clientReady` within the
+    /// interaction timeout ([`Config::interaction_timeout`]): the user most likely has to
+    /// act in it (sign in, accept the EULA or terms), so an app that kept the chat hidden
+    /// should show it. Symphony's SDK reports this with `onUserInteractionRequired`, whose
+    /// wire form is not public: here it is this library's heuristic. False again once the
+    /// frame is ready, and outside `Rendered`.
+    pub fn interaction_required(&self) -> bool {
+        matches!(&self.phase, Phase::Rendered(view) if view.interaction_required)
     }
 
     /// Frames currently in the document (created and not yet removed).
@@ -250,8 +276,9 @@ impl Session {
     pub fn handle_event(&mut self, event: Event) {
         let handled = match event {
             Event::FrameLoaded(frame) => self.frame_loaded(frame),
-            Event::FrameContainerMissing(frame) => self.frame_gone(frame, true),
-            Event::FrameRemoved(frame) => self.frame_gone(frame, false),
+            Event::FrameContainerMissing(frame) => self.frame_gone(frame, Gone::ContainerMissing),
+            Event::FrameRemoved(frame) => self.frame_gone(frame, Gone::Removed),
+            Event::FrameBlockedByCsp { frame, directive } => self.frame_blocked(frame, directive),
             Event::Message(value) => match PodMessage::parse(&value) {
                 Ok(message) => self.message(message),
                 Err(_) => {
@@ -304,12 +331,23 @@ impl Session {
         self.sync_idle();
     }
 
-    /// Emits [`Effect::ReadyChanged`] when readiness differs from what was last announced.
+    /// Emits [`Effect::LoadedChanged`], [`Effect::ReadyChanged`] and
+    /// [`Effect::InteractionRequiredChanged`] when they differ from what was last announced.
     fn announce_readiness(&mut self) {
+        let loaded = self.is_loaded();
+        if loaded != self.announced_loaded {
+            self.announced_loaded = loaded;
+            self.io.emit(Effect::LoadedChanged(loaded));
+        }
         let ready = self.is_ready();
         if ready != self.announced_ready {
             self.announced_ready = ready;
             self.io.emit(Effect::ReadyChanged(ready));
+        }
+        let required = self.interaction_required();
+        if required != self.announced_interaction {
+            self.announced_interaction = required;
+            self.io.emit(Effect::InteractionRequiredChanged(required));
         }
     }
 
@@ -414,9 +452,11 @@ impl Session {
                 self.ask_over_http();
             }
             TimerPurpose::Render => {
-                // The frame stays: the user may be signing in. The logout still removes it.
+                // The main frame did not load in time. It stays (it may load yet, and a
+                // logout still removes it), but the render is answered.
                 if let Phase::Rendered(view) = &mut self.phase {
-                    if let Some((request, _)) = view.render_request.take() {
+                    view.load_timer = None;
+                    if let Some(request) = view.render_request.take() {
                         self.io.answer(
                             request,
                             Err(SymphonyError::Timeout {
@@ -425,6 +465,12 @@ impl Session {
                             }),
                         );
                     }
+                }
+            }
+            TimerPurpose::Interaction => {
+                if let Phase::Rendered(view) = &mut self.phase {
+                    view.interaction_timer = None;
+                    view.interaction_required = true;
                 }
             }
             TimerPurpose::Action(id) => {
@@ -454,9 +500,14 @@ impl Session {
                 // From here a later page must assume a session of this pod may be alive.
                 let key = crate::protocol::session_mark_key(self.config.pod_origin());
                 self.io.emit(Effect::SetSessionMark { key });
-                if let Some((request, timer)) = view.render_request.take() {
+                // Loading is over: the render now waits for `clientReady`, without a
+                // timeout (the user may be signing in), and says so if it takes long.
+                if let Some(timer) = view.load_timer.take() {
                     self.io.cancel_timer(timer);
-                    self.io.answer(request, Ok(()));
+                }
+                if !view.ready {
+                    let after = self.config.interaction_timeout();
+                    view.interaction_timer = Some(self.io.start_timer(TimerPurpose::Interaction, after));
                 }
             }
             return true;
@@ -478,7 +529,17 @@ impl Session {
         true
     }
 
-    fn frame_gone(&mut self, frame: FrameId, container_missing: bool) -> bool {
+    /// The page's policy blocked the main frame: the render fails, and the frame (in the
+    /// document, showing nothing) goes. Other frames' reports are not expected: stale.
+    fn frame_blocked(&mut self, frame: FrameId, directive: String) -> bool {
+        match &self.phase {
+            Phase::Rendered(view) if view.main == frame => self.frame_gone(frame, Gone::Blocked(directive)),
+            _ => false,
+        }
+    }
+
+    fn frame_gone(&mut self, frame: FrameId, gone: Gone) -> bool {
+        let container_missing = !matches!(gone, Gone::Removed);
         match std::mem::replace(&mut self.phase, Phase::Unrendered) {
             Phase::Rendered(view) if view.main == frame => {
                 if container_missing && !view.main_loaded && !view.opened_children {
@@ -486,15 +547,23 @@ impl Session {
                     self.server_session_may_be_alive = view.server_session_before;
                 }
                 let container = view.container.clone();
-                let error = move |operation| {
-                    frame_gone_error(
+                // A blocked frame is still in the document: it is removed with the rest.
+                let out = match gone {
+                    Gone::Blocked(_) => None,
+                    Gone::ContainerMissing | Gone::Removed => Some(frame),
+                };
+                let error = move |operation| match &gone {
+                    Gone::Blocked(directive) => SymphonyError::FrameBlockedByCsp {
+                        directive: directive.clone(),
+                    },
+                    Gone::ContainerMissing | Gone::Removed => frame_gone_error(
                         container_missing,
                         &container,
                         operation,
                         "removal of the main frame",
-                    )
+                    ),
                 };
-                self.tear_down(view, false, Some(frame), error);
+                self.tear_down(view, false, out, error);
                 self.subscriptions.clear();
                 self.announce_state(SessionState::Rendered);
                 true
@@ -559,6 +628,22 @@ impl Session {
                     }
                 } else {
                     view.ready = true;
+                    view.interaction_required = false;
+                    if !view.main_loaded {
+                        // `clientReady` came before the frame's `load` event: it loaded.
+                        view.main_loaded = true;
+                        let key = crate::protocol::session_mark_key(self.config.pod_origin());
+                        self.io.emit(Effect::SetSessionMark { key });
+                    }
+                    for timer in [view.load_timer.take(), view.interaction_timer.take()]
+                        .into_iter()
+                        .flatten()
+                    {
+                        self.io.cancel_timer(timer);
+                    }
+                    if let Some(request) = view.render_request.take() {
+                        self.io.answer(request, Ok(()));
+                    }
                     for message in std::mem::take(&mut view.outbox) {
                         if view.still_wanted(&self.subscriptions, &message) {
                             self.io.emit(Effect::Post(message));
@@ -614,6 +699,8 @@ impl Session {
             self.subscriptions.clone(),
             self.server_session_may_be_alive,
             self.announced_ready,
+            self.announced_interaction,
+            self.announced_loaded,
             self.idle.clone(),
             self.logout_reason,
             self.mark_waiters.clone(),
@@ -624,6 +711,14 @@ impl Session {
     pub(crate) fn active_timers(&self) -> std::collections::BTreeSet<TimerId> {
         self.io.timers.keys().copied().collect()
     }
+}
+
+/// How a frame left (or never got into) the document.
+enum Gone {
+    Removed,
+    ContainerMissing,
+    /// The page's policy blocked it (the directive): it is in the document, showing nothing.
+    Blocked(String),
 }
 
 /// The answer for a request whose frame left the document: its container was missing, or

@@ -184,7 +184,9 @@ impl FakeDriver {
             | Event::Activity { .. }
             | Event::IdleCheck { .. }
             | Event::IdleLogoutClaimed { .. }
-            | Event::SessionMarkRead(_) => {}
+            | Event::SessionMarkRead(_)
+            // A blocked frame stays in the page until the machine removes it.
+            | Event::FrameBlockedByCsp { .. } => {}
         }
         self.session.handle_event(event);
         self.drain()
@@ -223,8 +225,9 @@ impl FakeDriver {
             .main_frame()
             .unwrap_or_else(|| panic!("render into {container:?} made no main frame"));
         self.event(Event::FrameLoaded(main));
-        assert_eq!(self.answer(request), Some(&Ok(())), "render answered");
+        assert_eq!(self.answer(request), None, "a render waits for clientReady");
         self.client_ready();
+        assert_eq!(self.answer(request), Some(&Ok(())), "render answered");
         main
     }
 
@@ -427,7 +430,10 @@ impl FakeDriver {
                 assert!(old.is_none(), "driver contract: request {request} answered twice");
             }
             Effect::Notify { subscription, data } => self.notifications.push((*subscription, data.clone())),
-            Effect::StateChanged(_) | Effect::ReadyChanged(_) => {}
+            Effect::StateChanged(_)
+            | Effect::ReadyChanged(_)
+            | Effect::InteractionRequiredChanged(_)
+            | Effect::LoadedChanged(_) => {}
             Effect::ScheduleIdleCheck { after } => self.idle_check = Some(self.now + *after),
             Effect::CancelIdleCheck => self.idle_check = None,
             Effect::IdleLogoutDue { deadline } => {

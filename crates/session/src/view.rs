@@ -113,7 +113,16 @@ pub(crate) struct View {
     pub children: LiteMap<FrameId, ChildFrame>,
     /// Messages waiting for `clientReady`.
     pub outbox: Vec<HostMessage>,
-    pub render_request: Option<(RequestId, TimerId)>,
+    /// The render's caller, answered at `clientReady` (Symphony's `render` "resolves when
+    /// the chat is ready").
+    pub render_request: Option<RequestId>,
+    /// The render's timeout, while the main frame loads: it bounds loading only.
+    pub load_timer: Option<TimerId>,
+    /// Started when the main frame loaded without being ready: when it fires, user
+    /// interaction may be required.
+    pub interaction_timer: Option<TimerId>,
+    /// The main frame loaded and stayed without `clientReady` past the interaction timeout.
+    pub interaction_required: bool,
     pub pending: LiteMap<String, PendingAction>,
     /// Whether the server session could be alive before this render: restored when the
     /// render turns out never to have reached the pod (its container was missing).
@@ -144,7 +153,10 @@ impl View {
                 .values()
                 .map(|(_, sub)| HostMessage::Subscription(sub.clone()))
                 .collect(),
-            render_request: Some(render_request),
+            render_request: Some(render_request.0),
+            load_timer: Some(render_request.1),
+            interaction_timer: None,
+            interaction_required: false,
             pending: LiteMap::new(),
             server_session_before,
             opened_children: false,
@@ -180,8 +192,13 @@ impl View {
 
     /// Answers everything waiting on the view with `error` and stops its timers.
     pub(crate) fn interrupt(&mut self, io: &mut Io, error: impl Fn(&'static str) -> SymphonyError) {
-        if let Some((request, timer)) = self.render_request.take() {
+        for timer in [self.load_timer.take(), self.interaction_timer.take()]
+            .into_iter()
+            .flatten()
+        {
             io.cancel_timer(timer);
+        }
+        if let Some(request) = self.render_request.take() {
             io.answer(request, Err(error("render")));
         }
         for (_, pending) in std::mem::take(&mut self.pending) {

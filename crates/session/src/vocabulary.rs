@@ -218,6 +218,14 @@ pub enum Event {
     FrameContainerMissing(FrameId),
     /// The frame was removed from the document by someone else.
     FrameRemoved(FrameId),
+    /// The page's Content-Security-Policy blocked the frame (a trusted
+    /// `securitypolicyviolation` event whose blocked URL is the pod's).
+    FrameBlockedByCsp {
+        /// The frame (a driver reports the main frame).
+        frame: FrameId,
+        /// The violated directive (`effectiveDirective`).
+        directive: String,
+    },
     /// A message from the main frame. The driver has already checked that `origin` is the
     /// pod origin and `source` the current main frame's window; the machine checks the rest.
     Message(Value),
@@ -322,6 +330,12 @@ pub enum Effect {
         /// The pod's logout URL.
         url: String,
     },
+    /// News: whether the current render's main frame has loaded
+    /// ([`Session::is_loaded`](crate::Session::is_loaded)).
+    LoadedChanged(bool),
+    /// News: whether user interaction may be required in the main frame
+    /// ([`Session::interaction_required`](crate::Session::interaction_required)).
+    InteractionRequiredChanged(bool),
     /// Work: read the mark stored under `key` (`localStorage`, shared by the app's pages)
     /// and feed [`Event::SessionMarkRead`] with what was found; at once or later.
     ReadSessionMark {
@@ -419,6 +433,8 @@ impl Effect {
             Self::Answer { .. }
                 | Self::StateChanged(_)
                 | Self::ReadyChanged(_)
+                | Self::InteractionRequiredChanged(_)
+                | Self::LoadedChanged(_)
                 | Self::Notify { .. }
                 | Self::IdleWarningStarted { .. }
                 | Self::IdleWarningCleared

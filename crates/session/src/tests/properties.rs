@@ -39,6 +39,7 @@ enum Op {
     FrameLoaded(usize),
     FrameRemoved(usize),
     ContainerMissing(usize),
+    Blocked(usize),
     ClientReady,
     Resolve {
         action: usize,
@@ -126,6 +127,7 @@ fn arb_op() -> impl Strategy<Value = Op> {
         4 => any::<usize>().prop_map(Op::FrameLoaded),
         1 => any::<usize>().prop_map(Op::FrameRemoved),
         1 => any::<usize>().prop_map(Op::ContainerMissing),
+        1 => any::<usize>().prop_map(Op::Blocked),
         3 => Just(Op::ClientReady),
         4 => (any::<usize>(), 0..6usize, arb_json()).prop_map(|(action, outcome, pod_data)| Op::Resolve { action, outcome, pod_data }),
         1 => any::<usize>().prop_map(Op::Callback),
@@ -176,6 +178,12 @@ struct Observer {
     ready: bool,
     /// The session mark in the (one tab's) storage.
     mark: bool,
+    /// The interaction signal last announced.
+    interaction: bool,
+    /// The last render asked.
+    last_render: Option<RequestId>,
+    /// The main frame's load last announced.
+    loaded: bool,
 }
 
 impl Observer {
@@ -304,6 +312,14 @@ impl Observer {
                     );
                 }
                 Effect::StateChanged(SessionState::LoggedOut) => logged_out = true,
+                Effect::LoadedChanged(loaded) => {
+                    assert_ne!(self.loaded, *loaded, "loading announced twice");
+                    self.loaded = *loaded;
+                }
+                Effect::InteractionRequiredChanged(required) => {
+                    assert_ne!(self.interaction, *required, "interaction announced twice");
+                    self.interaction = *required;
+                }
                 Effect::ReadyChanged(ready) => {
                     assert_ne!(self.ready, *ready, "readiness announced twice");
                     self.ready = *ready;
@@ -373,6 +389,21 @@ impl Observer {
             self.ready,
             h.session().is_ready(),
             "announced readiness is the machine's"
+        );
+        assert_eq!(
+            self.loaded,
+            h.session().is_loaded(),
+            "announced loading is the machine's"
+        );
+        assert!(!self.ready || self.loaded, "ready implies loaded");
+        assert_eq!(
+            self.interaction,
+            h.session().interaction_required(),
+            "the announced interaction signal is the machine's"
+        );
+        assert!(
+            !(self.interaction && (self.ready || state != SessionState::Rendered)),
+            "interaction required only while rendered and not ready"
         );
         let internal: BTreeSet<_> = h.session().frames().into_iter().collect();
         assert_eq!(
@@ -450,6 +481,15 @@ fn event_for(op: &Op, observer: &Observer) -> Option<(Event, Option<u64>)> {
         Op::ContainerMissing(i) => {
             pick(&observer.frames, i).map(|(f, g)| (Event::FrameContainerMissing(f), Some(g)))?
         }
+        Op::Blocked(i) => pick(&observer.frames, i).map(|(f, g)| {
+            let event = Event::FrameBlockedByCsp {
+                frame: f,
+                directive: "frame-src".into(),
+            };
+            // Only the current main frame's report counts; any other is stale.
+            let current = observer.current_main == Some(f) && observer.live.contains(&f);
+            (event, Some(if current { g } else { 0 }))
+        })?,
         Op::ClientReady => (Event::Message(json!({"eventType": "clientReady"})), None),
         Op::Resolve {
             action,
@@ -509,6 +549,9 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
             };
             let request = h.session_mut().handle_command(command);
             observer.issued.insert(request);
+            if is_render {
+                observer.last_render = Some(request);
+            }
             if is_logout && before == SessionState::LoggingOut {
                 observer.episode.push(request);
             }
@@ -571,7 +614,15 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
                 Event::FrameLoaded(frame) if current_main && observer.current_main == Some(*frame) => {
                     observer.main_loaded = true;
                 }
-                Event::FrameContainerMissing(frame)
+                // `clientReady` proves the main frame loaded, whatever the load event says.
+                Event::Message(value)
+                    if current_main
+                        && crate::protocol::PodMessage::parse(value)
+                            .is_ok_and(|m| m == crate::protocol::PodMessage::ClientReady) =>
+                {
+                    observer.main_loaded = true;
+                }
+                Event::FrameContainerMissing(frame) | Event::FrameBlockedByCsp { frame, .. }
                     if current_main
                         && observer.current_main == Some(*frame)
                         && !observer.main_loaded
@@ -603,23 +654,53 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
             observer.observe(&h, &effects, answered_http);
         }
     }
-    // Let every timer run out: then every request has its answer. A fired timer starts at
-    // most one more (the frame logout's gives way to HTTP), so this bound is never reached.
+    // Let every timer run out: then every request has its answer, but for a render whose
+    // main frame loaded and waits for the user (sign-in): that one waits without a timeout,
+    // by design, until `clientReady`, a logout or a new render. A logout then answers it.
+    run_out_timers(&mut h, &mut observer);
+    let unanswered: Vec<_> = observer
+        .issued
+        .iter()
+        .filter(|r| !observer.answered.contains_key(r))
+        .copied()
+        .collect();
+    if !unanswered.is_empty() {
+        assert_eq!(
+            unanswered,
+            observer.last_render.into_iter().collect::<Vec<_>>(),
+            "only the last render may wait, for the user"
+        );
+        assert!(
+            h.session().state() == SessionState::Rendered && !h.session().is_ready() && observer.main_loaded,
+            "a render waits only while its loaded main frame is not ready"
+        );
+        let logout = h.session_mut().handle_command(Command::Logout);
+        observer.issued.insert(logout);
+        observer.episode.push(logout);
+        let effects = h.drain();
+        observer.observe(&h, &effects, None);
+        run_out_timers(&mut h, &mut observer);
+        let unanswered: Vec<_> = observer
+            .issued
+            .iter()
+            .filter(|r| !observer.answered.contains_key(r))
+            .collect();
+        assert!(unanswered.is_empty(), "requests never answered: {unanswered:?}");
+    }
+    observer
+}
+
+/// Fires every timer until none is left. A fired timer starts at most one more (the frame
+/// logout's gives way to HTTP), so the bound is never reached.
+fn run_out_timers(h: &mut Harness, observer: &mut Observer) {
     for _ in 0..2 * observer.timers.len() + 1 {
         let Some(timer) = observer.active_timers.pop_first() else {
             break;
         };
         let effects = h.event(Event::TimerFired(timer));
-        observer.observe(&h, &effects, None);
+        observer.observe(h, &effects, None);
     }
     assert!(observer.active_timers.is_empty(), "timers keep starting");
-    let unanswered: Vec<_> = observer
-        .issued
-        .iter()
-        .filter(|r| !observer.answered.contains_key(r))
-        .collect();
-    assert!(unanswered.is_empty(), "requests never answered: {unanswered:?}");
-    observer
 }
 
 proptest! {
@@ -709,8 +790,9 @@ fn the_observer_sees_both_transports_and_stale_answers() {
         Op::FrameLoaded(1),
         Op::Logout,
         Op::Logout,
-        // Timers so far: render, open stream, logout deadline, frame answer.
-        Op::FireTimer(3),
+        // Timers so far: render, interaction (the main frame loaded, not ready), open
+        // stream, logout deadline, frame answer.
+        Op::FireTimer(4),
         Op::HttpAnswer {
             attempt: 0,
             status: 500,

@@ -7,7 +7,7 @@ use crate::protocol::{NotificationKind, Register};
 use crate::{FrameKind, SessionState, StoredMark, SubscriptionId, TimerId};
 
 #[test]
-fn render_creates_the_main_frame_and_answers_on_load() {
+fn render_creates_the_main_frame_and_answers_on_client_ready() {
     let mut h = Harness::with_mode(Mode::Focus);
     let (request, effects) = h.command(Command::Render {
         container: "main".into(),
@@ -32,8 +32,10 @@ fn render_creates_the_main_frame_and_answers_on_load() {
     );
     assert_eq!(effects[2], Effect::StateChanged(SessionState::Rendered));
     assert_eq!(answers(&effects), vec![], "answered only once the frame loaded");
+    let render_timer = timers_started(&effects)[0].0;
     let effects = h.event(Event::FrameLoaded(*frame));
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    // Loaded is not ready: Symphony's render "resolves when the chat is ready".
+    assert_eq!(answer_of(&effects, request), None);
     // A later page of this browser must now assume a session of this pod may be alive.
     assert_eq!(
         effects[0],
@@ -41,12 +43,26 @@ fn render_creates_the_main_frame_and_answers_on_load() {
             key: "symphony-embedded-mode:session:http://127.0.0.1:9090".into()
         }
     );
-    assert!(matches!(effects[1], Effect::CancelTimer { .. }));
+    // The render's timeout bounded loading only; the interaction timer starts.
+    assert_eq!(effects[1], Effect::CancelTimer { timer: render_timer });
+    assert_eq!(effects.last(), Some(&Effect::LoadedChanged(true)));
+    assert!(h.session().is_loaded());
+    let (interaction_timer, after) = timers_started(&effects)[0];
+    assert_eq!(after, Config::DEFAULT_INTERACTION_TIMEOUT);
     assert_eq!(h.session().state(), SessionState::Rendered);
     assert!(!h.session().is_ready());
     assert_eq!(
         h.pod_message(PodMessage::ClientReady),
-        vec![Effect::ReadyChanged(true)]
+        vec![
+            Effect::CancelTimer {
+                timer: interaction_timer
+            },
+            Effect::Answer {
+                request,
+                result: Ok(())
+            },
+            Effect::ReadyChanged(true)
+        ]
     );
     assert!(h.session().is_ready());
     assert!(
@@ -975,7 +991,8 @@ fn render_after_logout_starts_again() {
     let (request, effects) = h.render("main");
     assert!(effects.contains(&Effect::StateChanged(SessionState::Rendered)));
     let main = created_frames(&effects)[0];
-    let effects = h.event(Event::FrameLoaded(main));
+    h.event(Event::FrameLoaded(main));
+    let effects = h.pod_message(PodMessage::ClientReady);
     assert_eq!(answer_of(&effects, request), Some(Ok(())));
     assert!(h.session().server_session_may_be_alive());
 }
@@ -1009,10 +1026,10 @@ fn re_render_replaces_the_frames_and_ignores_the_old_generation() {
     assert!(h.event(Event::FrameLoaded(old_main)).is_empty());
     assert!(h.resolve_json(&old_id, ok_data()).is_empty());
     assert_eq!(h.session().core_snapshot(), before);
-    let effects = h.event(Event::FrameLoaded(new_main));
-    assert_eq!(answer_of(&effects, render), Some(Ok(())));
+    h.event(Event::FrameLoaded(new_main));
     // The subscription is handed to the new main frame once it is ready.
     let effects = h.pod_message(PodMessage::ClientReady);
+    assert_eq!(answer_of(&effects, render), Some(Ok(())));
     assert!(matches!(&posted(&effects)[0], HostMessage::Subscription(s) if s.id == format!("sub-{}", sub.0)));
 }
 
@@ -1245,4 +1262,143 @@ fn states_have_their_sdk_names() {
     })
     .collect();
     assert_eq!(names, ["Unrendered", "Rendered", "LoggingOut", "LoggedOut"]);
+}
+
+#[test]
+fn a_render_waits_for_the_user_without_a_timeout_and_says_interaction_may_be_required() {
+    let mut h = Harness::with_mode(Mode::Focus);
+    let (request, effects) = h.render("main");
+    let main = created_frames(&effects)[0];
+    h.event(Event::FrameLoaded(main));
+    // The interaction timeout passes without clientReady: the signal, once.
+    let effects = h.advance(Config::DEFAULT_INTERACTION_TIMEOUT);
+    assert_eq!(effects, vec![Effect::InteractionRequiredChanged(true)]);
+    assert!(h.session().interaction_required());
+    // Far beyond the request timeout the render still waits: the user is signing in.
+    assert!(h.advance(Duration::from_secs(3600)).is_empty());
+    assert_eq!(h.answer(request), None);
+    // Signed in: ready, answered, the signal cleared.
+    let effects = h.pod_message(PodMessage::ClientReady);
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert!(effects.contains(&Effect::InteractionRequiredChanged(false)));
+    assert!(!h.session().interaction_required());
+}
+
+#[test]
+fn a_render_waiting_for_the_user_is_answered_by_a_logout_or_a_new_render() {
+    for by in ["logout", "a new render"] {
+        let mut h = Harness::with_mode(Mode::Focus);
+        let (request, effects) = h.render("main");
+        h.event(Event::FrameLoaded(created_frames(&effects)[0]));
+        h.advance(Config::DEFAULT_INTERACTION_TIMEOUT);
+        assert!(h.session().interaction_required());
+        let (_, effects) = if by == "logout" {
+            h.command(Command::Logout)
+        } else {
+            h.render("main")
+        };
+        assert_eq!(
+            answer_of(&effects, request),
+            Some(Err(SymphonyError::Interrupted {
+                operation: "render",
+                by
+            }))
+        );
+        assert!(
+            effects.contains(&Effect::InteractionRequiredChanged(false)),
+            "{by}"
+        );
+        assert!(!h.session().interaction_required());
+    }
+}
+
+#[test]
+fn the_render_timeout_bounds_loading_only() {
+    let config = Config::builder(POD, "http://127.0.0.1:8080")
+        .request_timeout(Duration::from_secs(2))
+        .interaction_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    // A main frame that never loads: the render times out; the frame stays until a logout.
+    let mut h = Harness::new(config.clone());
+    let (request, effects) = h.render("main");
+    let main = created_frames(&effects)[0];
+    h.advance(Duration::from_secs(2));
+    assert!(matches!(
+        h.answer(request),
+        Some(Err(SymphonyError::Timeout {
+            operation: "render",
+            ..
+        }))
+    ));
+    assert_eq!(h.session().frames(), vec![main]);
+    // It loads late: no second answer; the interaction signal still works.
+    h.event(Event::FrameLoaded(main));
+    let effects = h.advance(Duration::from_secs(5));
+    assert_eq!(effects, vec![Effect::InteractionRequiredChanged(true)]);
+
+    // clientReady before the frame's load event: answered at once, no timer left behind.
+    let mut h = Harness::new(config);
+    let (request, effects) = h.render("main");
+    let main = created_frames(&effects)[0];
+    let effects = h.pod_message(PodMessage::ClientReady);
+    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert!(
+        effects.contains(&Effect::SetSessionMark { key: mark_key() }),
+        "it reached the pod"
+    );
+    let effects = h.event(Event::FrameLoaded(main));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(h.advance(Duration::from_secs(60)).is_empty());
+    assert!(!h.session().interaction_required());
+}
+
+#[test]
+fn a_main_frame_blocked_by_the_pages_policy_fails_the_render() {
+    let blocked = |frame| Event::FrameBlockedByCsp {
+        frame,
+        directive: "frame-src".into(),
+    };
+    let mut h = Harness::with_mode(Mode::Focus);
+    let (request, effects) = h.render("main");
+    let main = created_frames(&effects)[0];
+    let effects = h.event(blocked(main));
+    assert_eq!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::FrameBlockedByCsp {
+            directive: "frame-src".into()
+        }))
+    );
+    assert_eq!(removed_frames(&effects), vec![main], "the blocked frame goes");
+    assert!(effects.contains(&Effect::StateChanged(SessionState::Unrendered)));
+    assert!(
+        !h.session().server_session_may_be_alive(),
+        "nothing reached the pod"
+    );
+    let err = SymphonyError::FrameBlockedByCsp {
+        directive: "frame-src".into(),
+    };
+    assert_eq!(err.code(), "FRAME_BLOCKED_BY_CSP");
+    assert_eq!(
+        err.data(),
+        json!({"code": "FRAME_BLOCKED_BY_CSP", "directive": "frame-src"})
+    );
+    assert!(err.to_string().contains("frame-src"), "{err}");
+
+    // A report about anything but the current main frame changes nothing.
+    let mut h = Harness::with_mode(Mode::Focus);
+    let main = h.render_ready_main();
+    let (_, effects) = h.command(Command::OpenStream {
+        stream_id: "s".into(),
+        container: Some("side".into()),
+    });
+    let child = created_frames(&effects)[0];
+    let before = h.session().core_snapshot();
+    assert!(h.event(blocked(child)).is_empty());
+    assert_eq!(h.session().core_snapshot(), before);
+    // Once ready, a late report for the main frame still ends the view (fail closed).
+    let effects = h.event(blocked(main));
+    assert_eq!(h.session().state(), SessionState::Unrendered);
+    assert_eq!(removed_frames(&effects).len(), 2);
+    assert!(h.session().server_session_may_be_alive(), "the frame had loaded");
 }

@@ -47,7 +47,7 @@ use serde_json::Value;
 use symphony_session::{Command, Session, SubscriptionId};
 
 pub use driver::{live_counts, DomDiagnostics, LiveCounts};
-use driver::{pump, when_free, ChangeCallback, Driver, Registered, Shared, Snapshot};
+use driver::{pump, when_free, ChangeCallback, Driver, Flag, Registered, Shared, Snapshot};
 pub use symphony_session::{
     Config, ConfigBuilder, ConfigError, ErrorPayload, IdlePolicy, LogoutReason, Mode, NotificationKind,
     SdkResult, SessionState, Settings, SymphonyError, Timestamp,
@@ -253,9 +253,14 @@ impl Symphony {
         }))
     }
 
-    /// Renders the main frame into the element with id `container`. Resolves once the frame
-    /// has loaded (signed in or showing the pod's sign-in page); [`Symphony::is_ready`] tells
-    /// whether the user is signed in. Rendering again replaces the frames.
+    /// Renders the main frame into the element with id `container`. Resolves when the chat
+    /// is ready (`clientReady`: the user is signed in), as Symphony's `render` does. The
+    /// request timeout ([`ConfigBuilder::request_timeout`]) bounds the frame's loading only:
+    /// once it has loaded ([`Symphony::on_loaded_change`]) the render waits for the user
+    /// (sign-in, EULA) without a timeout, and [`Symphony::interaction_required`] tells when
+    /// that takes long; a logout or a new render answers it. A frame the page's
+    /// Content-Security-Policy blocks fails it with [`SymphonyError::FrameBlockedByCsp`].
+    /// Rendering again replaces the frames.
     pub fn render(
         &self,
         container: &str,
@@ -408,7 +413,36 @@ impl Symphony {
     /// Calls `callback` when readiness changes ([`Symphony::is_ready`]) until the returned
     /// handle is dropped.
     pub fn on_ready_change(&self, callback: impl Fn(bool) + 'static) -> StateListener {
-        self.add_listener(ChangeCallback::Ready(Rc::new(callback)))
+        self.add_listener(ChangeCallback::Flag(Flag::Ready, Rc::new(callback)))
+    }
+
+    /// True once the current render's main frame has loaded: the pod's page shows (perhaps
+    /// its sign-in page), and child chats may be opened. The render itself resolves later,
+    /// at `clientReady`.
+    pub fn is_loaded(&self) -> bool {
+        self.now().loaded
+    }
+
+    /// Calls `callback` when [`Symphony::is_loaded`] changes until the returned handle is
+    /// dropped.
+    pub fn on_loaded_change(&self, callback: impl Fn(bool) + 'static) -> StateListener {
+        self.add_listener(ChangeCallback::Flag(Flag::Loaded, Rc::new(callback)))
+    }
+
+    /// True when the main frame has loaded but has not said `clientReady` within the
+    /// interaction timeout ([`ConfigBuilder::interaction_timeout`], 8 s by default): the
+    /// user most likely has to act in it (sign in, accept the EULA or terms). Show the chat
+    /// then if you kept it hidden. Symphony's SDK reports this with
+    /// `onUserInteractionRequired`, whose wire form is not public: over the built-in
+    /// protocol it is this library's heuristic.
+    pub fn interaction_required(&self) -> bool {
+        self.now().interaction_required
+    }
+
+    /// Calls `callback` when [`Symphony::interaction_required`] changes until the returned
+    /// handle is dropped.
+    pub fn on_interaction_required_change(&self, callback: impl Fn(bool) + 'static) -> StateListener {
+        self.add_listener(ChangeCallback::Flag(Flag::InteractionRequired, Rc::new(callback)))
     }
 
     fn add_listener(&self, callback: ChangeCallback) -> StateListener {

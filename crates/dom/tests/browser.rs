@@ -190,12 +190,10 @@ async fn logout_success_then_render_again() {
     assert_eq!(logout_requests(&after), (1, 0), "through the main frame");
     assert_eq!(symphony.diagnostics().message_listeners, 0);
 
-    // Render again: the frame shows the sign-in page, since the session is gone.
+    // Render again: the frame shows the sign-in page, since the session is gone. The render
+    // waits for the sign-in (Symphony's render resolves when the chat is ready).
     container("main");
-    symphony
-        .render("main", RenderOptions::stream("stream-main"))
-        .await
-        .expect("render again");
+    let mut rendering = render_loaded(&symphony, "main", RenderOptions::stream("stream-main")).await;
     assert_eq!(our_frames().len(), 1);
     eventually(3000, "the sign-in page in the new main frame", || async {
         let views = state().await["views"].clone();
@@ -206,8 +204,17 @@ async fn logout_success_then_render_again() {
     })
     .await;
     assert!(!symphony.is_ready());
+    assert_eq!(rendering.try_recv(), Ok(None), "the render waits for the sign-in");
     symphony.logout().await.expect("logout of an unsigned frame");
     assert!(our_frames().is_empty());
+    assert_eq!(
+        rendering.await,
+        Ok(Err(SymphonyError::Interrupted {
+            operation: "render",
+            by: "logout"
+        })),
+        "the logout answers the waiting render"
+    );
 }
 
 async fn logout_with_fault(fault: Value, ready_first: bool) -> (Result<(), SymphonyError>, Value) {
@@ -217,12 +224,10 @@ async fn logout_with_fault(fault: Value, ready_first: bool) -> (Result<(), Symph
     if !ready_first {
         faults(json!({"mainFrame": "neverReady"})).await;
     }
-    symphony
-        .render("main", RenderOptions::stream("s"))
-        .await
-        .expect("render");
+    let rendering = render_loaded(&symphony, "main", RenderOptions::stream("s")).await;
     if ready_first {
         ready(&symphony).await;
+        assert_eq!(rendering.await, Ok(Ok(())));
     }
     faults(fault).await;
     let result = symphony.logout().await;
@@ -376,10 +381,7 @@ async fn forged_messages_are_refused() {
     // The real main frame never says clientReady, so only a forgery could make us ready.
     faults(json!({"mainFrame": "neverReady"})).await;
     let symphony = Symphony::new(config(Mode::Focus));
-    symphony
-        .render("main", RenderOptions::stream("s"))
-        .await
-        .expect("render");
+    let _rendering = render_loaded(&symphony, "main", RenderOptions::stream("s")).await;
     // A pending action (queued until ready) whose id is set-settings-1.
     let (sender, mut answered) = mpsc::unbounded();
     let s = symphony.clone();

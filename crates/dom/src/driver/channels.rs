@@ -10,7 +10,7 @@ use serde_json::Value;
 use symphony_session::protocol::{HostMessage, TabMessage};
 use symphony_session::{Event, LogoutAttemptId};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, BroadcastChannel, MessageEvent};
+use web_sys::{AbortController, BroadcastChannel, MessageEvent, SecurityPolicyViolationEvent};
 
 use super::frames::count;
 use super::{feed, Driver, Shared};
@@ -163,6 +163,45 @@ impl Driver {
                 }
             },
         )));
+    }
+}
+
+impl Driver {
+    /// Reports the main frame blocked by the page's Content-Security-Policy: a trusted
+    /// `securitypolicyviolation` for a frame directive whose blocked URL is the pod's.
+    pub(super) fn attach_policy_listener(&mut self) {
+        if self.policy_listener.is_some() {
+            return;
+        }
+        let weak = self.weak.clone();
+        let pod_origin = self.session.config().pod_origin().to_owned();
+        self.policy_listener = Some(EventListener::new(
+            &self.document,
+            "securitypolicyviolation",
+            move |event| {
+                let Some(event) = event.dyn_ref::<SecurityPolicyViolationEvent>() else {
+                    return;
+                };
+                let directive = event.effective_directive();
+                let frames = ["frame-src", "child-src", "default-src"].contains(&directive.as_str());
+                let blocked = event.blocked_uri();
+                let ours = blocked == pod_origin || blocked.starts_with(&format!("{pod_origin}/"));
+                if !event.is_trusted() || !frames || !ours {
+                    return;
+                }
+                // The main frame of the moment the driver is free: the report names no frame.
+                super::when_free(&weak, move |shared| {
+                    let main = shared.borrow().session.main_frame();
+                    if let Some(frame) = main {
+                        shared
+                            .borrow_mut()
+                            .session
+                            .handle_event(Event::FrameBlockedByCsp { frame, directive });
+                        super::pump(shared);
+                    }
+                });
+            },
+        ));
     }
 }
 

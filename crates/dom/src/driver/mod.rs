@@ -33,14 +33,25 @@ use idle::IdleWatch;
 pub(crate) type Shared = Rc<RefCell<Driver>>;
 
 pub(crate) type StateCallback = Rc<dyn Fn(SessionState)>;
-pub(crate) type ReadyCallback = Rc<dyn Fn(bool)>;
+pub(crate) type FlagCallback = Rc<dyn Fn(bool)>;
+
+/// The session's yes/no news a callback can follow.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flag {
+    /// [`Effect::LoadedChanged`].
+    Loaded,
+    /// [`Effect::ReadyChanged`].
+    Ready,
+    /// [`Effect::InteractionRequiredChanged`].
+    InteractionRequired,
+}
 pub(crate) type IdleCallback = Rc<dyn Fn(Option<Timestamp>)>;
 
 /// A registered change callback.
 #[derive(Clone)]
 pub(crate) enum ChangeCallback {
     State(StateCallback),
-    Ready(ReadyCallback),
+    Flag(Flag, FlagCallback),
     IdleWarning(IdleCallback),
 }
 pub(crate) type NotificationCallback = Rc<dyn Fn(&Value)>;
@@ -98,6 +109,8 @@ pub(crate) struct Driver {
     logouts: LiteMap<LogoutAttemptId, AbortController>,
     pub(crate) waiters: LiteMap<RequestId, oneshot::Sender<Result<(), SymphonyError>>>,
     message_listener: Option<MessageListener>,
+    /// `securitypolicyviolation` on the document: a main frame the page's CSP blocks.
+    policy_listener: Option<EventListener>,
     load_listener: Option<EventListener>,
     removal_watch: Option<RemovalWatch>,
     tab_channel: Option<TabChannel>,
@@ -127,6 +140,8 @@ pub(crate) struct Driver {
 pub(crate) struct Snapshot {
     pub(crate) state: SessionState,
     pub(crate) ready: bool,
+    pub(crate) loaded: bool,
+    pub(crate) interaction_required: bool,
     pub(crate) server_session_may_be_alive: bool,
     pub(crate) diagnostics: DomDiagnostics,
     pub(crate) logout_reason: Option<LogoutReason>,
@@ -138,6 +153,8 @@ impl Default for Snapshot {
         Self {
             state: SessionState::Unrendered,
             ready: false,
+            loaded: false,
+            interaction_required: false,
             server_session_may_be_alive: false,
             diagnostics: DomDiagnostics::default(),
             logout_reason: None,
@@ -149,7 +166,7 @@ impl Default for Snapshot {
 /// User code to run once the driver is no longer borrowed (it may call back into us).
 enum Deferred {
     State(Vec<Registered<StateCallback>>, SessionState),
-    Ready(Vec<Registered<ReadyCallback>>, bool),
+    Flag(Vec<Registered<FlagCallback>>, bool),
     IdleWarning(Vec<Registered<IdleCallback>>, Option<Timestamp>),
     Notify(Registered<NotificationCallback>, Value),
 }
@@ -175,6 +192,7 @@ impl Driver {
                 logouts: LiteMap::new(),
                 waiters: LiteMap::new(),
                 message_listener: None,
+                policy_listener: None,
                 load_listener: None,
                 removal_watch: None,
                 tab_channel: None,
@@ -206,6 +224,8 @@ impl Driver {
         Snapshot {
             state: self.session.state(),
             ready: self.session.is_ready(),
+            loaded: self.session.is_loaded(),
+            interaction_required: self.session.interaction_required(),
             server_session_may_be_alive: self.session.server_session_may_be_alive(),
             diagnostics: self.diagnostics(),
             logout_reason: self.session.logout_reason(),
@@ -295,13 +315,15 @@ impl Driver {
                 match state {
                     SessionState::Rendered | SessionState::LoggingOut => {
                         self.attach_message_listener();
+                        self.attach_policy_listener();
                         self.watch_removals();
                     }
                     SessionState::LoggedOut | SessionState::Unrendered => {
                         // We may be inside one of their callbacks: drop them afterwards.
                         let listener = self.message_listener.take();
+                        let policy = self.policy_listener.take();
                         let watch = self.removal_watch.take();
-                        wasm_bindgen_futures::spawn_local(async move { drop((listener, watch)) });
+                        wasm_bindgen_futures::spawn_local(async move { drop((listener, policy, watch)) });
                     }
                 }
                 let listeners = self.listeners(|c| match c {
@@ -310,12 +332,10 @@ impl Driver {
                 });
                 return Some(Deferred::State(listeners, state));
             }
-            Effect::ReadyChanged(ready) => {
-                let listeners = self.listeners(|c| match c {
-                    ChangeCallback::Ready(callback) => Some(callback.clone()),
-                    _ => None,
-                });
-                return Some(Deferred::Ready(listeners, ready));
+            Effect::ReadyChanged(ready) => return Some(self.flag_news(Flag::Ready, ready)),
+            Effect::LoadedChanged(loaded) => return Some(self.flag_news(Flag::Loaded, loaded)),
+            Effect::InteractionRequiredChanged(required) => {
+                return Some(self.flag_news(Flag::InteractionRequired, required))
             }
             Effect::Notify { subscription, data } => {
                 if self.chat_activity(subscription) {
@@ -332,6 +352,14 @@ impl Driver {
             Effect::IdleWarningCleared => return Some(self.idle_warning_news(None)),
         }
         None
+    }
+
+    fn flag_news(&self, flag: Flag, value: bool) -> Deferred {
+        let listeners = self.listeners(|c| match c {
+            ChangeCallback::Flag(kind, callback) if *kind == flag => Some(callback.clone()),
+            _ => None,
+        });
+        Deferred::Flag(listeners, value)
     }
 
     fn idle_warning_news(&mut self, deadline: Option<Timestamp>) -> Deferred {
@@ -437,9 +465,9 @@ pub(crate) fn pump(shared: &Shared) {
                     (listener.callback)(state);
                 }
             }
-            Some(Deferred::Ready(listeners, ready)) => {
+            Some(Deferred::Flag(listeners, value)) => {
                 for listener in listeners.iter().filter(|l| l.live.get()) {
-                    (listener.callback)(ready);
+                    (listener.callback)(value);
                 }
             }
             Some(Deferred::IdleWarning(listeners, deadline)) => {

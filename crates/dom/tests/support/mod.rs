@@ -200,6 +200,28 @@ pub async fn ready(symphony: &Symphony) {
     }
 }
 
+/// Starts a render in a task of its own and resolves once its main frame has loaded (the
+/// render itself answers at `clientReady`, which a frame waiting for sign-in never says);
+/// the render's answer comes on the returned channel.
+pub async fn render_loaded(
+    symphony: &Symphony,
+    container: &str,
+    options: symphony_dom::RenderOptions,
+) -> futures::channel::oneshot::Receiver<Result<(), symphony_dom::SymphonyError>> {
+    let (sender, answer) = futures::channel::oneshot::channel();
+    let (s, container) = (symphony.clone(), container.to_owned());
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = sender.send(s.render(&container, options).await);
+    });
+    let probe = symphony.clone();
+    eventually(8000, "the main frame loaded", move || {
+        let loaded = probe.is_loaded();
+        async move { loaded }
+    })
+    .await;
+    answer
+}
+
 /// Resolves when the handle reaches `state`.
 pub async fn reaches(symphony: &Symphony, state: SessionState) {
     let (sender, mut receiver) = futures::channel::mpsc::unbounded();

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use futures::channel::oneshot;
+use futures::future::Either;
 use symphony_dom::{
     Config, LogoutReason, Mode, NotificationKind, NotificationListener, Options, RenderOptions,
     SendMessageOptions, SessionState, Settings, StateListener, Symphony, SymphonyError, Timestamp,
@@ -19,9 +20,9 @@ struct ChatSpec {
     id: u64,
     container: String,
     stream_id: String,
-    /// The stream this chat's frame was last shown with in this session, once the pod
-    /// confirmed it; `None` until then (or when its attempt failed: it is tried again once
-    /// the session is ready).
+    /// The stream this chat's frame was last asked to show in this session (kept once the
+    /// pod confirmed it); `None` before, or when the attempt failed: it is tried again once
+    /// the session is ready.
     shown: Option<String>,
 }
 
@@ -303,15 +304,21 @@ impl SymphonyAgent {
         &self.inner.symphony
     }
 
+    /// Follows the state, and readiness and the interaction signal (`on_flag`).
     pub(crate) fn watch(
         &self,
         on_state: impl Fn(SessionState) + 'static,
-        on_ready: impl Fn(bool) + 'static,
-    ) -> (StateListener, StateListener) {
-        (
+        on_flag: impl Fn(bool) + 'static,
+    ) -> [StateListener; 3] {
+        let on_flag = Rc::new(on_flag);
+        let again = on_flag.clone();
+        [
             self.inner.symphony.on_state_change(on_state),
-            self.inner.symphony.on_ready_change(on_ready),
-        )
+            self.inner.symphony.on_ready_change(move |v| on_flag(v)),
+            self.inner
+                .symphony
+                .on_interaction_required_change(move |v| again(v)),
+        ]
     }
 }
 
@@ -342,18 +349,29 @@ async fn serve_in_order(inner: Rc<Inner>) {
                 let _ = reply.send(symphony.render(&container, options).await);
             }
             Request::RenderChats(reply) => {
-                let _ = reply.send(render_chats(symphony, chats).await);
+                // The queue moves on once the main frame has loaded; the answer comes when
+                // the chats are ready (the user may be signing in meanwhile).
+                let rest = render_chats(symphony, chats).await;
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = reply.send(rest.await);
+                });
             }
-            Request::ShowChat { chat, reply } => {
-                let result = match symphony.state() {
-                    // Never rendered: the first chat mounted becomes the main frame.
-                    SessionState::Unrendered => render_chats(symphony, chats).await,
-                    SessionState::Rendered => show_unconfirmed(symphony, chats, Some(chat)).await,
-                    // After a logout, rendering again is the app's explicit choice.
-                    SessionState::LoggingOut | SessionState::LoggedOut => Ok(()),
-                };
-                let _ = reply.send(result);
-            }
+            Request::ShowChat { chat, reply } => match symphony.state() {
+                // Never rendered: the first chat mounted becomes the main frame.
+                SessionState::Unrendered => {
+                    let rest = render_chats(symphony, chats).await;
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = reply.send(rest.await);
+                    });
+                }
+                SessionState::Rendered => {
+                    let _ = reply.send(show_unconfirmed(symphony, chats, Some(chat)).await);
+                }
+                // After a logout, rendering again is the app's explicit choice.
+                SessionState::LoggingOut | SessionState::LoggedOut => {
+                    let _ = reply.send(Ok(()));
+                }
+            },
             Request::RetryChats => {
                 if symphony.state() == SessionState::Rendered {
                     // A failure shows in that chat's frame; it is tried again next time.
@@ -379,14 +397,50 @@ fn in_own_task(
 /// Opens the streams of these chats side by side, each in a task of its own, and gives the
 /// results in the chats' order.
 async fn open_streams(symphony: &Symphony, chats: &[ChatSpec]) -> Vec<Result<(), SymphonyError>> {
-    let answers: Vec<_> = chats
+    collect(start_streams(symphony, chats)).await
+}
+
+/// Asks for the streams of these chats, each in a task of its own; the answers come later.
+fn start_streams(
+    symphony: &Symphony,
+    chats: &[ChatSpec],
+) -> Vec<oneshot::Receiver<Result<(), SymphonyError>>> {
+    chats
         .iter()
         .map(|chat| {
             let symphony = symphony.clone();
             let (stream_id, container) = (chat.stream_id.clone(), chat.container.clone());
             in_own_task(async move { symphony.open_stream(&stream_id, Some(&container)).await })
         })
-        .collect();
+        .collect()
+}
+
+/// Like [`start_streams`], each answer recorded ([`confirm`]) as soon as it comes: a child
+/// refused while the main frame waits for a sign-in must be unmarked before the session is
+/// ready, so that [`Request::RetryChats`] shows it again.
+fn start_streams_confirmed(
+    symphony: &Symphony,
+    chats: &Chats,
+    specs: &[ChatSpec],
+) -> Vec<oneshot::Receiver<Result<(), SymphonyError>>> {
+    mark_asked(chats, specs);
+    specs
+        .iter()
+        .map(|spec| {
+            let (symphony, chats, spec) = (symphony.clone(), chats.clone(), spec.clone());
+            in_own_task(async move {
+                let result = symphony.open_stream(&spec.stream_id, Some(&spec.container)).await;
+                confirm(&chats, std::slice::from_ref(&spec), std::slice::from_ref(&result));
+                result
+            })
+        })
+        .collect()
+}
+
+/// The answers of [`start_streams`], in order.
+async fn collect(
+    answers: Vec<oneshot::Receiver<Result<(), SymphonyError>>>,
+) -> Vec<Result<(), SymphonyError>> {
     let mut results = Vec::with_capacity(answers.len());
     for answer in answers {
         results.push(answer.await.unwrap_or(Err(gone("open stream"))));
@@ -408,16 +462,18 @@ async fn show_unconfirmed(
         .filter(|chat| chat.shown.as_ref() != Some(&chat.stream_id))
         .cloned()
         .collect();
+    mark_asked(chats, &pending);
     let results = open_streams(symphony, &pending).await;
     confirm(chats, &pending, &results);
     results.into_iter().collect()
 }
 
-/// Marks each chat whose request succeeded as showing the stream it asked for.
-fn confirm(chats: &Chats, asked: &[ChatSpec], results: &[Result<(), SymphonyError>]) {
+/// Marks these chats as showing the stream just asked for, so that a request served
+/// meanwhile does not ask again; [`confirm`] takes the mark back if the pod refuses.
+fn mark_asked(chats: &Chats, asked: &[ChatSpec]) {
     let mut chats = chats.borrow_mut();
-    for (spec, result) in asked.iter().zip(results) {
-        if let (Some(chat), Ok(())) = (chats.iter_mut().find(|chat| chat.id == spec.id), result) {
+    for spec in asked {
+        if let Some(chat) = chats.iter_mut().find(|chat| chat.id == spec.id) {
             if chat.stream_id == spec.stream_id {
                 chat.shown = Some(spec.stream_id.clone());
             }
@@ -425,12 +481,33 @@ fn confirm(chats: &Chats, asked: &[ChatSpec], results: &[Result<(), SymphonyErro
     }
 }
 
-/// Renders the first chat as the main frame and, in Focus mode, the others as children. The
-/// children are asked for together, so that every chat's frame is on the page at once even
-/// while the main frame is not ready yet (the pod's sign-in page). A child whose request
-/// times out (a sign-in slower than the request timeout) is shown again once the session
-/// is ready ([`Request::RetryChats`]).
-async fn render_chats(symphony: &Symphony, chats: &Chats) -> Result<(), SymphonyError> {
+/// Records the pod's answers: a chat whose request succeeded shows the stream it asked for;
+/// one whose request failed shows nothing confirmed (it is tried again once ready).
+fn confirm(chats: &Chats, asked: &[ChatSpec], results: &[Result<(), SymphonyError>]) {
+    let mut chats = chats.borrow_mut();
+    for (spec, result) in asked.iter().zip(results) {
+        let Some(chat) = chats.iter_mut().find(|chat| chat.id == spec.id) else {
+            continue;
+        };
+        match result {
+            Ok(()) if chat.stream_id == spec.stream_id => chat.shown = Some(spec.stream_id.clone()),
+            Err(_) if chat.shown.as_ref() == Some(&spec.stream_id) => chat.shown = None,
+            _ => {}
+        }
+    }
+}
+
+/// The rest of a render of every chat: its answer, once the chats are ready.
+type RenderRest = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), SymphonyError>>>>;
+
+/// Renders the first chat as the main frame and, in Focus mode, once that frame has loaded,
+/// the others as children: every chat's frame is on the page at once even while the main
+/// frame is not ready yet (the pod's sign-in page). Returns when the children were asked
+/// for (or the render ended first), with the rest to await: the render's answer, which comes
+/// at `clientReady` (the user may be signing in: no timeout), and the children's. A child
+/// whose request times out (a sign-in slower than the request timeout) is shown again once
+/// the session is ready ([`Request::RetryChats`]).
+async fn render_chats(symphony: &Symphony, chats: &Chats) -> RenderRest {
     let specs: Vec<ChatSpec> = {
         let mut chats = chats.borrow_mut();
         for chat in chats.iter_mut() {
@@ -439,20 +516,73 @@ async fn render_chats(symphony: &Symphony, chats: &Chats) -> Result<(), Symphony
         chats.clone()
     };
     let Some((main, others)) = specs.split_first() else {
-        return Err(SymphonyError::InvalidArgument {
+        return Box::pin(std::future::ready(Err(SymphonyError::InvalidArgument {
             argument: "chats",
             reason: "no <SymphonyChat> is mounted; mount one, or call render_into(container, ..)".to_owned(),
-        });
+        })));
     };
-    let rendered = symphony
-        .render(&main.container, RenderOptions::stream(main.stream_id.clone()))
-        .await;
-    confirm(chats, std::slice::from_ref(main), std::slice::from_ref(&rendered));
-    rendered?;
-    if symphony.config().mode() == Mode::Focus {
-        let opened = open_streams(symphony, others).await;
-        confirm(chats, others, &opened);
-        opened.into_iter().collect::<Result<(), _>>()?;
+    let rendering = {
+        let symphony = symphony.clone();
+        let (container, stream_id) = (main.container.clone(), main.stream_id.clone());
+        in_own_task(async move {
+            symphony
+                .render(&container, RenderOptions::stream(stream_id))
+                .await
+        })
+    };
+    let main = main.clone();
+    let chats = chats.clone();
+    let loaded = Box::pin(main_frame_loaded(symphony));
+    let rendering = match futures::future::select(rendering, loaded).await {
+        // Answered before a load was seen: ready at once, or failed.
+        Either::Left((answer, _)) => {
+            let rendered = answer.unwrap_or(Err(gone("render")));
+            confirm(
+                &chats,
+                std::slice::from_ref(&main),
+                std::slice::from_ref(&rendered),
+            );
+            if rendered.is_err() || symphony.config().mode() != Mode::Focus {
+                return Box::pin(std::future::ready(rendered));
+            }
+            let children = start_streams_confirmed(symphony, &chats, others);
+            return Box::pin(async move { collect(children).await.into_iter().collect() });
+        }
+        Either::Right((_, rendering)) => rendering,
+    };
+    // Loaded: the main frame shows the pod's page (perhaps its sign-in page), with the main
+    // chat's stream in its URL.
+    mark_asked(&chats, std::slice::from_ref(&main));
+    let children = if symphony.config().mode() == Mode::Focus {
+        start_streams_confirmed(symphony, &chats, others)
+    } else {
+        Vec::new()
+    };
+    Box::pin(async move {
+        let rendered = rendering.await.unwrap_or(Err(gone("render")));
+        confirm(
+            &chats,
+            std::slice::from_ref(&main),
+            std::slice::from_ref(&rendered),
+        );
+        let opened = collect(children).await;
+        rendered?;
+        opened.into_iter().collect()
+    })
+}
+
+/// Resolves once a main frame loads after this is called (the news, not the state now: a
+/// frame of an earlier render may be loaded still, until the render in progress replaces
+/// it). Never resolves when none loads: the render's own answer ends the wait then.
+async fn main_frame_loaded(symphony: &Symphony) {
+    let (sender, mut changes) = futures::channel::mpsc::unbounded();
+    let _watch = symphony.on_loaded_change(move |loaded| {
+        let _ = sender.unbounded_send(loaded);
+    });
+    while let Some(loaded) = futures::StreamExt::next(&mut changes).await {
+        if loaded {
+            return;
+        }
     }
-    Ok(())
+    std::future::pending::<()>().await;
 }

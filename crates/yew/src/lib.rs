@@ -84,6 +84,12 @@ pub struct SessionStatus {
     pub state: SessionState,
     /// The main frame said `clientReady`: the user is signed in.
     pub ready: bool,
+    /// The main frame loaded but has not said `clientReady` within the interaction timeout
+    /// (8 s by default, [`ConfigBuilder::interaction_timeout`](crate::Config)): the user most
+    /// likely has to act in the chat (sign in, accept the EULA or terms), so show it if you
+    /// kept it hidden. This library's heuristic over the built-in protocol (Symphony's SDK
+    /// reports it with `onUserInteractionRequired`, whose wire form is not public).
+    pub interaction_required: bool,
     /// Why the session is logging out or logged out (requested, idle, another tab); `None`
     /// before the first logout and after a new render.
     pub logout_reason: Option<LogoutReason>,
@@ -94,6 +100,7 @@ impl SessionStatus {
         Self {
             state: agent.state(),
             ready: agent.is_ready(),
+            interaction_required: agent.symphony().interaction_required(),
             logout_reason: agent.logout_reason(),
         }
     }
@@ -154,8 +161,8 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
                     }
                 })
             };
-            let (on_state, on_ready) = (publish.clone(), publish.clone());
-            let watches = agent.watch(move |_| on_state(), move |_| on_ready());
+            let (on_state, on_flag) = (publish.clone(), publish.clone());
+            let watches = agent.watch(move |_| on_state(), move |_| on_flag());
             // Anything that happened between the first render and this effect.
             publish();
             move || drop(watches)
@@ -235,6 +242,17 @@ pub fn use_session_state() -> SessionState {
 #[hook]
 pub fn use_session_status() -> SessionStatus {
     in_provider(use_context::<SessionStatus>())
+}
+
+/// Whether the chat most likely waits for the user ([`SessionStatus::interaction_required`]);
+/// the component re-renders when it changes. Show a chat you kept hidden when it is true.
+///
+/// # Panics
+///
+/// Outside a `<SymphonyProvider>`, like [`use_symphony`].
+#[hook]
+pub fn use_interaction_required() -> bool {
+    in_provider(use_context::<SessionStatus>()).interaction_required
 }
 
 /// What [`use_logout`] and [`use_render`] return: a way to start the request, whether one

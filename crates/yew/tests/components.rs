@@ -15,7 +15,7 @@ use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 use yew_symphony::{
     use_logout, use_session_state, use_session_status, use_symphony, Config, Mode, SymphonyAgent,
-    SymphonyChat, SymphonyProvider,
+    SymphonyChat, SymphonyError, SymphonyProvider,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -652,9 +652,26 @@ async fn only_components_that_read_the_state_re_render_and_hook_callbacks_keep_t
     let render = seen.render.borrow().clone().expect("use_render");
     render.run();
     eventually(8000, "rendered again", state_is("Rendered")).await;
-    eventually(2000, "the render's result", || {
+    // The pod session ended, so the chat shows the pod's sign-in page: the render waits for
+    // the user (Symphony's render resolves when the chat is ready).
+    eventually(2000, "the render running, waiting for the sign-in", || {
         let render = seen.render.borrow().clone();
-        async move { render.is_some_and(|r| r.last == Some(Ok(())) && !r.running) }
+        async move { render.is_some_and(|r| r.running && r.last.is_none()) }
+    })
+    .await;
+    logout.run();
+    eventually(2000, "the render answered by the logout", || {
+        let render = seen.render.borrow().clone();
+        async move {
+            render.is_some_and(|r| {
+                !r.running
+                    && r.last
+                        == Some(Err(SymphonyError::Interrupted {
+                            operation: "render",
+                            by: "logout",
+                        }))
+            })
+        }
     })
     .await;
 

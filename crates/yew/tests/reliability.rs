@@ -98,12 +98,23 @@ async fn assert_fail_closed(agent: &SymphonyAgent, what: &str) {
     assert_eq!(diagnostics.http_requests, 0, "{what}: {diagnostics:?}");
 }
 
+/// Renders the main frame and waits for its load: the render itself answers at
+/// `clientReady`, which a frame that waits for sign-in never says (its answer is dropped
+/// here; a later logout or render gives it).
 async fn render_main(agent: &SymphonyAgent, stream: &str) {
     container("rel-main");
-    agent
-        .render_into("rel-main", RenderOptions::stream(stream))
-        .await
-        .expect("render");
+    let (rendering, stream) = (agent.clone(), stream.to_owned());
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = rendering
+            .render_into("rel-main", RenderOptions::stream(stream))
+            .await;
+    });
+    let symphony = agent.symphony().clone();
+    eventually(8000, "the main frame loaded", move || {
+        let loaded = symphony.is_loaded();
+        async move { loaded }
+    })
+    .await;
 }
 
 /// What a logout under a fault must answer, and which requests reach the pod.

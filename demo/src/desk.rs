@@ -236,6 +236,11 @@ fn StatusPanel(props: &StatusPanelProps) -> Html {
                     <div><dt>{ "Why" }</dt><dd><code data-testid="logout-reason">{ reason.as_str() }</code></dd></div>
                 }
             </dl>
+            if status.interaction_required {
+                <p class="notice" role="status" data-testid="interaction-required">
+                    { "The chat is waiting for you: sign in (or accept the terms) in it." }
+                </p>
+            }
             if let (false, Some(Err(error))) = (render.running, &render.last) {
                 <p class="error" role="alert">{ format!("Render failed: {error}") }</p>
             }

@@ -306,6 +306,14 @@ impl Scenario {
         let title = self.wait_in_main_frame("#signin h1").await?;
         check(title == "Sign in", || format!("the main frame shows {title:?}"))?;
         self.wait_for_header("Waiting for sign-in").await?;
+        // Not ready within the interaction timeout (8 s): the demo says the chat needs the user.
+        let notice = eventually("the interaction signal", Duration::from_secs(15), || async {
+            text_of(&self.client, "[data-testid=interaction-required]").await
+        })
+        .await?;
+        check(notice.contains("sign in"), || {
+            format!("interaction-required says {notice:?}")
+        })?;
         screenshot(&self.client, "05-rendered-sign-in").await?;
         Ok(())
     }
@@ -316,6 +324,14 @@ impl Scenario {
         let user = self.wait_in_main_frame("#user").await?;
         check(user == USER, || format!("signed in as {user:?}"))?;
         self.wait_for_header("Signed in").await?;
+        let notices = self
+            .client
+            .find_all(Locator::Css("[data-testid=interaction-required]"))
+            .await
+            .map_err(seen)?;
+        check(notices.is_empty(), || {
+            "the interaction signal stayed after the sign-in".to_owned()
+        })?;
 
         let faults = self.pod.set_faults(json!({"logout": {"status": 500}})).await?;
         check(faults["logout"] == json!({"status": 500}), || {

@@ -85,6 +85,12 @@ pub enum ConfigError {
         /// What was given.
         method: String,
     },
+    /// A frame path is not an absolute path on the pod without query or fragment.
+    #[error("frame path {path:?} must be an absolute path on the pod without query or fragment, such as /apps/client2/default")]
+    FramePathInvalid {
+        /// What was given.
+        path: String,
+    },
     /// Both logout steps are switched off: nothing could end the pod session.
     #[error("both logout steps are off (without_frame_logout and without_http_logout): keep at least one, or logout() could never end the pod session")]
     NoLogoutStep,
@@ -133,6 +139,7 @@ struct ConfigFields {
     frame_logout_timeout: Duration,
     request_timeout: Duration,
     interaction_timeout: Duration,
+    collaboration_path: String,
     logout_action: Option<String>,
     /// The HTTP step: method and full URL.
     http_logout: Option<(String, String)>,
@@ -173,6 +180,7 @@ impl Config {
             frame_logout_timeout: None,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             interaction_timeout: Self::DEFAULT_INTERACTION_TIMEOUT,
+            collaboration_path: crate::urls::COLLABORATION_PATH.to_owned(),
             logout_action: Some(Self::DEFAULT_LOGOUT_ACTION.to_owned()),
             logout_method: Some(Self::DEFAULT_LOGOUT_METHOD.to_owned()),
             logout_path: Self::DEFAULT_LOGOUT_PATH.to_owned(),
@@ -232,6 +240,11 @@ impl Config {
         self.0.interaction_timeout
     }
 
+    /// The path of the Collaboration-mode main frame (`/apps/client2/default` by default).
+    pub fn collaboration_path(&self) -> &str {
+        &self.0.collaboration_path
+    }
+
     /// The name of the `sdk-action` that asks the main frame to log out; `None` when the
     /// frame step is off ([`ConfigBuilder::without_frame_logout`]).
     pub fn logout_action(&self) -> Option<&str> {
@@ -279,6 +292,7 @@ pub struct ConfigBuilder {
     frame_logout_timeout: Option<Duration>,
     request_timeout: Duration,
     interaction_timeout: Duration,
+    collaboration_path: String,
     logout_action: Option<String>,
     logout_method: Option<String>,
     logout_path: String,
@@ -335,6 +349,15 @@ impl ConfigBuilder {
     /// this library's assumption).
     pub fn logout_path(mut self, path: impl Into<String>) -> Self {
         self.logout_path = path.into();
+        self
+    }
+
+    /// Sets the path of the Collaboration-mode main frame (default `/apps/client2/default`,
+    /// the path Symphony's public Open SDK sample uses; Symphony's documentation names
+    /// `/client-bff/index.html` only for its "direct iframe" mode, which takes no SDK
+    /// messages). A path on the pod, without query or fragment.
+    pub fn collaboration_path(mut self, path: impl Into<String>) -> Self {
+        self.collaboration_path = path.into();
         self
     }
 
@@ -432,6 +455,7 @@ impl ConfigBuilder {
             }
             other => other,
         };
+        check_frame_path(&pod, &self.collaboration_path)?;
         let url = logout_url(&pod, &self.logout_path)?;
         let http_logout = match self.logout_method {
             Some(method) if !is_sendable_method(&method) => {
@@ -457,6 +481,7 @@ impl ConfigBuilder {
             frame_logout_timeout,
             request_timeout: self.request_timeout,
             interaction_timeout: self.interaction_timeout,
+            collaboration_path: self.collaboration_path,
             logout_action,
             http_logout,
             idle: self.idle,
@@ -559,6 +584,20 @@ fn is_sendable_method(method: &str) -> bool {
             .any(|m| m.eq_ignore_ascii_case(method))
 }
 
+/// A frame path: absolute on the pod, no query or fragment (the query is the library's).
+fn check_frame_path(pod: &WebUrl, path: &str) -> Result<(), ConfigError> {
+    let invalid = || ConfigError::FramePathInvalid {
+        path: path.to_owned(),
+    };
+    if !path.starts_with('/') || path.starts_with("//") || path.contains(['\\', '?', '#']) {
+        return Err(invalid());
+    }
+    match weburl::join(&pod.href, path) {
+        Ok(url) if url.origin == pod.origin => Ok(()),
+        _ => Err(invalid()),
+    }
+}
+
 fn logout_url(pod: &WebUrl, path: &str) -> Result<String, ConfigError> {
     let invalid = || ConfigError::LogoutPathInvalid {
         path: path.to_owned(),
@@ -658,6 +697,27 @@ mod tests {
             .frame_logout_timeout(Duration::from_secs(1))
             .build();
         assert!(matches!(err, Err(ConfigError::FrameTimeoutTooLong { .. })));
+    }
+
+    #[test]
+    fn the_collaboration_path_is_configurable_and_checked() {
+        let builder = || Config::builder("https://a.example", "https://b.example");
+        assert_eq!(
+            builder().build().unwrap().collaboration_path(),
+            "/apps/client2/default"
+        );
+        let config = builder()
+            .collaboration_path("/client-bff/index.html")
+            .build()
+            .unwrap();
+        assert_eq!(config.collaboration_path(), "/client-bff/index.html");
+        for path in ["", "apps", "//evil.example/x", "/a?b=1", "/a#b", "/a\\b"] {
+            assert_eq!(
+                builder().collaboration_path(path).build(),
+                Err(ConfigError::FramePathInvalid { path: path.into() }),
+                "{path:?}"
+            );
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ use crate::weburl;
 
 /// Path of the Focus-mode main frame.
 pub const FOCUS_PATH: &str = "/apps/embed/default";
-/// Path of the Collaboration-mode main frame (the full client).
+/// Default path of the Collaboration-mode main frame (the full client; see
+/// [`ConfigBuilder::collaboration_path`](crate::ConfigBuilder::collaboration_path)).
 pub const COLLABORATION_PATH: &str = "/apps/client2/default";
 /// Path of a Focus-mode child frame.
 pub const CHILD_PATH: &str = "/apps/embed/default/frame-root.html";
@@ -32,7 +33,7 @@ pub fn main_frame(
 ) -> Result<String, SymphonyError> {
     let path = match config.mode() {
         Mode::Focus => FOCUS_PATH,
-        Mode::Collaboration => COLLABORATION_PATH,
+        Mode::Collaboration => config.collaboration_path(),
     };
     let url = weburl::join(config.pod_url(), path).map_err(invalid)?;
     let texts: Vec<(&str, String)> = settings

@@ -140,10 +140,12 @@ pub enum FrameKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     /// Render the main frame into the element with id `container` (replacing an earlier
-    /// render's frames). Answered once the main frame loads. If it does not load within the
-    /// request timeout, the timeout is answered but the frame stays, in state `Rendered`
-    /// (the user may be typing a password into the pod's sign-in page); a logout still
-    /// removes it. Refused with [`SymphonyError::LogoutInProgress`] during a logout.
+    /// render's frames). Answered when the chat is ready (`clientReady`), as Symphony's
+    /// `render` resolves. The request timeout bounds loading only: if the main frame does
+    /// not load within it, the timeout is answered but the frame stays, in state `Rendered`;
+    /// once loaded, the render waits for the user (sign-in, EULA) without a timeout, and
+    /// [`Effect::InteractionRequiredChanged`] tells when that takes long. A logout or a new
+    /// render answers it. Refused with [`SymphonyError::LogoutInProgress`] during a logout.
     Render {
         /// DOM id of the container element.
         container: String,

@@ -1402,3 +1402,23 @@ fn a_main_frame_blocked_by_the_pages_policy_fails_the_render() {
     assert_eq!(removed_frames(&effects).len(), 2);
     assert!(h.session().server_session_may_be_alive(), "the frame had loaded");
 }
+
+#[test]
+fn the_collaboration_frame_goes_to_the_configured_path() {
+    let config = Config::builder(POD, "http://127.0.0.1:8080")
+        .mode(Mode::Collaboration)
+        .collaboration_path("/client-bff/index.html")
+        .build()
+        .unwrap();
+    let mut h = Harness::new(config);
+    let (_, effects) = h.render("main");
+    let Some(Effect::CreateFrame { url, .. }) =
+        effects.iter().find(|e| matches!(e, Effect::CreateFrame { .. }))
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        url,
+        "http://127.0.0.1:9090/client-bff/index.html?embed=true&streamId=stream-main&sdkOrigin=http%3A%2F%2F127.0.0.1%3A8080"
+    );
+}

@@ -298,6 +298,34 @@ impl Symphony {
         })
     }
 
+    /// Creates a room (Symphony's `createRoom`): its members (user ids or emails) and
+    /// Symphony's room options as a JSON object. Not available over the built-in protocol
+    /// (Symphony publishes no wire form for it): answers [`SymphonyError::NotAvailable`].
+    pub fn create_room(
+        &self,
+        name: &str,
+        users: &[&str],
+        options: Value,
+    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+        self.request(Command::CreateRoom {
+            name: name.to_owned(),
+            users: users.iter().map(|u| (*u).to_owned()).collect(),
+            options,
+        })
+    }
+
+    /// Whether the user is already authenticated (Symphony's `checkAuth`). Not available
+    /// over the built-in protocol: answers [`SymphonyError::NotAvailable`].
+    pub fn check_auth(&self) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+        self.request(Command::CheckAuth)
+    }
+
+    /// Changes the theme's colours (Symphony's `updateTheme`, Focus mode). Not available
+    /// over the built-in protocol: answers [`SymphonyError::NotAvailable`].
+    pub fn update_theme(&self, theme: Value) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+        self.request(Command::UpdateTheme(theme))
+    }
+
     /// Opens the send-message dialog, pre-filled with `message`, for these streams.
     pub fn send_message(
         &self,

@@ -357,6 +357,29 @@ async fn logout_before_render_and_calls_after_logout() {
 }
 
 #[wasm_bindgen_test]
+async fn calls_without_a_public_wire_form_answer_not_available() {
+    let symphony = rendered_focus().await;
+    let frames = state().await["framesLoaded"].clone();
+    let results = [
+        symphony
+            .create_room("deal", &["7", "a@b.example"], json!({"public": false}))
+            .await,
+        symphony.check_auth().await,
+        symphony.update_theme(json!({"primary": "#000"})).await,
+    ];
+    for (result, operation) in results.iter().zip(["create room", "check auth", "update theme"]) {
+        assert_eq!(*result, Err(SymphonyError::NotAvailable { operation }));
+        assert_eq!(json_of(result)["error"]["data"]["code"], "NOT_AVAILABLE");
+    }
+    assert_eq!(
+        state().await["framesLoaded"],
+        frames,
+        "nothing was sent to the pod"
+    );
+    symphony.logout().await.expect("logout");
+}
+
+#[wasm_bindgen_test]
 async fn missing_container_is_a_typed_error() {
     fresh().await;
     let symphony = Symphony::new(config(Mode::Focus));

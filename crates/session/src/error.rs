@@ -95,6 +95,15 @@ pub enum SymphonyError {
         /// The container id.
         container: String,
     },
+    /// A call Symphony documents for its SDK whose wire form is not public (`createRoom`,
+    /// `checkAuth`, `updateTheme`): the built-in protocol cannot carry it, in any state.
+    #[error(
+        "{operation} is not available over the built-in protocol: Symphony publishes no wire form for it"
+    )]
+    NotAvailable {
+        /// The operation asked for.
+        operation: &'static str,
+    },
     /// The page's Content-Security-Policy refused the pod's main frame (a
     /// `securitypolicyviolation` for `frame-src`, or a directive it falls back to): the
     /// chat cannot show. The frame was removed.
@@ -134,6 +143,7 @@ impl SymphonyError {
             Self::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Self::ContainerNotFound { .. } => "CONTAINER_NOT_FOUND",
             Self::FrameBlockedByCsp { .. } => "FRAME_BLOCKED_BY_CSP",
+            Self::NotAvailable { .. } => "NOT_AVAILABLE",
             Self::Interrupted { .. } => "INTERRUPTED",
         }
     }
@@ -154,7 +164,7 @@ impl SymphonyError {
         data.insert("code".into(), self.code().into());
         let mut put = |key: &str, value: Value| data.insert(key.into(), value);
         match self {
-            Self::NotRendered { operation } => {
+            Self::NotRendered { operation } | Self::NotAvailable { operation } => {
                 put("operation", (*operation).into());
             }
             Self::Timeout { operation, after } => {
@@ -388,6 +398,9 @@ mod tests {
             },
             SymphonyError::FrameBlockedByCsp {
                 directive: "frame-src".into(),
+            },
+            SymphonyError::NotAvailable {
+                operation: "create room",
             },
         ];
         let mut codes: Vec<_> = all.iter().map(SymphonyError::code).collect();

@@ -246,6 +246,10 @@ impl Session {
                     self.io.answer(request, Err(err));
                 }
             }
+            Request::Unavailable => {
+                self.io
+                    .answer(request, Err(SymphonyError::NotAvailable { operation }));
+            }
             Request::Act(action) => {
                 let result = match &mut self.phase {
                     Phase::Rendered(view) => view::act(

@@ -25,6 +25,9 @@ pub(crate) enum Request {
     },
     Logout,
     Act(ViewAction),
+    /// A call Symphony documents whose wire form is not public: the built-in protocol
+    /// cannot carry it.
+    Unavailable,
 }
 
 /// The commands that act on rendered frames (and answer `NotRendered` elsewhere).
@@ -63,6 +66,7 @@ impl From<Command> for Request {
                 settings,
             },
             Command::Logout => Self::Logout,
+            Command::CreateRoom { .. } | Command::CheckAuth | Command::UpdateTheme(_) => Self::Unavailable,
             Command::OpenStream { stream_id, container } => {
                 Self::Act(ViewAction::OpenStream { stream_id, container })
             }

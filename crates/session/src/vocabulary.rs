@@ -192,6 +192,22 @@ pub enum Command {
     Unsubscribe(SubscriptionId),
     /// Log out of the pod, then remove every frame.
     Logout,
+    /// Create a room (Symphony's `createRoom`). Not available over the built-in protocol:
+    /// answered at once with [`SymphonyError::NotAvailable`].
+    CreateRoom {
+        /// The room's name.
+        name: String,
+        /// Its members: user ids or emails.
+        users: Vec<String>,
+        /// Symphony's room options (`public`, `external`, ...), a JSON object.
+        options: Value,
+    },
+    /// Whether the user is already authenticated (Symphony's `checkAuth`). Not available
+    /// over the built-in protocol: answered at once with [`SymphonyError::NotAvailable`].
+    CheckAuth,
+    /// Change the theme's colours (Symphony's `updateTheme`, Focus mode). Not available
+    /// over the built-in protocol: answered at once with [`SymphonyError::NotAvailable`].
+    UpdateTheme(Value),
 }
 
 impl Command {
@@ -206,6 +222,9 @@ impl Command {
             Self::Subscribe { .. } => "subscribe",
             Self::Unsubscribe(_) => "unsubscribe",
             Self::Logout => "logout",
+            Self::CreateRoom { .. } => "create room",
+            Self::CheckAuth => "check auth",
+            Self::UpdateTheme(_) => "update theme",
         }
     }
 }

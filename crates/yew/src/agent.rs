@@ -257,6 +257,29 @@ impl SymphonyAgent {
         self.inner.symphony.start_room(user_ids, container).await
     }
 
+    /// Creates a room; see [`Symphony::create_room`] (not available over the built-in
+    /// protocol: it answers [`SymphonyError::NotAvailable`]).
+    pub async fn create_room(
+        &self,
+        name: &str,
+        users: &[&str],
+        options: serde_json::Value,
+    ) -> Result<(), SymphonyError> {
+        self.inner.symphony.create_room(name, users, options).await
+    }
+
+    /// Whether the user is already authenticated; see [`Symphony::check_auth`] (not
+    /// available over the built-in protocol).
+    pub async fn check_auth(&self) -> Result<(), SymphonyError> {
+        self.inner.symphony.check_auth().await
+    }
+
+    /// Changes the theme's colours; see [`Symphony::update_theme`] (not available over the
+    /// built-in protocol).
+    pub async fn update_theme(&self, theme: serde_json::Value) -> Result<(), SymphonyError> {
+        self.inner.symphony.update_theme(theme).await
+    }
+
     /// Changes the settings of every frame.
     pub async fn update_settings(&self, settings: Settings) -> Result<(), SymphonyError> {
         self.inner.symphony.update_settings(settings).await

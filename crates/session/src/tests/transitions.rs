@@ -1422,3 +1422,49 @@ fn the_collaboration_frame_goes_to_the_configured_path() {
         "http://127.0.0.1:9090/client-bff/index.html?embed=true&streamId=stream-main&sdkOrigin=http%3A%2F%2F127.0.0.1%3A8080"
     );
 }
+
+#[test]
+fn calls_without_a_public_wire_form_are_not_available_in_any_state() {
+    let calls = || {
+        vec![
+            Command::CreateRoom {
+                name: "deal".into(),
+                users: vec!["7".into(), "a@b.example".into()],
+                options: json!({"public": false}),
+            },
+            Command::CheckAuth,
+            Command::UpdateTheme(json!({"primary": "#000"})),
+        ]
+    };
+    let mut h = Harness::with_mode(Mode::Focus);
+    for phase in 0..4 {
+        match phase {
+            1 => drop(h.render_ready_main()),
+            2 => drop(h.command(Command::Logout)),
+            3 => drop(h.advance(Duration::from_secs(60))),
+            _ => {}
+        }
+        for command in calls() {
+            let operation = command.operation();
+            let (request, effects) = h.command(command);
+            assert_eq!(
+                effects,
+                vec![Effect::Answer {
+                    request,
+                    result: Err(SymphonyError::NotAvailable { operation })
+                }],
+                "in {}",
+                h.session().state()
+            );
+        }
+    }
+    assert_eq!(h.session().state(), SessionState::LoggedOut);
+    let err = SymphonyError::NotAvailable {
+        operation: "check auth",
+    };
+    assert_eq!(
+        err.data(),
+        json!({"code": "NOT_AVAILABLE", "operation": "check auth"})
+    );
+    assert!(err.to_string().contains("built-in protocol"), "{err}");
+}

@@ -77,3 +77,37 @@ async fn a_frame_that_waits_for_the_user_is_reported_and_the_render_waits_with_i
     );
     faults(json!({"mainFrame": "ok"})).await;
 }
+
+#[wasm_bindgen_test]
+async fn a_theme_is_sent_once_the_chat_is_ready_and_the_render_waits_for_it() {
+    fresh().await;
+    container("main");
+    let symphony = Symphony::new(config(Mode::Focus));
+    let theme = json!({"primary": "#0f6fde"});
+    let options =
+        RenderOptions::stream("s").with_settings(symphony_dom::Settings::new().with("theme", theme.clone()));
+    symphony
+        .render("main", options)
+        .await
+        .expect("render with a theme");
+    assert!(symphony.is_ready());
+    let src = our_frames()[0].src();
+    assert!(!src.contains("theme"), "the URL carries scalars only: {src}");
+    symphony.logout().await.expect("logout");
+
+    // Collaboration mode has no theme: refused before any frame is made.
+    let collaboration = Symphony::new(config(Mode::Collaboration));
+    let options = RenderOptions::default().with_settings(symphony_dom::Settings::new().with("theme", theme));
+    let result = collaboration.render("main", options).await;
+    assert!(
+        matches!(
+            result,
+            Err(SymphonyError::InvalidArgument {
+                argument: "settings",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    assert!(our_frames().is_empty());
+}

@@ -55,6 +55,13 @@ impl Settings {
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.get(key)
     }
+
+    /// The scalar settings (they go in a frame's URL) and the object-valued ones (sent with
+    /// `set-settings` once the frame is ready).
+    pub(crate) fn split_objects(self) -> (Settings, Settings) {
+        let (objects, scalars) = self.0.into_iter().partition(|(_, value)| value.is_object());
+        (Settings(scalars), Settings(objects))
+    }
 }
 
 /// The notification types a host can subscribe to.

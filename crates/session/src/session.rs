@@ -394,7 +394,9 @@ impl Session {
         if let Some(stream_id) = &stream_id {
             crate::validate::stream_id(stream_id)?;
         }
-        crate::validate::settings(&settings)?;
+        crate::validate::settings(&settings, self.config.mode())?;
+        // Scalars go in the URL; an object (the theme) once the frame is ready.
+        let (settings, after_ready) = settings.split_objects();
         let url = crate::urls::main_frame(&self.config, stream_id.as_deref(), &settings)?;
         let before = self.state();
         match std::mem::replace(&mut self.phase, Phase::Unrendered) {
@@ -422,6 +424,7 @@ impl Session {
             (request, timer),
             &self.subscriptions,
             self.server_session_may_be_alive,
+            after_ready,
         ));
         // Fail closed: from here the pod may be reached, until the container proves missing.
         self.server_session_may_be_alive = true;
@@ -646,7 +649,20 @@ impl Session {
                         self.io.cancel_timer(timer);
                     }
                     if let Some(request) = view.render_request.take() {
-                        self.io.answer(request, Ok(()));
+                        if view.settings_after_ready.is_empty() {
+                            self.io.answer(request, Ok(()));
+                        } else {
+                            // The render is done once the pod took its theme too.
+                            let settings = std::mem::take(&mut view.settings_after_ready);
+                            view::post_now(
+                                &self.config,
+                                &mut self.io,
+                                view,
+                                request,
+                                "render",
+                                ActionKind::SetSettings(settings),
+                            );
+                        }
                     }
                     for message in std::mem::take(&mut view.outbox) {
                         if view.still_wanted(&self.subscriptions, &message) {

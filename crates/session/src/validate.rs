@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::config::Mode;
 use crate::error::SymphonyError;
 use crate::protocol::Settings;
 
@@ -84,8 +85,12 @@ pub(crate) fn user_ids(ids: &[u64]) -> Result<(), SymphonyError> {
     Ok(())
 }
 
-/// Settings: keys of letters, digits, `_`, `-`, `.` (at most 64), not reserved; scalar values.
-pub(crate) fn settings(settings: &Settings) -> Result<(), SymphonyError> {
+/// The one setting Symphony documents with an object value (colour overrides), Focus only.
+pub(crate) const THEME: &str = "theme";
+
+/// Settings: keys of letters, digits, `_`, `-`, `.` (at most 64), not reserved; scalar
+/// values, but for [`THEME`], an object, in Focus mode only.
+pub(crate) fn settings(settings: &Settings, mode: Mode) -> Result<(), SymphonyError> {
     for (key, value) in settings.iter() {
         if key.is_empty()
             || key.len() > 64
@@ -112,10 +117,17 @@ pub(crate) fn settings(settings: &Settings) -> Result<(), SymphonyError> {
                 ));
             }
             Value::String(_) | Value::Bool(_) | Value::Number(_) => {}
+            Value::Object(_) if key == THEME && mode == Mode::Collaboration => {
+                return Err(invalid(
+                    "settings",
+                    "theme is a Focus-mode setting (Symphony documents it for Focus only)",
+                ))
+            }
+            Value::Object(_) if key == THEME => {}
             _ => {
                 return Err(invalid(
                     "settings",
-                    format!("the value of {key:?} must be a string, a boolean or a number"),
+                    format!("the value of {key:?} must be a string, a boolean or a number (only theme takes an object)"),
                 ))
             }
         }
@@ -164,18 +176,24 @@ mod tests {
             &Settings::new()
                 .with("mode", "dark")
                 .with("sound", false)
-                .with("n", 3)
+                .with("n", 3),
+            Mode::Focus
         )
         .is_ok());
+        let theme = Settings::new().with("theme", serde_json::json!({"primary": "#123"}));
+        assert!(settings(&theme, Mode::Focus).is_ok());
+        let err = settings(&theme, Mode::Collaboration).unwrap_err();
+        assert!(err.to_string().contains("Focus"), "{err}");
         for bad in [
             Settings::new().with("streamId", "x"),
             Settings::new().with("a b", "x"),
             Settings::new().with("", "x"),
             Settings::new().with("obj", serde_json::json!({"a": 1})),
+            Settings::new().with("theme", serde_json::json!(["#123"])),
             Settings::new().with("nul", Value::Null),
             Settings::new().with("ctl", "a\u{0}b"),
         ] {
-            let err = settings(&bad).unwrap_err();
+            let err = settings(&bad, Mode::Focus).unwrap_err();
             assert!(
                 matches!(
                     err,
@@ -194,8 +212,8 @@ mod tests {
         assert!(container(&"x".repeat(256)).is_ok());
         assert!(stream_id(&"s".repeat(512)).is_ok());
         assert!(message(&"m".repeat(40_000)).is_ok());
-        assert!(settings(&Settings::new().with("k".repeat(64), "v")).is_ok());
-        assert!(settings(&Settings::new().with("k".repeat(65), "v")).is_err());
+        assert!(settings(&Settings::new().with("k".repeat(64), "v"), Mode::Focus).is_ok());
+        assert!(settings(&Settings::new().with("k".repeat(65), "v"), Mode::Focus).is_err());
     }
 
     #[test]

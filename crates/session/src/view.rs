@@ -133,6 +133,9 @@ pub(crate) struct View {
     pub server_session_before: bool,
     /// A child frame was created for this view (it may have reached the pod).
     pub opened_children: bool,
+    /// The render's object-valued settings (the theme): sent with `set-settings` at
+    /// `clientReady`, and the render answered with the pod's answer to it.
+    pub settings_after_ready: Settings,
 }
 
 /// The subscriptions, by protocol id. They outlive a re-render.
@@ -145,6 +148,7 @@ impl View {
         render_request: (RequestId, TimerId),
         subscriptions: &Subscriptions,
         server_session_before: bool,
+        settings_after_ready: Settings,
     ) -> Self {
         Self {
             container,
@@ -164,6 +168,7 @@ impl View {
             pending: LiteMap::new(),
             server_session_before,
             opened_children: false,
+            settings_after_ready,
         }
     }
 
@@ -355,7 +360,7 @@ pub(crate) fn act(
             (ActionKind::SendMessage { message, options }, route)
         }
         ViewAction::UpdateSettings(settings) => {
-            validate::settings(&settings)?;
+            validate::settings(&settings, config.mode())?;
             if settings.is_empty() {
                 return Err(SymphonyError::InvalidArgument {
                     argument: "settings",
@@ -438,6 +443,30 @@ pub(crate) fn act(
         }
     }
     Ok(())
+}
+
+/// Posts an action to the (ready) main frame for `request`, answered by the pod's
+/// `sdk-resolve` within the request timeout.
+pub(crate) fn post_now(
+    config: &Config,
+    io: &mut Io,
+    view: &mut View,
+    request: RequestId,
+    operation: &'static str,
+    kind: ActionKind,
+) {
+    let id = io.new_action_id(&kind);
+    let timer = io.start_timer(TimerPurpose::Action(id.clone()), config.request_timeout());
+    view.pending.insert(
+        id.clone(),
+        PendingAction {
+            request,
+            timer,
+            operation,
+            frame: None,
+        },
+    );
+    send(io, view, HostMessage::Action(Action { id, kind }));
 }
 
 /// The protocol id of a subscription.

@@ -17,6 +17,7 @@ enum Op {
     Render {
         container: usize,
         with_stream: bool,
+        with_theme: bool,
     },
     OpenStream {
         container: Option<usize>,
@@ -116,7 +117,7 @@ fn arb_message() -> impl Strategy<Value = Value> {
 fn arb_op() -> impl Strategy<Value = Op> {
     let container = prop::option::of(0..CONTAINERS.len());
     prop_oneof![
-        3 => (0..CONTAINERS.len(), any::<bool>()).prop_map(|(container, with_stream)| Op::Render { container, with_stream }),
+        3 => (0..CONTAINERS.len(), any::<bool>(), prop::bool::weighted(0.2)).prop_map(|(container, with_stream, with_theme)| Op::Render { container, with_stream, with_theme }),
         3 => (container.clone(), prop::bool::weighted(0.1)).prop_map(|(container, bad)| Op::OpenStream { container, bad }),
         1 => container.clone().prop_map(|container| Op::StartRoom { container }),
         1 => container.prop_map(|container| Op::SendMessage { container }),
@@ -425,11 +426,18 @@ fn command_for(op: &Op, observer: &Observer) -> Option<Command> {
         Op::Render {
             container,
             with_stream,
-        } => Command::Render {
-            container: CONTAINERS[*container].into(),
-            stream_id: with_stream.then(|| "stream \"<x>\"".to_owned()),
-            settings: Settings::new().with("mode", "dark"),
-        },
+            with_theme,
+        } => {
+            let mut settings = Settings::new().with("mode", "dark");
+            if *with_theme {
+                settings.insert("theme", json!({"primary": "#123456"}));
+            }
+            Command::Render {
+                container: CONTAINERS[*container].into(),
+                stream_id: with_stream.then(|| "stream \"<x>\"".to_owned()),
+                settings,
+            }
+        }
         Op::OpenStream { container: c, bad } => Command::OpenStream {
             stream_id: if *bad { String::new() } else { "s1".into() },
             container: container(c),
@@ -780,6 +788,7 @@ fn the_observer_sees_both_transports_and_stale_answers() {
         Op::Render {
             container: 0,
             with_stream: true,
+            with_theme: false,
         },
         Op::FrameLoaded(0),
         Op::ClientReady,

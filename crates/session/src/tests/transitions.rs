@@ -1468,3 +1468,74 @@ fn calls_without_a_public_wire_form_are_not_available_in_any_state() {
     );
     assert!(err.to_string().contains("built-in protocol"), "{err}");
 }
+
+#[test]
+fn a_theme_goes_with_set_settings_once_ready_and_the_render_waits_for_it() {
+    let theme = json!({"primary": "#0f6fde", "background": "#fff"});
+    for answer in [
+        json!({}),
+        json!({"error": {"type": "ERROR", "message": "bad colour"}}),
+    ] {
+        let mut h = Harness::with_mode(Mode::Focus);
+        let (request, effects) = h.command(Command::Render {
+            container: "main".into(),
+            stream_id: None,
+            settings: Settings::new().with("mode", "dark").with("theme", theme.clone()),
+        });
+        let Some(Effect::CreateFrame { frame, url, .. }) =
+            effects.iter().find(|e| matches!(e, Effect::CreateFrame { .. }))
+        else {
+            panic!("{effects:?}")
+        };
+        assert!(url.ends_with("&mode=dark"), "the URL carries scalars only: {url}");
+        h.event(Event::FrameLoaded(*frame));
+        let effects = h.pod_message(PodMessage::ClientReady);
+        assert_eq!(
+            answer_of(&effects, request),
+            None,
+            "the render waits for its theme"
+        );
+        let (id, kind) = posted_actions(&effects).remove(0);
+        assert_eq!(
+            kind,
+            ActionKind::SetSettings(Settings::new().with("theme", theme.clone()))
+        );
+        let effects = h.resolve_json(&id, answer.clone());
+        let expected = if answer == json!({}) {
+            Ok(())
+        } else {
+            Err(SymphonyError::Pod {
+                operation: "render",
+                message: "bad colour".into(),
+                data: None,
+            })
+        };
+        assert_eq!(answer_of(&effects, request), Some(expected));
+    }
+    // Collaboration mode has no theme: a typed error before anything is created.
+    let mut h = Harness::with_mode(Mode::Collaboration);
+    let (request, effects) = h.command(Command::Render {
+        container: "main".into(),
+        stream_id: None,
+        settings: Settings::new().with("theme", theme.clone()),
+    });
+    assert!(matches!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::InvalidArgument {
+            argument: "settings",
+            ..
+        }))
+    ));
+    assert!(created_frames(&effects).is_empty());
+    // Later, update_settings takes it in Focus mode.
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let (_, effects) = h.command(Command::UpdateSettings(
+        Settings::new().with("theme", theme.clone()),
+    ));
+    let (_, kind) = posted_actions(&effects).remove(0);
+    assert_eq!(
+        kind,
+        ActionKind::SetSettings(Settings::new().with("theme", theme))
+    );
+}

@@ -8,7 +8,7 @@
   var boot;
   try { boot = JSON.parse(bootEl.textContent); } catch (e) { return; }
 
-  var SUB_TYPES = ['MessageNotifications', 'UnreadCountNotifications', 'GlobalUnreadCountNotifications', 'ActivityNotifications'];
+  var SUB_TYPES = ['MessageNotifications', 'UnreadCountNotifications', 'GlobalUnreadCountNotifications', 'ActivityNotifications', 'ConnectionNotifications'];
   var CANNED_STREAMS = [
     { id: 'general-emulator-stream', name: 'General' },
     { id: 'trading-desk-emulator-stream', name: 'Trading desk' },
@@ -353,25 +353,50 @@
       if (channel) { try { channel.postMessage(msg); } catch (e) { /* closed */ } }
     }
 
+    // One notification for subscription `s`. The objects are the pod's (built on the
+    // server, as Symphony documents them); `data` undefined means "no payload": the key
+    // is left out.
+    function callback(s, data) {
+      var payload = { id: s.id };
+      if (data !== undefined) { payload.data = data; }
+      post({ eventType: 'sdk-callback-data', payload: payload });
+    }
+
+    function forStream(s, streamId) { return !s.streamId || s.streamId === streamId; }
+
+    // A new chat message: MessageNotifications (a social message), UnreadCount and
+    // GlobalUnreadCount notifications.
     function notify(ev) {
+      var objects = isObject(ev.notifications) ? ev.notifications : {};
       subs.forEach(function (s) {
-        var matches = !s.streamId || s.streamId === ev.streamId;
-        if (s.type === 'MessageNotifications' && matches) {
-          post({ eventType: 'sdk-callback-data', payload: { id: s.id, data: { streamId: ev.streamId, message: ev.text, fromName: ev.fromName } } });
-        } else if (s.type === 'UnreadCountNotifications' && matches) {
-          post({ eventType: 'sdk-callback-data', payload: { id: s.id, data: { streamId: ev.streamId, count: ev.unread } } });
+        if ((s.type === 'MessageNotifications' || s.type === 'UnreadCountNotifications') && forStream(s, ev.streamId)) {
+          callback(s, objects[s.type]);
         } else if (s.type === 'GlobalUnreadCountNotifications') {
-          post({ eventType: 'sdk-callback-data', payload: { id: s.id, data: { count: ev.globalUnread } } });
+          callback(s, objects[s.type]);
         }
       });
     }
 
-    // The user did something in `frame` ('main' or a child's container id).
-    function activity(frame) {
+    // A system message: only for the MessageNotifications asked withMaestroMessages.
+    function maestro(data) {
       subs.forEach(function (s) {
-        if (s.type === 'ActivityNotifications') {
-          post({ eventType: 'sdk-callback-data', payload: { id: s.id, data: { frame: frame } } });
+        if (s.type === 'MessageNotifications' && s.maestro && forStream(s, data.streamId)) { callback(s, data); }
+      });
+    }
+
+    // A connection event, for the subscriptions whose status filter lets it through.
+    function connection(data) {
+      subs.forEach(function (s) {
+        if (s.type === 'ConnectionNotifications' && (!s.statuses || s.statuses.indexOf(data.status) >= 0)) {
+          callback(s, data);
         }
+      });
+    }
+
+    // The user did something in this frame or one of its child frames: no payload.
+    function activity() {
+      subs.forEach(function (s) {
+        if (s.type === 'ActivityNotifications') { callback(s); }
       });
     }
 
@@ -391,10 +416,16 @@
         try { ev = JSON.parse(e.data); } catch (err) { return; }
         deliver(ev);
       });
-      source.addEventListener('activity', function (e) {
-        var ev;
-        try { ev = JSON.parse(e.data); } catch (err) { return; }
-        if (isObject(ev) && typeof ev.frame === 'string') { activity(ev.frame); }
+      source.addEventListener('activity', function () { activity(); });
+      source.addEventListener('maestro', function (e) {
+        var data;
+        try { data = JSON.parse(e.data); } catch (err) { return; }
+        if (isObject(data)) { maestro(data); }
+      });
+      source.addEventListener('connection', function (e) {
+        var data;
+        try { data = JSON.parse(e.data); } catch (err) { return; }
+        if (isObject(data)) { connection(data); }
       });
       source.onerror = function () {
         sseOpened();
@@ -561,7 +592,9 @@
       var sub = {
         type: p.type,
         id: p.id,
-        streamId: typeof params.streamId === 'string' && params.streamId !== '' ? params.streamId : null
+        streamId: typeof params.streamId === 'string' && params.streamId !== '' ? params.streamId : null,
+        maestro: params.withMaestroMessages === true,
+        statuses: Array.isArray(params.status) ? params.status.filter(function (x) { return typeof x === 'string'; }) : null
       };
       subs.push(sub);
       sseOpen.then(function () {
@@ -590,12 +623,12 @@
         if (isObject(m) && m.kind === 'hello' && typeof m.target === 'string' && has(children, m.target)) {
           sendShow(m.target);
         } else if (isObject(m) && m.kind === 'activity' && typeof m.target === 'string' && has(children, m.target)) {
-          activity(m.target);
+          activity();
         }
       };
     }
     ['pointerdown', 'keydown'].forEach(function (name) {
-      document.addEventListener(name, function () { activity('main'); }, true);
+      document.addEventListener(name, function () { activity(); }, true);
     });
 
     wireComposer(function (text) {

@@ -28,6 +28,7 @@ struct ReadmeDoctests;
 
 mod config;
 mod html;
+mod notify;
 mod routes;
 mod server;
 mod state;

@@ -11,6 +11,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::AllowedOrigins;
+use crate::notify::{GlobalUnreadCount, MessagePayloads, SocialMessage, UnreadCount};
 
 /// How the logout endpoints (`/logout` and `/apps/embed/logout`) behave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -175,6 +176,10 @@ pub struct Message {
     pub stream_id: String,
     pub text: String,
     pub from_name: String,
+    /// The sender's user id (the emulator's id of `from_name` unless the admin API gave one).
+    pub from_whom_id: u64,
+    /// Whether the message mentions the user (only the admin API says so).
+    pub is_mention: bool,
     pub source: MessageSource,
 }
 
@@ -188,6 +193,8 @@ pub struct MessageEvent {
     pub unread: u64,
     /// Unread count over all streams.
     pub global_unread: u64,
+    /// What the message makes the main frames post to each kind of subscription.
+    pub notifications: MessagePayloads,
 }
 
 /// Which kind of frame reported a view.
@@ -298,6 +305,8 @@ impl Inner {
                     "streamId": m.stream_id,
                     "text": m.text,
                     "fromName": m.from_name,
+                    "fromWhomId": m.from_whom_id,
+                    "isMention": m.is_mention,
                     "source": m.source,
                 })
             })
@@ -335,6 +344,61 @@ pub struct ActivityEvent {
     pub frame: String,
 }
 
+/// What the admin API makes the signed-in main frames tell their hosts, besides messages:
+/// one event on their event stream each.
+#[derive(Clone, Debug)]
+pub(crate) enum Signal {
+    /// `activity`: the user was active (`ActivityNotifications`).
+    Activity(ActivityEvent),
+    /// `maestro`: a system message, its `MessageNotifications` object as documented.
+    Maestro(Value),
+    /// `connection`: its `ConnectionNotifications` object as documented.
+    Connection(Value),
+}
+
+impl Signal {
+    /// The name of its event on the event stream.
+    pub(crate) fn event_name(&self) -> &'static str {
+        match self {
+            Self::Activity(_) => "activity",
+            Self::Maestro(_) => "maestro",
+            Self::Connection(_) => "connection",
+        }
+    }
+
+    /// The event's data.
+    pub(crate) fn data(&self) -> Value {
+        match self {
+            Self::Activity(event) => json!({ "frame": event.frame }),
+            Self::Maestro(payload) | Self::Connection(payload) => payload.clone(),
+        }
+    }
+}
+
+/// A recorded message as pushed to the frames, with the counts as they are now.
+fn message_event(inner: &Inner, message: &Message) -> MessageEvent {
+    let unread = inner.unread.get(&message.stream_id).copied().unwrap_or(0);
+    let global = GlobalUnreadCount::from_counts(&inner.unread);
+    MessageEvent {
+        message: message.clone(),
+        unread,
+        global_unread: global.total_count,
+        notifications: MessagePayloads {
+            message: SocialMessage {
+                kind: "SOCIALMESSAGE",
+                stream_id: message.stream_id.clone(),
+                from_whom_id: message.from_whom_id,
+                is_mention: message.is_mention,
+            },
+            unread: UnreadCount {
+                stream_id: message.stream_id.clone(),
+                count: unread,
+            },
+            global,
+        },
+    }
+}
+
 /// Handle to the shared state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -347,8 +411,9 @@ pub(crate) struct Shared {
     pub auto_login: Option<String>,
     pub shutdown: CancellationToken,
     pub events: broadcast::Sender<MessageEvent>,
-    /// Activity the admin API makes the main frames report (`POST /__emulator/activity`).
-    pub activity: broadcast::Sender<ActivityEvent>,
+    /// What the admin API makes the main frames report (`POST /__emulator/activity`,
+    /// `maestro` and `connections`).
+    pub signals: broadcast::Sender<Signal>,
     inner: Mutex<Inner>,
 }
 
@@ -360,7 +425,7 @@ impl AppState {
         shutdown: CancellationToken,
     ) -> Self {
         let (events, _) = broadcast::channel(256);
-        let (activity, _) = broadcast::channel(64);
+        let (signals, _) = broadcast::channel(64);
         Self {
             shared: Arc::new(Shared {
                 port,
@@ -368,7 +433,7 @@ impl AppState {
                 auto_login,
                 shutdown,
                 events,
-                activity,
+                signals,
                 inner: Mutex::new(Inner {
                     next_message_id: 1,
                     next_view_seq: 1,
@@ -413,36 +478,18 @@ impl AppState {
         session
     }
 
-    /// Records a message, updates unread counts and pushes it to the frames.
-    pub(crate) fn record_message(
-        &self,
-        stream_id: &str,
-        text: &str,
-        from_name: &str,
-        source: MessageSource,
-    ) -> MessageEvent {
+    /// Records a message (its `id` is assigned here), updates unread counts and pushes it
+    /// to the frames.
+    pub(crate) fn record_message(&self, mut message: Message) -> MessageEvent {
         let event = {
             let mut inner = self.lock();
-            let id = inner.next_message_id;
+            message.id = inner.next_message_id;
             inner.next_message_id += 1;
-            let message = Message {
-                id,
-                stream_id: stream_id.to_string(),
-                text: text.to_string(),
-                from_name: from_name.to_string(),
-                source,
-            };
             inner.messages.push(message.clone());
-            if source == MessageSource::Admin {
-                *inner.unread.entry(stream_id.to_string()).or_insert(0) += 1;
+            if message.source == MessageSource::Admin {
+                *inner.unread.entry(message.stream_id.clone()).or_insert(0) += 1;
             }
-            let unread = inner.unread.get(stream_id).copied().unwrap_or(0);
-            let global_unread = inner.unread.values().sum();
-            MessageEvent {
-                message,
-                unread,
-                global_unread,
-            }
+            message_event(&inner, &message)
         };
         // No receiver is fine: nobody is listening.
         let _ = self.shared.events.send(event.clone());
@@ -452,16 +499,11 @@ impl AppState {
     /// Recorded messages with an id greater than `since`, as events.
     pub(crate) fn messages_since(&self, since: u64) -> Vec<MessageEvent> {
         let inner = self.lock();
-        let global_unread = inner.unread.values().sum();
         inner
             .messages
             .iter()
             .filter(|m| m.id > since)
-            .map(|m| MessageEvent {
-                message: m.clone(),
-                unread: inner.unread.get(&m.stream_id).copied().unwrap_or(0),
-                global_unread,
-            })
+            .map(|m| message_event(&inner, m))
             .collect()
     }
 

@@ -15,9 +15,11 @@ use super::{
     clear_session_cookie, cookie, current_session, ensure_known_browser, json_error, set_browser_cookie,
     set_session_cookie,
 };
+use crate::notify::{self, user_id};
 use crate::server::ConnectionKiller;
 use crate::state::{
-    AppState, LogoutFault, MainFrameFault, MessageSource, View, ViewFrame, ViewMode, ViewPage,
+    ActivityEvent, AppState, LogoutFault, MainFrameFault, Message, MessageSource, Signal, View, ViewFrame,
+    ViewMode, ViewPage,
 };
 
 /// Longest accepted user name, stream id, or sender name.
@@ -280,12 +282,15 @@ pub(super) async fn admin_inject_message(State(state): State<AppState>, body: By
         Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
     };
     let from_name = message.from_name.unwrap_or_else(|| "Emulator Bot".to_string());
-    let event = state.record_message(
-        &message.stream_id,
-        &message.text,
-        &from_name,
-        MessageSource::Admin,
-    );
+    let event = state.record_message(Message {
+        id: 0,
+        stream_id: message.stream_id,
+        text: message.text,
+        from_whom_id: message.from_whom_id.unwrap_or_else(|| user_id(&from_name)),
+        from_name,
+        is_mention: message.is_mention,
+        source: MessageSource::Admin,
+    });
     (StatusCode::CREATED, Json(event)).into_response()
 }
 
@@ -314,18 +319,52 @@ pub(super) async fn admin_activity(State(state): State<AppState>, body: Bytes) -
     };
     let told = state
         .shared
-        .activity
-        .send(crate::state::ActivityEvent { frame })
+        .signals
+        .send(Signal::Activity(ActivityEvent { frame }))
         .unwrap_or(0);
     (StatusCode::ACCEPTED, Json(json!({ "told": told }))).into_response()
+}
+
+/// `POST /__emulator/maestro` with `{"streamId", "event", "userId"?, "roomUpdate"?}`: the
+/// signed-in main frames post that system message to their `MessageNotifications`
+/// subscribers that asked for `withMaestroMessages`. Answers 202 with how many main frames
+/// were told and the notification object.
+pub(super) async fn admin_maestro(State(state): State<AppState>, body: Bytes) -> Response {
+    signal(&state, &body, notify::maestro_payload, Signal::Maestro)
+}
+
+/// `POST /__emulator/connections` with `{"status", "userId"}`: the signed-in main frames
+/// post it to their `ConnectionNotifications` subscribers. Answers like `maestro`.
+pub(super) async fn admin_connections(State(state): State<AppState>, body: Bytes) -> Response {
+    signal(&state, &body, notify::connection_payload, Signal::Connection)
+}
+
+fn signal(
+    state: &AppState,
+    body: &[u8],
+    read: fn(&Map<String, Value>) -> Result<Value, String>,
+    make: fn(Value) -> Signal,
+) -> Response {
+    let payload = match parse_json_object(body).and_then(|map| read(&map)) {
+        Ok(payload) => payload,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
+    };
+    let told = state.shared.signals.send(make(payload.clone())).unwrap_or(0);
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({ "told": told, "data": payload })),
+    )
+        .into_response()
 }
 
 /// A chat message posted to the emulator, by the admin API or by a frame.
 struct MessageBody {
     stream_id: String,
     text: String,
-    /// Only the admin API may name the sender.
+    /// Only the admin API may name the sender, give its id or make it a mention.
     from_name: Option<String>,
+    from_whom_id: Option<u64>,
+    is_mention: bool,
 }
 
 fn parse_message(body: &[u8], with_sender: bool) -> Result<MessageBody, String> {
@@ -336,10 +375,22 @@ fn parse_message(body: &[u8], with_sender: bool) -> Result<MessageBody, String> 
         Some(v) if with_sender && !v.is_null() => Some(validate_name(v.as_str(), "fromName")?),
         _ => None,
     };
+    let from_whom_id = match map.get("fromWhomId") {
+        Some(v) if with_sender && !v.is_null() => Some(notify::numeric_user_id(v, "fromWhomId")?),
+        _ => None,
+    };
+    let is_mention = match map.get("isMention") {
+        Some(Value::Bool(b)) if with_sender => *b,
+        Some(Value::Null) | None => false,
+        Some(_) if with_sender => return Err("field 'isMention' must be a boolean".to_string()),
+        Some(_) => false,
+    };
     Ok(MessageBody {
         stream_id,
         text,
         from_name,
+        from_whom_id,
+        is_mention,
     })
 }
 
@@ -363,11 +414,12 @@ pub(super) async fn frame_subscription(State(state): State<AppState>, body: Byte
         Ok(m) => m,
         Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
     };
-    const TYPES: [&str; 4] = [
+    const TYPES: [&str; 5] = [
         "MessageNotifications",
         "UnreadCountNotifications",
         "GlobalUnreadCountNotifications",
         "ActivityNotifications",
+        "ConnectionNotifications",
     ];
     match map.get("type").and_then(Value::as_str) {
         Some(t) if TYPES.contains(&t) => {}
@@ -399,12 +451,15 @@ pub(super) async fn frame_message(
         Ok(m) => m,
         Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
     };
-    let event = state.record_message(
-        &message.stream_id,
-        &message.text,
-        &session.user,
-        MessageSource::Frame,
-    );
+    let event = state.record_message(Message {
+        id: 0,
+        stream_id: message.stream_id,
+        text: message.text,
+        from_whom_id: user_id(&session.user),
+        from_name: session.user,
+        is_mention: false,
+        source: MessageSource::Frame,
+    });
     (StatusCode::CREATED, Json(event)).into_response()
 }
 

@@ -1,6 +1,6 @@
 //! `GET /apps/embed/events`: Server-Sent Events telling signed-in main
-//! frames about new messages (injected or sent) and about activity the admin
-//! API makes them report.
+//! frames about new messages (injected or sent), and about the activity, system
+//! messages and connection events the admin API makes them report.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -13,14 +13,15 @@ use futures_util::stream::{self, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::{current_session, json_error};
-use crate::state::{ActivityEvent, AppState, MessageEvent};
+use crate::state::{AppState, MessageEvent, Signal};
 
 /// Interval of SSE keep-alive comments.
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
 
 /// Streams `ready` once, then one `chat` event per message with an id
-/// greater than the cursor (`?since=N` or `Last-Event-ID`), live, and one
-/// `activity` event per `POST /__emulator/activity` from then on.
+/// greater than the cursor (`?since=N` or `Last-Event-ID`), live, and from then on one
+/// `activity`, `maestro` or `connection` event per `POST /__emulator/activity`,
+/// `/__emulator/maestro` or `/__emulator/connections`.
 pub(super) async fn events(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     if current_session(&state, &headers).is_none() {
         return json_error(StatusCode::UNAUTHORIZED, "not signed in");
@@ -41,8 +42,8 @@ pub(super) async fn events(State(state): State<AppState>, headers: HeaderMap, ur
     // Subscribe before reading the backlog so nothing falls in between;
     // duplicates are filtered by id.
     let live = BroadcastStream::new(state.shared.events.subscribe());
-    let activity = BroadcastStream::new(state.shared.activity.subscribe())
-        .filter_map(|item| async move { item.ok().map(activity_event) });
+    let signals = BroadcastStream::new(state.shared.signals.subscribe())
+        .filter_map(|item| async move { item.ok().map(signal_event) });
     let backlog = state.messages_since(since);
     let cursor = backlog.last().map_or(since, |e| e.message.id);
 
@@ -58,7 +59,7 @@ pub(super) async fn events(State(state): State<AppState>, headers: HeaderMap, ur
     let shutdown = state.shared.shutdown.clone().cancelled_owned();
     let stream = ready
         .chain(backlog)
-        .chain(stream::select(live, activity))
+        .chain(stream::select(live, signals))
         .map(Ok::<Event, Infallible>)
         .take_until(shutdown);
     Sse::new(stream)
@@ -76,9 +77,12 @@ fn chat_event(event: MessageEvent) -> Event {
     }
 }
 
-fn activity_event(event: ActivityEvent) -> Event {
-    match Event::default().event("activity").json_data(&event) {
+fn signal_event(signal: Signal) -> Event {
+    match Event::default()
+        .event(signal.event_name())
+        .json_data(signal.data())
+    {
         Ok(e) => e,
-        Err(_) => Event::default().comment("unserializable activity"),
+        Err(_) => Event::default().comment("unserializable event"),
     }
 }

@@ -50,6 +50,8 @@ pub(crate) fn router(state: AppState) -> Router {
             post(api::admin_inject_message).get(api::admin_messages),
         )
         .route("/__emulator/activity", post(api::admin_activity))
+        .route("/__emulator/maestro", post(api::admin_maestro))
+        .route("/__emulator/connections", post(api::admin_connections))
         .route("/__emulator/reset", post(api::admin_reset))
         .route("/__emulator/login", post(api::admin_login))
         .route("/__emulator/forge", get(frames::forge_page))

@@ -143,36 +143,9 @@ impl Host {
         self.command(json!({"cmd": "channel", "js": js})).await;
     }
 
-    /// The next line that is not an acknowledgement.
-    pub async fn next(&mut self, what: &str) -> Value {
-        if !self.pending.is_empty() {
-            return self.pending.remove(0);
-        }
-        loop {
-            let value = self.read(what).await;
-            if value["kind"] != "ack" {
-                return value;
-            }
-        }
-    }
-
-    /// The next message the frame posts to the host (broadcasts to the child frames are
-    /// skipped); asserts it was posted to [`HOST`] only.
-    pub async fn next_post(&mut self, what: &str) -> Value {
-        loop {
-            let value = self.next(what).await;
-            if value["kind"] == "post" {
-                assert_eq!(
-                    value["targetOrigin"], HOST,
-                    "{what}: posted to the host's origin only"
-                );
-                return value["message"].clone();
-            }
-        }
-    }
-
-    /// The next broadcast to the child frames (posts to the host are kept for later).
-    pub async fn next_broadcast(&mut self, what: &str) -> Value {
+    /// The next line of `kind` (`post` or `channel`); lines of the other kind are kept for
+    /// later, in order.
+    async fn next_of(&mut self, kind: &str, what: &str) -> Value {
         let mut index = 0;
         loop {
             if index == self.pending.len() {
@@ -182,11 +155,28 @@ impl Host {
                 }
                 continue;
             }
-            if self.pending[index]["kind"] == "channel" {
-                return self.pending.remove(index)["message"].clone();
+            if self.pending[index]["kind"] == kind {
+                return self.pending.remove(index);
             }
             index += 1;
         }
+    }
+
+    /// The next message the frame posts to the host (broadcasts to the child frames are
+    /// kept for [`Host::next_broadcast`]); asserts it was posted to [`HOST`] only.
+    pub async fn next_post(&mut self, what: &str) -> Value {
+        let value = self.next_of("post", what).await;
+        assert_eq!(
+            value["targetOrigin"], HOST,
+            "{what}: posted to the host's origin only"
+        );
+        value["message"].clone()
+    }
+
+    /// The next broadcast to the child frames (posts to the host are kept for
+    /// [`Host::next_post`]).
+    pub async fn next_broadcast(&mut self, what: &str) -> Value {
+        self.next_of("channel", what).await["message"].clone()
     }
 
     /// Asserts that the frame posts nothing to the host for `quiet`.

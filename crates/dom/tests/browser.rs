@@ -163,8 +163,12 @@ async fn notifications_are_delivered() {
         .await
         .flatten()
         .expect("a notification within 5 s");
+    // Symphony's social message: {type, streamId, fromWhomId (a number), isMention}.
+    assert_eq!(data["type"], "SOCIALMESSAGE", "{data}");
     assert_eq!(data["streamId"], "stream-main");
-    assert_eq!(data["message"], "market update");
+    assert!(data["fromWhomId"].is_u64(), "{data}");
+    assert_eq!(data["isMention"], false);
+    assert_eq!(data.as_object().map(|o| o.len()), Some(4), "{data}");
     drop(listener);
     symphony.logout().await.expect("logout");
 }

@@ -341,8 +341,8 @@ fn forged_messages(ids: &[String]) -> Value {
     ];
     for sub in 1..=4 {
         let id = format!("sub-{sub}");
-        messages
-            .push(json!({"eventType": "sdk-callback-data", "payload": {"id": id, "data": {"count": 99}}}));
+        messages.push(json!({"eventType": "sdk-callback-data",
+            "payload": {"id": id, "data": {"notifications": [], "totalCount": 99}}}));
     }
     for id in ids {
         messages.push(json!({"eventType": "sdk-resolve", "payload": {"id": id, "data": {}}}));

@@ -43,7 +43,7 @@ fn actions() -> Vec<ActionKind> {
             },
         },
         ActionKind::StartRoom {
-            user_ids: vec![7],
+            user_ids: vec!["7".into()],
             container: None,
         },
         ActionKind::Logout(LogoutAction::named(Config::DEFAULT_LOGOUT_ACTION)),

@@ -286,14 +286,16 @@ impl Symphony {
         })
     }
 
-    /// Starts a room with these users, in the main frame or the frame of `container`.
+    /// Starts (or opens) a room with these users, given as Symphony user ids or email
+    /// addresses (`["71811853189212", "ada@example.com"]`), in the main frame or the frame of
+    /// `container`. An empty list, or an entry that is neither, is a typed error.
     pub fn start_room(
         &self,
-        user_ids: &[u64],
+        users: &[&str],
         container: Option<&str>,
     ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
         self.request(Command::StartRoom {
-            user_ids: user_ids.to_vec(),
+            user_ids: users.iter().map(|u| (*u).to_owned()).collect(),
             container: container.map(str::to_owned),
         })
     }

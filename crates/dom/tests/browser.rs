@@ -128,7 +128,10 @@ async fn actions_are_answered_by_the_pod() {
         .update_settings(Settings::new().with("mode", "dark"))
         .await
         .expect("set-settings");
-    symphony.start_room(&[101, 102], None).await.expect("start-room");
+    symphony
+        .start_room(&["101", "ada@example.com"], None)
+        .await
+        .expect("start-room with an id and an email");
     let messages = state().await["messages"].clone();
     assert!(
         messages

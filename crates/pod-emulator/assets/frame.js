@@ -536,9 +536,11 @@
         return sendTo(streams, text);
       },
       'start-room': function (params) {
+        // Symphony's startRoom takes user ids or emails, as strings.
         var ids = params.userIds;
-        if (!Array.isArray(ids) || ids.length === 0 || !ids.every(function (u) { return typeof u === 'number' && isFinite(u); })) {
-          throw failure('start-room needs a non-empty array of numeric userIds', {});
+        var user = function (u) { return typeof u === 'string' && (/^[0-9]+$/.test(u) || /^[^@\s]+@[^@\s]+$/.test(u)); };
+        if (!Array.isArray(ids) || ids.length === 0 || !ids.every(user)) {
+          throw failure('start-room needs a non-empty array of userIds: user ids (digits) or emails, as strings', {});
         }
         return showIn(params.container, 'room-' + ids.join('-'), ids.slice());
       },

@@ -116,9 +116,10 @@ pub enum ActionKind {
     /// Start a room with these users.
     #[serde(rename = "start-room")]
     StartRoom {
-        /// Symphony user ids.
+        /// Symphony user ids (digits) or email addresses, as Symphony's `startRoom` takes
+        /// them. The action's wire form is this library's assumption.
         #[serde(rename = "userIds")]
-        user_ids: Vec<u64>,
+        user_ids: Vec<String>,
         /// `#childFrameId`, or absent for the main frame.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         container: Option<String>,
@@ -515,7 +516,7 @@ mod tests {
         let msg = HostMessage::Action(Action {
             id: "start-room-9".into(),
             kind: ActionKind::StartRoom {
-                user_ids: vec![1, 2],
+                user_ids: vec!["1".into(), "ada@example.com".into()],
                 container: None,
             },
         });

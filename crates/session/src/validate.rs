@@ -72,17 +72,39 @@ pub(crate) fn message(text: &str) -> Result<(), SymphonyError> {
 }
 
 /// User ids: at least one, each a positive JavaScript-safe integer.
-pub(crate) fn user_ids(ids: &[u64]) -> Result<(), SymphonyError> {
-    if ids.is_empty() {
-        return Err(invalid("user ids", "give at least one user id"));
+pub(crate) fn user_ids(users: &[String]) -> Result<(), SymphonyError> {
+    if users.is_empty() {
+        return Err(invalid("user ids", "give at least one user id or email address"));
     }
-    if let Some(bad) = ids.iter().find(|&&id| id == 0 || id > MAX_SAFE_INTEGER) {
-        return Err(invalid(
-            "user ids",
-            format!("{bad} is not a Symphony user id (1 to 2^53-1)"),
-        ));
+    for user in users {
+        let id = user.bytes().all(|b| b.is_ascii_digit()) && !user.is_empty();
+        let valid = if id {
+            user.parse::<u64>()
+                .is_ok_and(|n| (1..=MAX_SAFE_INTEGER).contains(&n))
+        } else {
+            is_email(user)
+        };
+        if !valid {
+            return Err(invalid(
+                "user ids",
+                format!("{user:?} is neither a Symphony user id (1 to 2^53-1) nor an email address"),
+            ));
+        }
     }
     Ok(())
+}
+
+/// `local@domain`: one `@`, both sides non-empty, no whitespace or control characters, at
+/// most 254 characters (the longest address SMTP carries). The pod decides the rest.
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    text.len() <= 254
+        && !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The one setting Symphony documents with an object value (colour overrides), Focus only.
@@ -164,10 +186,36 @@ mod tests {
 
     #[test]
     fn user_id_range() {
-        assert!(user_ids(&[1, MAX_SAFE_INTEGER]).is_ok());
-        assert!(user_ids(&[]).is_err());
-        assert!(user_ids(&[0]).is_err());
-        assert!(user_ids(&[MAX_SAFE_INTEGER + 1]).is_err());
+        let users = |list: &[&str]| list.iter().map(|u| (*u).to_owned()).collect::<Vec<_>>();
+        assert!(user_ids(&users(&["1", &MAX_SAFE_INTEGER.to_string(), "ada@example.com"])).is_ok());
+        for bad in [
+            &[][..],
+            &["0"][..],
+            &[""],
+            &["12a"],
+            &["@example.com"],
+            &["ada@"],
+            &["ada@b@c"],
+            &["ada lovelace@example.com"],
+            &["ada@exa\u{0}mple.com"],
+            &["-1"],
+        ] {
+            let err = user_ids(&users(bad)).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    SymphonyError::InvalidArgument {
+                        argument: "user ids",
+                        ..
+                    }
+                ),
+                "{bad:?}"
+            );
+        }
+        let long = format!("{}@example.com", "a".repeat(242));
+        assert_eq!(long.len(), 254);
+        assert!(user_ids(&[long.clone()]).is_ok());
+        assert!(user_ids(&[format!("a{long}")]).is_err());
     }
 
     #[test]
@@ -218,7 +266,7 @@ mod tests {
 
     #[test]
     fn the_largest_user_id_is_two_to_the_53_minus_one() {
-        assert!(user_ids(&[9_007_199_254_740_991]).is_ok());
-        assert!(user_ids(&[9_007_199_254_740_992]).is_err());
+        assert!(user_ids(&["9007199254740991".to_owned()]).is_ok());
+        assert!(user_ids(&["9007199254740992".to_owned()]).is_err());
     }
 }

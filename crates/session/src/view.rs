@@ -37,7 +37,7 @@ pub(crate) enum ViewAction {
         container: Option<String>,
     },
     StartRoom {
-        user_ids: Vec<u64>,
+        user_ids: Vec<String>,
         container: Option<String>,
     },
     SendMessage {

@@ -164,8 +164,8 @@ pub enum Command {
     },
     /// Start a room with these users, in the main frame or an existing child frame.
     StartRoom {
-        /// Symphony user ids.
-        user_ids: Vec<u64>,
+        /// Who: Symphony user ids (digits) or email addresses.
+        user_ids: Vec<String>,
         /// Where; `None` for the main frame.
         container: Option<String>,
     },

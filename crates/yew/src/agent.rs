@@ -252,9 +252,10 @@ impl SymphonyAgent {
         self.inner.symphony.send_message(message, options).await
     }
 
-    /// Starts a room with these users.
-    pub async fn start_room(&self, user_ids: &[u64], container: Option<&str>) -> Result<(), SymphonyError> {
-        self.inner.symphony.start_room(user_ids, container).await
+    /// Starts a room with these users: Symphony user ids or email addresses (see
+    /// [`Symphony::start_room`]).
+    pub async fn start_room(&self, users: &[&str], container: Option<&str>) -> Result<(), SymphonyError> {
+        self.inner.symphony.start_room(users, container).await
     }
 
     /// Creates a room; see [`Symphony::create_room`] (not available over the built-in

@@ -443,7 +443,7 @@ fn command_for(op: &Op, observer: &Observer) -> Option<Command> {
             container: container(c),
         },
         Op::StartRoom { container: c } => Command::StartRoom {
-            user_ids: vec![7],
+            user_ids: vec!["7".into(), "ada@example.com".into()],
             container: container(c),
         },
         Op::SendMessage { container: c } => Command::SendMessage {

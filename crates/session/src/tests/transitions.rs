@@ -325,15 +325,16 @@ fn send_message_and_start_room_target_existing_frames_only() {
             ..
         }))
     ));
+    let users = vec!["12".to_owned(), "ada@example.com".to_owned()];
     let (request, effects) = h.command(Command::StartRoom {
-        user_ids: vec![12, 13],
+        user_ids: users.clone(),
         container: None,
     });
     let (id, kind) = posted_actions(&effects).remove(0);
     assert_eq!(
         kind,
         ActionKind::StartRoom {
-            user_ids: vec![12, 13],
+            user_ids: users,
             container: None
         }
     );
@@ -444,7 +445,7 @@ fn every_action() -> Vec<Command> {
             container: None,
         },
         Command::StartRoom {
-            user_ids: vec![1],
+            user_ids: vec!["1".into()],
             container: None,
         },
         Command::SendMessage {

@@ -74,7 +74,7 @@ pub enum ConfigError {
         max: Duration,
     },
     /// The frame logout action's name is empty or holds whitespace or control characters.
-    #[error("logout action {name:?} must be a non-empty name without whitespace, such as logout; or call without_frame_logout()")]
+    #[error("logout action {name:?} must be a non-empty name without whitespace that no other action uses, such as logout; or call without_frame_logout()")]
     LogoutActionInvalid {
         /// What was given.
         name: String,
@@ -449,8 +449,13 @@ impl ConfigBuilder {
             }
             None => Config::DEFAULT_FRAME_LOGOUT_TIMEOUT.min(self.logout_timeout / 3),
         };
+        let taken = ["set-stream", "set-settings", "send-message", "start-room"];
         let logout_action = match self.logout_action {
-            Some(name) if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            Some(name)
+                if name.is_empty()
+                    || name.chars().any(|c| c.is_whitespace() || c.is_control())
+                    || taken.contains(&name.as_str()) =>
+            {
                 return Err(ConfigError::LogoutActionInvalid { name })
             }
             other => other,
@@ -746,7 +751,16 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(config.logout_method(), Some("delete"));
-        for name in ["", "log out", "a\u{0}", "\t"] {
+        for name in [
+            "",
+            "log out",
+            "a\u{0}",
+            "\t",
+            "set-stream",
+            "set-settings",
+            "send-message",
+            "start-room",
+        ] {
             assert_eq!(
                 builder().logout_action(name).build(),
                 Err(ConfigError::LogoutActionInvalid { name: name.into() }),

@@ -540,7 +540,11 @@ impl Session {
     /// document, showing nothing) goes. Other frames' reports are not expected: stale.
     fn frame_blocked(&mut self, frame: FrameId, directive: String) -> bool {
         match &self.phase {
-            Phase::Rendered(view) if view.main == frame => self.frame_gone(frame, Gone::Blocked(directive)),
+            // A main frame that said `clientReady` was not blocked: the report is about
+            // another frame of the pod (a child a narrower policy refuses).
+            Phase::Rendered(view) if view.main == frame && !view.ready => {
+                self.frame_gone(frame, Gone::Blocked(directive))
+            }
             _ => false,
         }
     }
@@ -598,11 +602,18 @@ impl Session {
     fn logged_out_elsewhere(&mut self) -> bool {
         match std::mem::replace(&mut self.phase, Phase::Unrendered) {
             Phase::Rendered(view) => {
+                let loaded = view.main_loaded;
                 let interrupted = |operation| SymphonyError::Interrupted {
                     operation,
                     by: "a logout in another tab",
                 };
                 self.tear_down(view, true, None, interrupted);
+                if loaded {
+                    // That tab's success cleared the mark, but this tab's frame may have
+                    // signed in after it: a later page must still ask (fail closed).
+                    let key = crate::protocol::session_mark_key(self.config.pod_origin());
+                    self.io.emit(Effect::SetSessionMark { key });
+                }
                 self.subscriptions.clear();
                 self.phase = Phase::LoggedOut;
                 self.logout_reason = Some(LogoutReason::AnotherTab);
@@ -633,6 +644,11 @@ impl Session {
                     for message in again {
                         self.io.emit(Effect::Post(message));
                     }
+                    // The theme is not in the frame's URL: a reloaded frame needs it again.
+                    if !view.settings_after_ready.is_empty() {
+                        let settings = view.settings_after_ready.clone();
+                        view::post_unanswered(&mut self.io, view, ActionKind::SetSettings(settings));
+                    }
                 } else {
                     view.ready = true;
                     view.interaction_required = false;
@@ -648,21 +664,18 @@ impl Session {
                     {
                         self.io.cancel_timer(timer);
                     }
-                    if let Some(request) = view.render_request.take() {
-                        if view.settings_after_ready.is_empty() {
-                            self.io.answer(request, Ok(()));
-                        } else {
-                            // The render is done once the pod took its theme too.
-                            let settings = std::mem::take(&mut view.settings_after_ready);
-                            view::post_now(
-                                &self.config,
-                                &mut self.io,
-                                view,
-                                request,
-                                "render",
-                                ActionKind::SetSettings(settings),
-                            );
+                    let theme = (!view.settings_after_ready.is_empty())
+                        .then(|| ActionKind::SetSettings(view.settings_after_ready.clone()));
+                    match (view.render_request.take(), theme) {
+                        (Some(request), None) => self.io.answer(request, Ok(())),
+                        // The render is done once the pod took its theme too.
+                        (Some(request), Some(theme)) => {
+                            view::post_now(&self.config, &mut self.io, view, request, "render", theme);
                         }
+                        // The render was answered already (its frame loaded late): the
+                        // theme goes all the same.
+                        (None, Some(theme)) => view::post_unanswered(&mut self.io, view, theme),
+                        (None, None) => {}
                     }
                     for message in std::mem::take(&mut view.outbox) {
                         if view.still_wanted(&self.subscriptions, &message) {

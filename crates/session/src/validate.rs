@@ -214,7 +214,7 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(242));
         assert_eq!(long.len(), 254);
-        assert!(user_ids(&[long.clone()]).is_ok());
+        assert!(user_ids(std::slice::from_ref(&long)).is_ok());
         assert!(user_ids(&[format!("a{long}")]).is_err());
     }
 

@@ -469,6 +469,13 @@ pub(crate) fn post_now(
     send(io, view, HostMessage::Action(Action { id, kind }));
 }
 
+/// Posts an action nobody waits for (the theme of a render already answered, or again
+/// after the frame reloaded); the pod's answer to it is counted stale.
+pub(crate) fn post_unanswered(io: &mut Io, view: &mut View, kind: ActionKind) {
+    let id = io.new_action_id(&kind);
+    send(io, view, HostMessage::Action(Action { id, kind }));
+}
+
 /// The protocol id of a subscription.
 pub(crate) fn subscription_key(subscription: SubscriptionId) -> String {
     format!("sub-{}", subscription.0)

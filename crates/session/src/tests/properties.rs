@@ -557,13 +557,15 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
             };
             let request = h.session_mut().handle_command(command);
             observer.issued.insert(request);
-            if is_render {
-                observer.last_render = Some(request);
-            }
+
             if is_logout && before == SessionState::LoggingOut {
                 observer.episode.push(request);
             }
             let effects = h.drain();
+            if is_render && answer_of(&effects, request).is_none() {
+                // Refused at once (bad settings, a logout running) it waits for nothing.
+                observer.last_render = Some(request);
+            }
             if is_logout
                 && h.session().state() == SessionState::LoggingOut
                 && before != SessionState::LoggingOut

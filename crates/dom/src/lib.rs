@@ -359,7 +359,7 @@ impl Symphony {
     /// frame is not ready, stays silent or refuses (both forms are this library's assumption:
     /// see [`ConfigBuilder::logout_action`] and [`ConfigBuilder::logout_method`]). Before any
     /// render, the pod is asked only when `localStorage` holds the mark an earlier page of
-    /// this browser left for it; else the answer is `{}` at once.
+    /// this browser left for it, or cannot be read; else the answer is `{}` at once.
     ///
     /// Mind Symphony's warning: this ends the user's session in every app of this browser.
     pub fn logout(&self) -> impl Future<Output = Result<(), SymphonyError>> + '_ {

@@ -10,7 +10,10 @@ use serde_json::Value;
 use symphony_session::protocol::{HostMessage, TabMessage};
 use symphony_session::{Event, LogoutAttemptId};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, BroadcastChannel, MessageEvent, SecurityPolicyViolationEvent};
+use web_sys::{
+    AbortController, BroadcastChannel, MessageEvent, SecurityPolicyViolationEvent,
+    SecurityPolicyViolationEventDisposition,
+};
 
 use super::frames::count;
 use super::{feed, Driver, Shared};
@@ -186,7 +189,9 @@ impl Driver {
                 let frames = ["frame-src", "child-src", "default-src"].contains(&directive.as_str());
                 let blocked = event.blocked_uri();
                 let ours = blocked == pod_origin || blocked.starts_with(&format!("{pod_origin}/"));
-                if !event.is_trusted() || !frames || !ours {
+                // A report-only policy blocks nothing.
+                let enforced = event.disposition() == SecurityPolicyViolationEventDisposition::Enforce;
+                if !event.is_trusted() || !frames || !ours || !enforced {
                     return;
                 }
                 // The main frame of the moment the driver is free: the report names no frame.

@@ -370,7 +370,15 @@ async fn serve_in_order(inner: Rc<Inner>) {
                 options,
                 reply,
             } => {
-                let _ = reply.send(symphony.render(&container, options).await);
+                // Like every render: the queue moves on once the main frame has loaded.
+                match start_render(symphony, container, options).await {
+                    Started::Answered(result) => {
+                        let _ = reply.send(result);
+                    }
+                    Started::Loaded(rendering) => wasm_bindgen_futures::spawn_local(async move {
+                        let _ = reply.send(rendering.await.unwrap_or(Err(gone("render"))));
+                    }),
+                }
             }
             Request::RenderChats(reply) => {
                 // The queue moves on once the main frame has loaded; the answer comes when
@@ -545,22 +553,17 @@ async fn render_chats(symphony: &Symphony, chats: &Chats) -> RenderRest {
             reason: "no <SymphonyChat> is mounted; mount one, or call render_into(container, ..)".to_owned(),
         })));
     };
-    let rendering = {
-        let symphony = symphony.clone();
-        let (container, stream_id) = (main.container.clone(), main.stream_id.clone());
-        in_own_task(async move {
-            symphony
-                .render(&container, RenderOptions::stream(stream_id))
-                .await
-        })
-    };
+    let started = start_render(
+        symphony,
+        main.container.clone(),
+        RenderOptions::stream(main.stream_id.clone()),
+    )
+    .await;
     let main = main.clone();
     let chats = chats.clone();
-    let loaded = Box::pin(main_frame_loaded(symphony));
-    let rendering = match futures::future::select(rendering, loaded).await {
+    let rendering = match started {
         // Answered before a load was seen: ready at once, or failed.
-        Either::Left((answer, _)) => {
-            let rendered = answer.unwrap_or(Err(gone("render")));
+        Started::Answered(rendered) => {
             confirm(
                 &chats,
                 std::slice::from_ref(&main),
@@ -572,7 +575,7 @@ async fn render_chats(symphony: &Symphony, chats: &Chats) -> RenderRest {
             let children = start_streams_confirmed(symphony, &chats, others);
             return Box::pin(async move { collect(children).await.into_iter().collect() });
         }
-        Either::Right((_, rendering)) => rendering,
+        Started::Loaded(rendering) => rendering,
     };
     // Loaded: the main frame shows the pod's page (perhaps its sign-in page), with the main
     // chat's stream in its URL.
@@ -593,6 +596,29 @@ async fn render_chats(symphony: &Symphony, chats: &Chats) -> RenderRest {
         rendered?;
         opened.into_iter().collect()
     })
+}
+
+/// How far a render got when [`start_render`] returned.
+enum Started {
+    /// It was answered before its main frame was seen loading.
+    Answered(Result<(), SymphonyError>),
+    /// Its main frame loaded; the answer comes later (at `clientReady`).
+    Loaded(oneshot::Receiver<Result<(), SymphonyError>>),
+}
+
+/// Starts a render in a task of its own and returns once its main frame has loaded, or it
+/// was answered first: a render waits for the user (sign-in) without a timeout, and the
+/// agent's queue must not wait with it.
+async fn start_render(symphony: &Symphony, container: String, options: RenderOptions) -> Started {
+    let rendering = {
+        let symphony = symphony.clone();
+        in_own_task(async move { symphony.render(&container, options).await })
+    };
+    let loaded = Box::pin(main_frame_loaded(symphony));
+    match futures::future::select(rendering, loaded).await {
+        Either::Left((answer, _)) => Started::Answered(answer.unwrap_or(Err(gone("render")))),
+        Either::Right((_, rendering)) => Started::Loaded(rendering),
+    }
 }
 
 /// Resolves once a main frame loads after this is called (the news, not the state now: a

@@ -720,3 +720,55 @@ async fn reliability_suite() {
         (now() - started) / 1000.0
     );
 }
+
+/// A render that waits for a sign-in does not hold up the agent's next rendering request:
+/// the queue moves on once its main frame has loaded, and the newer render answers it.
+#[wasm_bindgen_test]
+async fn a_render_waiting_for_the_user_does_not_hold_up_the_next() {
+    fresh().await;
+    faults(json!({"mainFrame": "neverReady"})).await;
+    let app = harness::Mounted::new(quick_config(), Vec::new());
+    let agent = app.agent().await;
+    container("queue-first");
+    container("queue-second");
+    let (first_sent, first) = oneshot::channel();
+    let waiting = agent.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = first_sent.send(
+            waiting
+                .render_into("queue-first", RenderOptions::stream("s"))
+                .await,
+        );
+    });
+    let (second_sent, second) = oneshot::channel();
+    let next = agent.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = second_sent.send(next.render_into("queue-second", RenderOptions::stream("s")).await);
+    });
+    // The second render is served though the first is still waiting for a sign-in.
+    let answered = within(5000, first).await.and_then(Result::ok);
+    assert_eq!(
+        answered,
+        Some(Err(SymphonyError::Interrupted {
+            operation: "render",
+            by: "a new render"
+        })),
+        "the newer render answers the waiting one"
+    );
+    eventually(5000, "the second render's main frame loaded", || {
+        let loaded = agent.symphony().is_loaded();
+        async move { loaded }
+    })
+    .await;
+    assert_eq!(agent.logout().await, Ok(()));
+    assert_eq!(
+        within(2000, second).await.and_then(Result::ok),
+        Some(Err(SymphonyError::Interrupted {
+            operation: "render",
+            by: "logout"
+        }))
+    );
+    faults(json!({"mainFrame": "ok"})).await;
+    drop(agent);
+    app.unmount();
+}

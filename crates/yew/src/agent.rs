@@ -186,13 +186,18 @@ impl SymphonyAgent {
     }
 
     /// Renders every mounted [`SymphonyChat`](crate::SymphonyChat): the first one mounted
-    /// gets the main frame, the others child frames (Focus mode). This is how an app renders
-    /// again after a logout.
+    /// gets the main frame, the others child frames (Focus mode), opened once the main frame
+    /// has loaded. Resolves when the chats are ready (the user signed in), as Symphony's
+    /// `render` does: while the pod shows its sign-in page it waits, without a timeout
+    /// ([`SessionStatus::interaction_required`](crate::SessionStatus) tells when that takes
+    /// long); a logout or a new render answers it. This is how an app renders again after
+    /// a logout.
     pub async fn render(&self) -> Result<(), SymphonyError> {
         self.ask(Request::RenderChats, "render").await
     }
 
-    /// Renders the main frame into `container` explicitly.
+    /// Renders the main frame into `container` explicitly; resolves when the chat is ready,
+    /// like [`render`](Self::render).
     pub async fn render_into(&self, container: &str, options: RenderOptions) -> Result<(), SymphonyError> {
         let container = container.to_owned();
         self.ask(

@@ -716,7 +716,17 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(config.collaboration_path(), "/client-bff/index.html");
-        for path in ["", "apps", "//evil.example/x", "/a?b=1", "/a#b", "/a\\b"] {
+        // A tab or newline is dropped by the URL parser: "/\t/evil" would leave the pod.
+        for path in [
+            "",
+            "apps",
+            "//evil.example/x",
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/a?b=1",
+            "/a#b",
+            "/a\\b",
+        ] {
             assert_eq!(
                 builder().collaboration_path(path).build(),
                 Err(ConfigError::FramePathInvalid { path: path.into() }),

@@ -322,6 +322,12 @@ impl FakeDriver {
     pub fn drain(&mut self) -> Vec<Effect> {
         let mut all = Vec::new();
         while let Some(effect) = self.session.poll_effect() {
+            // Answers the fake gives at once (the storage, a claim) can feed a machine that
+            // asks again forever: a runaway, not a slow step.
+            assert!(
+                all.len() < 100_000,
+                "driver contract: one step caused over 100 000 effects: {effect:?}"
+            );
             if let Some(event) = self.execute(&effect) {
                 // Inputs may be fed while draining: their effects queue after the rest.
                 if let Event::FrameContainerMissing(frame) = event {

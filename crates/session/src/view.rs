@@ -402,18 +402,7 @@ pub(crate) fn act(
             return Ok(());
         }
     };
-    let id = io.new_action_id(&kind);
-    let timer = io.start_timer(TimerPurpose::Action(id.clone()), config.request_timeout());
-    view.pending.insert(
-        id.clone(),
-        PendingAction {
-            request,
-            timer,
-            operation,
-            frame: route.frame(),
-        },
-    );
-    let message = HostMessage::Action(Action { id, kind });
+    let message = pending_action(config, io, view, request, operation, kind, route.frame());
     match route {
         Route::Main => send(io, view, message),
         Route::Child(frame) => {
@@ -445,8 +434,8 @@ pub(crate) fn act(
     Ok(())
 }
 
-/// Posts an action to the (ready) main frame for `request`, answered by the pod's
-/// `sdk-resolve` within the request timeout.
+/// Posts an action to the main frame for `request` (at once if it is ready, else at
+/// `clientReady`), answered by the pod's `sdk-resolve` within the request timeout.
 pub(crate) fn post_now(
     config: &Config,
     io: &mut Io,
@@ -455,6 +444,21 @@ pub(crate) fn post_now(
     operation: &'static str,
     kind: ActionKind,
 ) {
+    let message = pending_action(config, io, view, request, operation, kind, None);
+    send(io, view, message);
+}
+
+/// The action message for `request`, with its id, its timer and its place among the
+/// actions waiting for the pod's answer (`frame`: the child frame it targets).
+fn pending_action(
+    config: &Config,
+    io: &mut Io,
+    view: &mut View,
+    request: RequestId,
+    operation: &'static str,
+    kind: ActionKind,
+    frame: Option<FrameId>,
+) -> HostMessage {
     let id = io.new_action_id(&kind);
     let timer = io.start_timer(TimerPurpose::Action(id.clone()), config.request_timeout());
     view.pending.insert(
@@ -463,10 +467,10 @@ pub(crate) fn post_now(
             request,
             timer,
             operation,
-            frame: None,
+            frame,
         },
     );
-    send(io, view, HostMessage::Action(Action { id, kind }));
+    HostMessage::Action(Action { id, kind })
 }
 
 /// Posts an action nobody waits for (the theme of a render already answered, or again

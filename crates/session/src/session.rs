@@ -86,6 +86,13 @@ impl Io {
         format!("{}-{}", kind.name(), self.next_action)
     }
 
+    /// Stores the mark that tells a later page of this browser that a session of the pod
+    /// may be alive ([`Effect::SetSessionMark`]).
+    pub(crate) fn mark_session(&mut self, config: &Config) {
+        let key = crate::protocol::session_mark_key(config.pod_origin());
+        self.emit(Effect::SetSessionMark { key });
+    }
+
     pub(crate) fn remove_frames(&mut self, frames: impl IntoIterator<Item = FrameId>) {
         for frame in frames {
             self.emit(Effect::RemoveFrame { frame });
@@ -505,8 +512,7 @@ impl Session {
             if !view.main_loaded {
                 view.main_loaded = true;
                 // From here a later page must assume a session of this pod may be alive.
-                let key = crate::protocol::session_mark_key(self.config.pod_origin());
-                self.io.emit(Effect::SetSessionMark { key });
+                self.io.mark_session(&self.config);
                 // Loading is over: the render now waits for `clientReady`, without a
                 // timeout (the user may be signing in), and says so if it takes long.
                 if let Some(timer) = view.load_timer.take() {
@@ -611,8 +617,7 @@ impl Session {
                 if loaded {
                     // That tab's success cleared the mark, but this tab's frame may have
                     // signed in after it: a later page must still ask (fail closed).
-                    let key = crate::protocol::session_mark_key(self.config.pod_origin());
-                    self.io.emit(Effect::SetSessionMark { key });
+                    self.io.mark_session(&self.config);
                 }
                 self.subscriptions.clear();
                 self.phase = Phase::LoggedOut;
@@ -655,8 +660,7 @@ impl Session {
                     if !view.main_loaded {
                         // `clientReady` came before the frame's `load` event: it loaded.
                         view.main_loaded = true;
-                        let key = crate::protocol::session_mark_key(self.config.pod_origin());
-                        self.io.emit(Effect::SetSessionMark { key });
+                        self.io.mark_session(&self.config);
                     }
                     for timer in [view.load_timer.take(), view.interaction_timer.take()]
                         .into_iter()

@@ -23,18 +23,7 @@ async fn sign_in_sets_cookie_and_logout_ends_session() {
     let cookies = set_cookies(&resp);
     let session_name = format!("symphony_session_{}=", pod.port());
     // Both cookies are set for a cross-site frame: SameSite=None; Secure; Partitioned.
-    let session_cookie = set_cookie_named(&cookies, &format!("symphony_session_{}", pod.port()));
-    assert_eq!(
-        cookie_attributes(&session_cookie),
-        embeddable_with(&[]),
-        "{session_cookie}"
-    );
-    let browser_cookie = set_cookie_named(&cookies, &format!("symphony_browser_{}", pod.port()));
-    assert_eq!(
-        cookie_attributes(&browser_cookie),
-        embeddable_with(&["Max-Age=31536000"]),
-        "{browser_cookie}"
-    );
+    let session_cookie = assert_sign_in_cookies(&cookies, pod.port());
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body, json!({"user": "alice"}));
 
@@ -239,18 +228,7 @@ async fn auto_login_first_load_then_sign_in_form_after_logout() {
     let resp = send(client.get(url), "first frame").await;
     assert_eq!(resp.status(), 200);
     let cookies = set_cookies(&resp);
-    let session_cookie = set_cookie_named(&cookies, &format!("symphony_session_{}", pod.port()));
-    assert_eq!(
-        cookie_attributes(&session_cookie),
-        embeddable_with(&[]),
-        "{session_cookie}"
-    );
-    let browser_cookie = set_cookie_named(&cookies, &format!("symphony_browser_{}", pod.port()));
-    assert_eq!(
-        cookie_attributes(&browser_cookie),
-        embeddable_with(&["Max-Age=31536000"]),
-        "{browser_cookie}"
-    );
+    assert_sign_in_cookies(&cookies, pod.port());
     let html = resp.text().await.expect("frame body");
     assert!(is_chat_page(&html), "first load is signed in");
     assert_eq!(element_text(&html, "user"), Some("alice"));

@@ -169,6 +169,25 @@ pub fn set_cookie_named(cookies: &[String], name: &str) -> String {
         .clone()
 }
 
+/// Checks that a sign-in set both cookies as an embeddable pod must (the session cookie
+/// [`EMBEDDABLE`], the browser id's with a year's `Max-Age` too); answers the session
+/// cookie's `Set-Cookie` value.
+pub fn assert_sign_in_cookies(cookies: &[String], port: u16) -> String {
+    let session_cookie = set_cookie_named(cookies, &format!("symphony_session_{port}"));
+    assert_eq!(
+        cookie_attributes(&session_cookie),
+        embeddable_with(&[]),
+        "{session_cookie}"
+    );
+    let browser_cookie = set_cookie_named(cookies, &format!("symphony_browser_{port}"));
+    assert_eq!(
+        cookie_attributes(&browser_cookie),
+        embeddable_with(&["Max-Age=31536000"]),
+        "{browser_cookie}"
+    );
+    session_cookie
+}
+
 /// The user of each live session, in creation order.
 pub fn session_users(state: &Value) -> Vec<String> {
     state["sessions"]

@@ -453,11 +453,15 @@
       });
     }
 
+    // Shows a stream; resolves as Symphony documents openStream and startRoom:
+    // {streamId, userIds?} (a room's members as they were asked for).
     function showIn(container, streamId, room) {
+      var shown = { streamId: streamId };
+      if (room) { shown.userIds = room.slice(); }
       if (container === undefined || container === null || container === '') {
         shows += 1;
         showStream(streamId, room);
-        return {};
+        return shown;
       }
       var cid = containerId(container);
       if (!cid || !has(children, cid)) {
@@ -465,7 +469,7 @@
       }
       children[cid] = { streamId: streamId, room: room || null };
       sendShow(cid);
-      return {};
+      return shown;
     }
 
     function sendTo(streams, text) {
@@ -478,7 +482,12 @@
           view.notes.push(note);
           appendMessage(note);
         }
-        return {};
+        // As Symphony documents sendMessage: {streamId?, messages: [{messageId, streamId}]}.
+        var sent = {
+          messages: events.map(function (ev) { return { messageId: String(ev.id), streamId: ev.streamId }; })
+        };
+        if (streams.length === 1) { sent.streamId = streams[0]; }
+        return sent;
       }, function (err) {
         throw failure('send-message failed: ' + err.message, err.status ? { status: err.status } : {});
       });

@@ -124,9 +124,14 @@ async fn message_notifications_are_social_messages() {
         .iter()
         .find(|m| m["eventType"] == "sdk-resolve")
         .expect("the send is answered");
-    assert_eq!(resolve["payload"], json!({"id": "send-1", "data": {}}));
-    let alice = state_messages(&pod).await;
-    let alice = alice.last().expect("recorded")["fromWhomId"].clone();
+    let recorded = state_messages(&pod).await;
+    let last = recorded.last().expect("recorded");
+    assert_eq!(
+        resolve["payload"],
+        json!({"id": "send-1", "data": {"streamId": "s1",
+               "messages": [{"messageId": last["id"].to_string(), "streamId": "s1"}]}})
+    );
+    let alice = last["fromWhomId"].clone();
     assert!(alice.is_u64() && alice != json!(bob), "{alice}");
     for message in seen.iter().filter(|m| m["eventType"] == "sdk-callback-data") {
         assert_eq!(

@@ -22,12 +22,12 @@ async fn state(pod: &RunningEmulator) -> Value {
         .expect("state JSON")
 }
 
-/// The next answer, which must be `sdk-resolve` with exactly `{id, data: {}}`.
-async fn resolved(host: &mut Host, id: &str) {
+/// The next answer, which must be `sdk-resolve` with exactly `{id, data}`.
+async fn resolved(host: &mut Host, id: &str, data: Value) {
     let answer = host.next_post(id).await;
     assert_eq!(
         answer,
-        json!({"eventType": "sdk-resolve", "payload": {"id": id, "data": {}}}),
+        json!({"eventType": "sdk-resolve", "payload": {"id": id, "data": data}}),
         "{id}"
     );
 }
@@ -82,7 +82,7 @@ async fn the_open_sdk_samples_messages_are_answered() {
          params: {streamId: 'legal-room', container: '#symphony-child-0'}}}",
     )
     .await;
-    resolved(&mut host, "set-stream-1").await;
+    resolved(&mut host, "set-stream-1", json!({"streamId": "legal-room"})).await;
     let show = host.next_broadcast("the chat sent to the child frame").await;
     assert_eq!(show["kind"], "show");
     assert_eq!(show["target"], "symphony-child-0");
@@ -94,7 +94,7 @@ async fn the_open_sdk_samples_messages_are_answered() {
          params: {streamId: 'credit-room', container: undefined}}}",
     )
     .await;
-    resolved(&mut host, "set-stream-2").await;
+    resolved(&mut host, "set-stream-2", json!({"streamId": "credit-room"})).await;
     main_frame_shows(&pod, "credit-room").await;
 
     // 4. New settings for every frame: the params are the settings themselves.
@@ -103,7 +103,7 @@ async fn the_open_sdk_samples_messages_are_answered() {
          params: {mode: 'light', condensed: false, showTitle: false}}}",
     )
     .await;
-    resolved(&mut host, "set-settings-3").await;
+    resolved(&mut host, "set-settings-3", json!({})).await;
     let settings = host.next_broadcast("the settings sent to the child frames").await;
     assert_eq!(settings["kind"], "settings");
     assert_eq!(settings["settings"]["mode"], "light");
@@ -151,7 +151,9 @@ async fn the_open_sdk_samples_messages_are_answered() {
         json!({"eventType": "sdk-callback-data", "payload": {
             "id": "unread-notification-undefined",
             "data": {"notifications": [], "totalCount": 0}}}),
-        json!({"eventType": "sdk-resolve", "payload": {"id": "send-message-4", "data": {}}}),
+        json!({"eventType": "sdk-resolve", "payload": {"id": "send-message-4", "data": {
+            "streamId": "legal-room",
+            "messages": [{"messageId": sent["id"].to_string(), "streamId": "legal-room"}]}}}),
     ];
     assert_eq!(posts, expected);
 

@@ -43,14 +43,16 @@ use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures::channel::oneshot;
+use futures::FutureExt;
 use serde_json::Value;
 use symphony_session::{Command, Session, SubscriptionId};
 
 pub use driver::{live_counts, DomDiagnostics, LiveCounts};
 use driver::{pump, when_free, ChangeCallback, Driver, Flag, Registered, Shared, Snapshot};
 pub use symphony_session::{
-    Config, ConfigBuilder, ConfigError, ErrorPayload, IdlePolicy, LogoutReason, Mode, NotificationKind,
-    SdkResult, SessionState, Settings, SymphonyError, Timestamp,
+    ChatOpened, Config, ConfigBuilder, ConfigError, ErrorPayload, IdlePolicy, LogoutReason, MessageSent,
+    Mode, NotificationKind, Resolved, SdkResult, SentMessage, SessionState, Settings, SymphonyError,
+    Timestamp,
 };
 
 /// The data attribute every iframe created here carries (its value: the instance number).
@@ -61,6 +63,11 @@ static NEXT_INSTANCE: AtomicU32 = AtomicU32::new(1);
 /// The page's origin (`window.location.origin`), to pass to [`Config::builder`].
 pub fn page_origin() -> Option<String> {
     web_sys::window().and_then(|w| w.location().origin().ok())
+}
+
+/// The answer of a call Symphony documents as resolving `{}` (render, logout, settings).
+fn done(result: Result<Resolved, SymphonyError>) -> Result<(), SymphonyError> {
+    result.map(drop)
 }
 
 /// The permissions the chat frames get by default (their `allow` attribute): clipboard for
@@ -231,8 +238,8 @@ impl Symphony {
     }
 
     /// The one future behind every request method (they build the command and return this,
-    /// rather than wrap it in a future of their own).
-    async fn request(&self, command: Command) -> Result<(), SymphonyError> {
+    /// its answer mapped to their type, rather than wrap it in a future of their own).
+    async fn request(&self, command: Command) -> Result<Resolved, SymphonyError> {
         let operation = command.operation();
         let (sender, receiver) = oneshot::channel();
         loop {
@@ -271,44 +278,51 @@ impl Symphony {
             stream_id: options.stream_id,
             settings: options.settings,
         })
+        .map(done)
     }
 
     /// Shows a stream in the main frame (`container` `None` or the render container) or, in
-    /// Focus mode, in a child frame in another container (created on first use).
+    /// Focus mode, in a child frame in another container (created on first use). Resolves
+    /// with what the pod says of the chat shown (`{streamId?, userIds?}`, as Symphony
+    /// documents it).
     pub fn open_stream(
         &self,
         stream_id: &str,
         container: Option<&str>,
-    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+    ) -> impl Future<Output = Result<ChatOpened, SymphonyError>> + '_ {
         self.request(Command::OpenStream {
             stream_id: stream_id.to_owned(),
             container: container.map(str::to_owned),
         })
+        .map(|result| result.map(ChatOpened::from))
     }
 
     /// Starts (or opens) a room with these users, given as Symphony user ids or email
     /// addresses (`["71811853189212", "ada@example.com"]`), in the main frame or the frame of
-    /// `container`. An empty list, or an entry that is neither, is a typed error.
+    /// `container`. An empty list, or an entry that is neither, is a typed error. Resolves
+    /// like [`Symphony::open_stream`], with the room's stream and members when the pod says.
     pub fn start_room(
         &self,
         users: &[&str],
         container: Option<&str>,
-    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+    ) -> impl Future<Output = Result<ChatOpened, SymphonyError>> + '_ {
         self.request(Command::StartRoom {
             user_ids: users.iter().map(|u| (*u).to_owned()).collect(),
             container: container.map(str::to_owned),
         })
+        .map(|result| result.map(ChatOpened::from))
     }
 
     /// Creates a room (Symphony's `createRoom`): its members (user ids or emails) and
     /// Symphony's room options as a JSON object. Not available over the built-in protocol
     /// (Symphony publishes no wire form for it): answers [`SymphonyError::NotAvailable`].
+    /// Symphony does not document what it resolves to: the object comes as it is.
     pub fn create_room(
         &self,
         name: &str,
         users: &[&str],
         options: Value,
-    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+    ) -> impl Future<Output = Result<Resolved, SymphonyError>> + '_ {
         self.request(Command::CreateRoom {
             name: name.to_owned(),
             users: users.iter().map(|u| (*u).to_owned()).collect(),
@@ -317,28 +331,32 @@ impl Symphony {
     }
 
     /// Whether the user is already authenticated (Symphony's `checkAuth`). Not available
-    /// over the built-in protocol: answers [`SymphonyError::NotAvailable`].
-    pub fn check_auth(&self) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+    /// over the built-in protocol: answers [`SymphonyError::NotAvailable`]. Symphony does not
+    /// document the object it resolves to: it comes as it is.
+    pub fn check_auth(&self) -> impl Future<Output = Result<Resolved, SymphonyError>> + '_ {
         self.request(Command::CheckAuth)
     }
 
     /// Changes the theme's colours (Symphony's `updateTheme`, Focus mode). Not available
     /// over the built-in protocol: answers [`SymphonyError::NotAvailable`].
     pub fn update_theme(&self, theme: Value) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
-        self.request(Command::UpdateTheme(theme))
+        self.request(Command::UpdateTheme(theme)).map(done)
     }
 
     /// Opens the send-message dialog, pre-filled with `message`, for these streams.
+    /// Resolves with what the pod says was sent (`{streamId?, userIds?, messages?}`, as
+    /// Symphony documents it).
     pub fn send_message(
         &self,
         message: &str,
         options: SendMessageOptions,
-    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+    ) -> impl Future<Output = Result<MessageSent, SymphonyError>> + '_ {
         self.request(Command::SendMessage {
             message: message.to_owned(),
             stream_ids: options.stream_ids,
             container: options.container,
         })
+        .map(|result| result.map(MessageSent::from))
     }
 
     /// Changes the settings of every frame.
@@ -346,7 +364,7 @@ impl Symphony {
         &self,
         settings: Settings,
     ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
-        self.request(Command::UpdateSettings(settings))
+        self.request(Command::UpdateSettings(settings)).map(done)
     }
 
     /// Logs the user out of the pod, then removes every frame; the session is then as if
@@ -363,7 +381,7 @@ impl Symphony {
     ///
     /// Mind Symphony's warning: this ends the user's session in every app of this browser.
     pub fn logout(&self) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
-        self.request(Command::Logout)
+        self.request(Command::Logout).map(done)
     }
 
     /// Calls `callback` with each notification of `kind` (for `stream_id`, or every stream)
@@ -404,7 +422,7 @@ impl Symphony {
             }),
         };
         match result {
-            Ok(()) => Ok(NotificationListener {
+            Ok(_) => Ok(NotificationListener {
                 shared: Rc::downgrade(&self.shared),
                 subscription,
                 live,

@@ -11,8 +11,8 @@ use futures::StreamExt;
 use serde_json::{json, Value};
 use support::*;
 use symphony_dom::{
-    Mode, NotificationKind, RenderOptions, SdkResult, SendMessageOptions, SessionState, Settings, Symphony,
-    SymphonyError,
+    Mode, NotificationKind, RenderOptions, SdkResult, SendMessageOptions, SentMessage, SessionState,
+    Settings, Symphony, SymphonyError,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -117,10 +117,12 @@ async fn collaboration_render() {
 }
 
 #[wasm_bindgen_test]
-async fn actions_are_answered_by_the_pod() {
+async fn actions_are_answered_by_the_pod_with_their_data() {
     let symphony = rendered_focus().await;
-    symphony.open_stream("stream-2", None).await.expect("set-stream");
-    symphony
+    let opened = symphony.open_stream("stream-2", None).await.expect("set-stream");
+    assert_eq!(opened.stream_id.as_deref(), Some("stream-2"));
+    assert_eq!(opened.user_ids, None);
+    let sent = symphony
         .send_message("hello from the test", SendMessageOptions::to(["stream-2"]))
         .await
         .expect("send-message");
@@ -128,18 +130,31 @@ async fn actions_are_answered_by_the_pod() {
         .update_settings(Settings::new().with("mode", "dark"))
         .await
         .expect("set-settings");
-    symphony
+    let room = symphony
         .start_room(&["101", "ada@example.com"], None)
         .await
         .expect("start-room with an id and an email");
+    assert_eq!(room.stream_id.as_deref(), Some("room-101-ada@example.com"));
+    assert_eq!(
+        room.user_ids,
+        Some(vec!["101".to_owned(), "ada@example.com".to_owned()])
+    );
     let messages = state().await["messages"].clone();
-    assert!(
-        messages
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|m| m["text"] == "hello from the test"),
-        "the pod recorded the sent message: {messages}"
+    let recorded = messages
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["text"] == "hello from the test")
+        .unwrap_or_else(|| panic!("the pod recorded the sent message: {messages}"));
+    // The answer names the message the pod recorded, and keeps Symphony's JSON shape.
+    let message = SentMessage {
+        message_id: recorded["id"].to_string(),
+        stream_id: "stream-2".to_owned(),
+    };
+    assert_eq!(sent.messages, Some(vec![message]));
+    assert_eq!(
+        serde_json::to_value(SdkResult::from(&Ok::<_, SymphonyError>(sent))).expect("json"),
+        serde_json::json!({"streamId": "stream-2", "messages": [{"messageId": recorded["id"].to_string(), "streamId": "stream-2"}]})
     );
     symphony.logout().await.expect("logout");
 }
@@ -370,8 +385,9 @@ async fn calls_without_a_public_wire_form_answer_not_available() {
     let results = [
         symphony
             .create_room("deal", &["7", "a@b.example"], json!({"public": false}))
-            .await,
-        symphony.check_auth().await,
+            .await
+            .map(drop),
+        symphony.check_auth().await.map(drop),
         symphony.update_theme(json!({"primary": "#000"})).await,
     ];
     for (result, operation) in results.iter().zip(["create room", "check auth", "update theme"]) {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::config::ConfigError;
+use crate::resolved::Resolved;
 
 /// Everything that can go wrong in a request. Each variant is one cause; each message says
 /// what happened and what to do about it.
@@ -16,7 +17,7 @@ use crate::config::ConfigError;
 /// use symphony_session::{SdkResult, SymphonyError};
 ///
 /// let err = SymphonyError::ServerStatus { status: 500 };
-/// let json = serde_json::to_value(SdkResult::from(&Err(err))).unwrap();
+/// let json = serde_json::to_value(SdkResult::from(&err)).unwrap();
 /// assert_eq!(json["error"]["type"], "ERROR");
 /// assert_eq!(json["error"]["data"]["status"], 500);
 /// ```
@@ -253,25 +254,31 @@ impl ErrorPayload {
     }
 }
 
-/// The value every SDK call resolves to, exactly as Symphony documents it: `{}` on success,
-/// `{"error":{"type":"ERROR","message":"...","data":...}}` on failure.
+/// The value every SDK call resolves to, exactly as Symphony documents it: on success the
+/// call's object (`{}` for most calls, `{"streamId":..}` and kin for some: [`Resolved`]), on
+/// failure `{"error":{"type":"ERROR","message":"...","data":...}}`.
 ///
 /// ```
-/// use symphony_session::SdkResult;
+/// use serde_json::json;
+/// use symphony_session::{Resolved, SdkResult, SymphonyError};
 ///
 /// assert_eq!(serde_json::to_string(&SdkResult::ok()).unwrap(), "{}");
+/// let opened: Result<Resolved, SymphonyError> = Ok(Resolved::from_json(json!({"streamId": "s1"})));
+/// assert_eq!(SdkResult::from(&opened).to_json(), r#"{"streamId":"s1"}"#);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(into = "Map<String, Value>", from = "Map<String, Value>")]
 pub struct SdkResult {
     /// Present on failure only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorPayload>,
+    /// The success object's fields (`{}` when there are none; empty on failure).
+    pub value: Resolved,
 }
 
 impl SdkResult {
     /// The success value, `{}`.
     pub fn ok() -> Self {
-        Self { error: None }
+        Self::default()
     }
 
     /// True when there is no error.
@@ -284,21 +291,91 @@ impl SdkResult {
         // Serialising plain strings and JSON values cannot fail.
         serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
     }
+
+    /// The result a caller gets: the success object, or the error.
+    pub fn into_result(self) -> Result<Resolved, ErrorPayload> {
+        match self.error {
+            None => Ok(self.value),
+            Some(error) => Err(error),
+        }
+    }
 }
 
-impl From<&Result<(), SymphonyError>> for SdkResult {
-    fn from(result: &Result<(), SymphonyError>) -> Self {
-        match result {
-            Ok(()) => Self::ok(),
-            Err(err) => Self {
-                error: Some(err.payload()),
+/// Reads a result object: anything but an `error` key means success (a `null` error too);
+/// a malformed `error` still counts as an error, so that the caller learns of it. (By hand,
+/// as the protocol module explains; the pod's answers come through here.)
+impl From<Map<String, Value>> for SdkResult {
+    fn from(object: Map<String, Value>) -> Self {
+        let error = match object.get("error") {
+            None | Some(Value::Null) => None,
+            Some(raw) => Some(ErrorPayload::read(raw).unwrap_or_else(|| ErrorPayload {
+                kind: "ERROR".to_owned(),
+                message: "the pod answered with a malformed error".to_owned(),
+                data: Some(raw.clone()),
+            })),
+        };
+        match error {
+            Some(error) => Self {
+                error: Some(error),
+                value: Resolved::new(),
+            },
+            // Rebuilt rather than removed from: removing from a serde_json map would bring
+            // the B-tree's removal code into every app.
+            None => Self {
+                error: None,
+                value: Resolved::from(
+                    object
+                        .into_iter()
+                        .filter(|(key, _)| key != "error")
+                        .collect::<Map<_, _>>(),
+                ),
             },
         }
     }
 }
 
-impl From<Result<(), SymphonyError>> for SdkResult {
-    fn from(result: Result<(), SymphonyError>) -> Self {
+impl From<SdkResult> for Map<String, Value> {
+    fn from(result: SdkResult) -> Self {
+        let mut object = result.value.into_object();
+        if let Some(error) = result.error {
+            object.insert("error".into(), error.into_value());
+        }
+        object
+    }
+}
+
+/// Symphony's JSON of any call's result: `Result<(), _>` for the calls that resolve `{}`,
+/// `Result<Resolved, _>`, [`ChatOpened`](crate::ChatOpened), [`MessageSent`](crate::MessageSent).
+impl<T: Clone + Into<Resolved>> From<&Result<T, SymphonyError>> for SdkResult {
+    fn from(result: &Result<T, SymphonyError>) -> Self {
+        match result {
+            Ok(value) => Self {
+                error: None,
+                value: value.clone().into(),
+            },
+            Err(err) => Self::from(err),
+        }
+    }
+}
+
+/// Symphony's JSON of an error: `{"error":{..}}`.
+impl From<&SymphonyError> for SdkResult {
+    fn from(err: &SymphonyError) -> Self {
+        Self {
+            error: Some(err.payload()),
+            value: Resolved::new(),
+        }
+    }
+}
+
+impl From<SymphonyError> for SdkResult {
+    fn from(err: SymphonyError) -> Self {
+        Self::from(&err)
+    }
+}
+
+impl<T: Clone + Into<Resolved>> From<Result<T, SymphonyError>> for SdkResult {
+    fn from(result: Result<T, SymphonyError>) -> Self {
         Self::from(&result)
     }
 }
@@ -309,12 +386,12 @@ mod tests {
     use serde_json::json;
 
     fn json_of(err: SymphonyError) -> Value {
-        serde_json::to_value(SdkResult::from(Err(err))).unwrap()
+        serde_json::to_value(SdkResult::from(err)).unwrap()
     }
 
     #[test]
     fn success_is_empty_object() {
-        assert_eq!(SdkResult::from(Ok(())).to_json(), "{}");
+        assert_eq!(SdkResult::from(Ok::<(), SymphonyError>(())).to_json(), "{}");
     }
 
     #[test]
@@ -511,6 +588,6 @@ mod tests {
     #[test]
     fn only_a_result_without_error_is_ok() {
         assert!(SdkResult::ok().is_ok());
-        assert!(!SdkResult::from(Err(SymphonyError::LogoutInProgress)).is_ok());
+        assert!(!SdkResult::from(SymphonyError::LogoutInProgress).is_ok());
     }
 }

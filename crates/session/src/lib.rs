@@ -155,6 +155,7 @@ mod error;
 mod idle;
 mod logout;
 pub mod protocol;
+mod resolved;
 mod session;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -168,6 +169,7 @@ pub use config::{Config, ConfigBuilder, ConfigError, Mode};
 pub use error::{ErrorPayload, SdkResult, SymphonyError};
 pub use idle::{IdlePolicy, Timestamp};
 pub use protocol::{NotificationKind, Settings};
+pub use resolved::{ChatOpened, MessageSent, Resolved, SentMessage};
 pub use session::Session;
 pub use vocabulary::{
     Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, RequestId,

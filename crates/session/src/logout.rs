@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::error::SymphonyError;
 use crate::protocol::{session_mark_key, Action, ActionKind, HostMessage, LogoutAction, TabMessage};
+use crate::resolved::Resolved;
 use crate::session::{Phase, Session, TimerPurpose};
 use crate::vocabulary::{
     Effect, FrameId, LogoutAttemptId, LogoutReason, RequestId, SessionState, StoredMark, TimerId,
@@ -101,7 +102,7 @@ impl Session {
                         }
                         self.mark_waiters.push(request);
                     } else {
-                        self.io.answer(request, Ok(()));
+                        self.io.answer_ok(request);
                     }
                     return;
                 }
@@ -141,7 +142,7 @@ impl Session {
                     if self.server_session_may_be_alive {
                         self.logout(request);
                     } else {
-                        self.io.answer(request, Ok(()));
+                        self.io.answer_ok(request);
                     }
                 }
             }
@@ -296,7 +297,7 @@ impl Session {
             ok: result.is_ok(),
         }));
         for request in run.waiters {
-            self.io.answer(request, result.clone());
+            self.io.answer(request, result.clone().map(Resolved::from));
         }
     }
 

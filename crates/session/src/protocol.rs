@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{ErrorPayload, SdkResult};
+use crate::error::SdkResult;
 
 /// Chat settings, sent as query parameters of the main frame URL and as the params of a
 /// `set-settings` action. Values are JSON scalars (`"dark"`, `false`, `3`).
@@ -397,28 +397,20 @@ impl PodMessage {
     }
 }
 
-/// Reads the `data` of an `sdk-resolve`. Anything but an `error` key means success; a
-/// malformed `error` still counts as an error, so that the caller learns of it.
+/// Reads the `data` of an `sdk-resolve`: a result object ([`SdkResult`]'s reader); anything
+/// but an object (absent, `null`) means success with `{}`.
 fn resolve_data(data: Value) -> SdkResult {
-    // Read in place: removing from a serde_json map would bring the B-tree's removal code.
-    match data.get("error") {
-        None | Some(Value::Null) => SdkResult::ok(),
-        Some(raw) => match ErrorPayload::read(raw) {
-            Some(payload) => SdkResult { error: Some(payload) },
-            None => SdkResult {
-                error: Some(ErrorPayload {
-                    kind: "ERROR".to_owned(),
-                    message: "the pod answered with a malformed error".to_owned(),
-                    data: Some(raw.clone()),
-                }),
-            },
-        },
+    match data {
+        Value::Object(object) => SdkResult::from(object),
+        _ => SdkResult::ok(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorPayload;
+    use crate::resolved::Resolved;
     use serde_json::json;
 
     #[test]
@@ -540,6 +532,14 @@ mod tests {
                         message: "no".into(),
                         data: Some(json!({"status": 500})),
                     }),
+                    value: Resolved::new(),
+                },
+            },
+            PodMessage::Resolve {
+                id: "a-3".into(),
+                data: SdkResult {
+                    error: None,
+                    value: Resolved::from_json(json!({"streamId": "s1", "userIds": [1, 2]})),
                 },
             },
             PodMessage::CallbackData {
@@ -601,9 +601,16 @@ mod tests {
             }
             other => panic!("{other:?}"),
         };
-        assert!(parse(json!(null)).is_ok());
-        assert!(parse(json!({"other": 1})).is_ok());
-        let bad = parse(json!({"error": "boom"}));
+        assert_eq!(parse(json!(null)), SdkResult::ok());
+        assert_eq!(parse(json!("text")), SdkResult::ok());
+        // Success keeps the object; a null error is no error.
+        let kept = parse(json!({"other": 1, "error": null}));
+        assert_eq!(
+            kept.clone().into_result(),
+            Ok(Resolved::from_json(json!({"other": 1})))
+        );
+        let bad = parse(json!({"error": "boom", "streamId": "s1"}));
+        assert_eq!(bad.value, Resolved::new(), "an error carries no success data");
         assert_eq!(bad.error.unwrap().data, Some(json!("boom")));
     }
 }

@@ -11,6 +11,7 @@ use crate::error::SymphonyError;
 use crate::idle::IdleClock;
 use crate::logout::LogoutRun;
 use crate::protocol::{ActionKind, HostMessage, PodMessage, TabMessage};
+use crate::resolved::Resolved;
 use crate::view::{self, Request, Subscriptions, View};
 use crate::vocabulary::{
     Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, RequestId,
@@ -53,8 +54,13 @@ impl Io {
         self.effects.push_back(effect);
     }
 
-    pub(crate) fn answer(&mut self, request: RequestId, result: Result<(), SymphonyError>) {
+    pub(crate) fn answer(&mut self, request: RequestId, result: Result<Resolved, SymphonyError>) {
         self.emit(Effect::Answer { request, result });
+    }
+
+    /// Answers `request` with success and no data, `{}`.
+    pub(crate) fn answer_ok(&mut self, request: RequestId) {
+        self.answer(request, Ok(Resolved::new()));
     }
 
     pub(crate) fn start_timer(&mut self, purpose: TimerPurpose, after: Duration) -> TimerId {
@@ -671,7 +677,7 @@ impl Session {
                     let theme = (!view.settings_after_ready.is_empty())
                         .then(|| ActionKind::SetSettings(view.settings_after_ready.clone()));
                     match (view.render_request.take(), theme) {
-                        (Some(request), None) => self.io.answer(request, Ok(())),
+                        (Some(request), None) => self.io.answer_ok(request),
                         // The render is done once the pod took its theme too.
                         (Some(request), Some(theme)) => {
                             view::post_now(&self.config, &mut self.io, view, request, "render", theme);
@@ -690,25 +696,22 @@ impl Session {
                 true
             }
             PodMessage::Resolve { id, data } => {
-                let error = data.error.map(|error| (error.message, error.data));
+                let result = data.into_result().map_err(|error| (error.message, error.data));
                 match &mut self.phase {
                     Phase::Rendered(view) => {
                         let Some(pending) = view.pending.remove(&id) else {
                             return false;
                         };
                         self.io.cancel_timer(pending.timer);
-                        let result = match error {
-                            None => Ok(()),
-                            Some((message, data)) => Err(SymphonyError::Pod {
-                                operation: pending.operation,
-                                message,
-                                data,
-                            }),
-                        };
+                        let result = result.map_err(|(message, data)| SymphonyError::Pod {
+                            operation: pending.operation,
+                            message,
+                            data,
+                        });
                         self.io.answer(pending.request, result);
                         true
                     }
-                    Phase::LoggingOut(_) => self.frame_logout_done(&id, error),
+                    Phase::LoggingOut(_) => self.frame_logout_done(&id, result.err()),
                     Phase::Unrendered | Phase::LoggedOut => false,
                 }
             }

@@ -40,8 +40,8 @@ use serde_json::Value;
 
 use crate::protocol::{HostMessage, PodMessage, Settings, TabMessage};
 use crate::{
-    Command, Config, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, SdkResult, Session,
-    StoredMark, SubscriptionId, SymphonyError, TimerId, Timestamp,
+    Command, Config, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, Resolved, SdkResult,
+    Session, StoredMark, SubscriptionId, SymphonyError, TimerId, Timestamp,
 };
 
 /// The app's persistent storage (`localStorage`) in the fake: shared by a tab and the
@@ -84,7 +84,7 @@ pub struct FakeDriver {
     /// Frames reported gone (removed by the page, or their container missing): effects
     /// queued before the report may still name them.
     reported_gone: BTreeSet<FrameId>,
-    answers: BTreeMap<RequestId, Result<(), SymphonyError>>,
+    answers: BTreeMap<RequestId, Result<Resolved, SymphonyError>>,
     posted: Vec<HostMessage>,
     broadcasts: Vec<TabMessage>,
     notifications: Vec<(SubscriptionId, Value)>,
@@ -227,7 +227,11 @@ impl FakeDriver {
         self.event(Event::FrameLoaded(main));
         assert_eq!(self.answer(request), None, "a render waits for clientReady");
         self.client_ready();
-        assert_eq!(self.answer(request), Some(&Ok(())), "render answered");
+        assert_eq!(
+            self.answer(request),
+            Some(&Ok(Resolved::new())),
+            "render answered"
+        );
         main
     }
 
@@ -477,7 +481,7 @@ impl FakeDriver {
     }
 
     /// The answer to `request`, once given.
-    pub fn answer(&self, request: RequestId) -> Option<&Result<(), SymphonyError>> {
+    pub fn answer(&self, request: RequestId) -> Option<&Result<Resolved, SymphonyError>> {
         self.answers.get(&request)
     }
 

@@ -387,7 +387,7 @@ pub(crate) fn act(
             };
             subscriptions.insert(sub.id.clone(), (subscription, sub.clone()));
             send(io, view, HostMessage::Subscription(sub));
-            io.answer(request, Ok(()));
+            io.answer_ok(request);
             return Ok(());
         }
         ViewAction::Unsubscribe(subscription) => {
@@ -398,7 +398,7 @@ pub(crate) fn act(
                     reason: format!("subscription {subscription} is unknown or already cancelled"),
                 });
             }
-            io.answer(request, Ok(()));
+            io.answer_ok(request);
             return Ok(());
         }
     };

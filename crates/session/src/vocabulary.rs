@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::error::{SdkResult, SymphonyError};
 use crate::idle::Timestamp;
 use crate::protocol::{HostMessage, NotificationKind, Settings, TabMessage};
+use crate::resolved::Resolved;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -413,8 +414,9 @@ pub enum Effect {
     Answer {
         /// The request.
         request: RequestId,
-        /// Its result; [`SdkResult::from`] gives Symphony's JSON shape.
-        result: Result<(), SymphonyError>,
+        /// Its result: the pod's success object (`{}` for most calls), or the error;
+        /// [`SdkResult::from`] gives Symphony's JSON shape.
+        result: Result<Resolved, SymphonyError>,
     },
     /// News: the state changed.
     StateChanged(SessionState),

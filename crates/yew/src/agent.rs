@@ -8,8 +8,9 @@ use std::rc::Rc;
 use futures::channel::oneshot;
 use futures::future::Either;
 use symphony_dom::{
-    Config, LogoutReason, Mode, NotificationKind, NotificationListener, Options, RenderOptions,
-    SendMessageOptions, SessionState, Settings, StateListener, Symphony, SymphonyError, Timestamp,
+    ChatOpened, Config, LogoutReason, MessageSent, Mode, NotificationKind, NotificationListener, Options,
+    RenderOptions, Resolved, SendMessageOptions, SessionState, Settings, StateListener, Symphony,
+    SymphonyError, Timestamp,
 };
 
 type Reply = oneshot::Sender<Result<(), SymphonyError>>;
@@ -244,22 +245,31 @@ impl SymphonyAgent {
     /// that render's main frame waits for sign-in they wait with it (up to the request
     /// timeout); before any render they answer `NotRendered`. Await
     /// [`render`](Self::render) first to act on what it shows.
-    pub async fn open_stream(&self, stream_id: &str, container: Option<&str>) -> Result<(), SymphonyError> {
+    pub async fn open_stream(
+        &self,
+        stream_id: &str,
+        container: Option<&str>,
+    ) -> Result<ChatOpened, SymphonyError> {
         self.inner.symphony.open_stream(stream_id, container).await
     }
 
-    /// Opens the send-message dialog, pre-filled.
+    /// Opens the send-message dialog, pre-filled; resolves with what was sent (see
+    /// [`Symphony::send_message`]).
     pub async fn send_message(
         &self,
         message: &str,
         options: SendMessageOptions,
-    ) -> Result<(), SymphonyError> {
+    ) -> Result<MessageSent, SymphonyError> {
         self.inner.symphony.send_message(message, options).await
     }
 
     /// Starts a room with these users: Symphony user ids or email addresses (see
     /// [`Symphony::start_room`]).
-    pub async fn start_room(&self, users: &[&str], container: Option<&str>) -> Result<(), SymphonyError> {
+    pub async fn start_room(
+        &self,
+        users: &[&str],
+        container: Option<&str>,
+    ) -> Result<ChatOpened, SymphonyError> {
         self.inner.symphony.start_room(users, container).await
     }
 
@@ -270,13 +280,13 @@ impl SymphonyAgent {
         name: &str,
         users: &[&str],
         options: serde_json::Value,
-    ) -> Result<(), SymphonyError> {
+    ) -> Result<Resolved, SymphonyError> {
         self.inner.symphony.create_room(name, users, options).await
     }
 
     /// Whether the user is already authenticated; see [`Symphony::check_auth`] (not
     /// available over the built-in protocol).
-    pub async fn check_auth(&self) -> Result<(), SymphonyError> {
+    pub async fn check_auth(&self) -> Result<Resolved, SymphonyError> {
         self.inner.symphony.check_auth().await
     }
 
@@ -447,7 +457,7 @@ fn start_streams(
         .map(|chat| {
             let symphony = symphony.clone();
             let (stream_id, container) = (chat.stream_id.clone(), chat.container.clone());
-            in_own_task(async move { symphony.open_stream(&stream_id, Some(&container)).await })
+            in_own_task(async move { symphony.open_stream(&stream_id, Some(&container)).await.map(drop) })
         })
         .collect()
 }
@@ -466,7 +476,10 @@ fn start_streams_confirmed(
         .map(|spec| {
             let (symphony, chats, spec) = (symphony.clone(), chats.clone(), spec.clone());
             in_own_task(async move {
-                let result = symphony.open_stream(&spec.stream_id, Some(&spec.container)).await;
+                let result = symphony
+                    .open_stream(&spec.stream_id, Some(&spec.container))
+                    .await
+                    .map(drop);
                 confirm(&chats, std::slice::from_ref(&spec), std::slice::from_ref(&result));
                 result
             })

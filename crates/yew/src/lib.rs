@@ -72,9 +72,10 @@ use yew::prelude::*;
 
 pub use agent::SymphonyAgent;
 pub use symphony_dom::{
-    live_counts, page_origin, Config, ConfigBuilder, ConfigError, IdlePolicy, LiveCounts, LogoutReason, Mode,
-    NotificationKind, Options, RenderOptions, SdkResult, SendMessageOptions, SessionState, Settings,
-    Symphony, SymphonyError, Timestamp, DEFAULT_FRAME_ALLOW,
+    live_counts, page_origin, ChatOpened, Config, ConfigBuilder, ConfigError, IdlePolicy, LiveCounts,
+    LogoutReason, MessageSent, Mode, NotificationKind, Options, RenderOptions, Resolved, SdkResult,
+    SendMessageOptions, SentMessage, SessionState, Settings, Symphony, SymphonyError, Timestamp,
+    DEFAULT_FRAME_ALLOW,
 };
 
 /// The session as components see it.

@@ -836,14 +836,19 @@ async fn chats_mounted_together_are_shown_once() {
     let mut app = mounted_and_ready("once").await;
     // Later set-streams to both frames: by the time they are reported, every earlier one is.
     let agent = app.agent();
-    agent
+    let side = agent
         .open_stream("stream-later", Some("once-side"))
         .await
         .expect("open stream");
-    agent
+    let main = agent
         .open_stream("stream-main-later", None)
         .await
         .expect("open stream");
+    // The agent hands on what the pod answered.
+    assert_eq!(
+        (side.stream_id.as_deref(), main.stream_id.as_deref()),
+        (Some("stream-later"), Some("stream-main-later"))
+    );
     eventually(4000, "the later streams reported", || async {
         frame_shows("child").await > 0 && frame_shows("main").await > 0
     })

@@ -17,8 +17,8 @@ use gloo::timers::callback::Timeout;
 use litemap::LiteMap;
 use serde_json::Value;
 use symphony_session::{
-    Effect, Event, FrameId, LogoutAttemptId, LogoutReason, RequestId, Session, SessionState, SubscriptionId,
-    SymphonyError, TimerId, Timestamp,
+    Effect, Event, FrameId, LogoutAttemptId, LogoutReason, RequestId, Resolved, Session, SessionState,
+    SubscriptionId, SymphonyError, TimerId, Timestamp,
 };
 use web_sys::{AbortController, Document, Window};
 
@@ -107,7 +107,7 @@ pub(crate) struct Driver {
     leaving: Vec<MountedFrame>,
     timers: LiteMap<TimerId, Timeout>,
     logouts: LiteMap<LogoutAttemptId, AbortController>,
-    pub(crate) waiters: LiteMap<RequestId, oneshot::Sender<Result<(), SymphonyError>>>,
+    pub(crate) waiters: LiteMap<RequestId, oneshot::Sender<Result<Resolved, SymphonyError>>>,
     message_listener: Option<MessageListener>,
     /// `securitypolicyviolation` on the document: a main frame the page's CSP blocks.
     policy_listener: Option<EventListener>,

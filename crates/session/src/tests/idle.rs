@@ -250,7 +250,7 @@ fn a_logout_during_the_warning_is_one_logout_requested() {
     assert_eq!(page.session().logout_reason(), Some(LogoutReason::Requested));
     let id = logout_action(&effects).expect("asked");
     page.resolve_json(&id, ok_data());
-    assert_eq!(page.answer(logout), Some(&Ok(())));
+    assert_eq!(page.answer(logout), Some(&Ok(Resolved::new())));
     let later = page.advance(TIMEOUT);
     assert!(
         dues(&later).is_empty() && server_requests(&later) == 0,
@@ -377,7 +377,7 @@ fn a_caller_asking_while_following_gets_the_pods_own_answer() {
     let (logout, effects) = second.command(Command::Logout);
     assert_eq!(server_requests(&effects), 1, "{effects:?}");
     second.answer_http(200);
-    assert_eq!(second.answer(logout), Some(&Ok(())));
+    assert_eq!(second.answer(logout), Some(&Ok(Resolved::new())));
     assert_eq!(second.session().state(), SessionState::LoggedOut);
 }
 

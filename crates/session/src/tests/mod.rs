@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 
 use crate::protocol::{ActionKind, HostMessage, PodMessage};
 use crate::{
-    Command, Config, Effect, Event, FrameId, Mode, RequestId, SdkResult, Settings, SymphonyError, TimerId,
+    Command, Config, Effect, Event, FrameId, Mode, RequestId, Resolved, SdkResult, Settings, SymphonyError,
+    TimerId,
 };
 
 pub(crate) const POD: &str = "http://127.0.0.1:9090";
@@ -112,7 +113,7 @@ pub(crate) fn removed_frames(effects: &[Effect]) -> Vec<FrameId> {
         .collect()
 }
 
-pub(crate) fn answers(effects: &[Effect]) -> Vec<(RequestId, Result<(), SymphonyError>)> {
+pub(crate) fn answers(effects: &[Effect]) -> Vec<(RequestId, Result<Resolved, SymphonyError>)> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -122,7 +123,7 @@ pub(crate) fn answers(effects: &[Effect]) -> Vec<(RequestId, Result<(), Symphony
         .collect()
 }
 
-pub(crate) fn answer_of(effects: &[Effect], request: RequestId) -> Option<Result<(), SymphonyError>> {
+pub(crate) fn answer_of(effects: &[Effect], request: RequestId) -> Option<Result<Resolved, SymphonyError>> {
     answers(effects)
         .into_iter()
         .find(|(r, _)| *r == request)

@@ -164,7 +164,7 @@ struct Observer {
     main_loaded: bool,
     child_since_render: bool,
     issued: BTreeSet<RequestId>,
-    answered: BTreeMap<RequestId, Result<(), SymphonyError>>,
+    answered: BTreeMap<RequestId, Result<Resolved, SymphonyError>>,
     frames: Vec<(FrameId, u64)>,
     live: BTreeSet<FrameId>,
     actions: Vec<(String, u64)>,
@@ -588,10 +588,12 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
                     "outside Rendered only render and logout have effects"
                 );
             }
-            if subscribe && answer_of(&effects, request) == Some(Ok(())) {
+            if subscribe && answer_of(&effects, request) == Some(Ok(Resolved::new())) {
                 observer.subscriptions.push(SubscriptionId(request.0));
             }
-            if let Some(subscription) = unsubscribe.filter(|_| answer_of(&effects, request) == Some(Ok(()))) {
+            if let Some(subscription) =
+                unsubscribe.filter(|_| answer_of(&effects, request) == Some(Ok(Resolved::new())))
+            {
                 observer
                     .cancelled
                     .insert(crate::view::subscription_key(subscription));
@@ -762,13 +764,13 @@ fn action_target(kind: &ActionKind) -> Option<&str> {
     }
 }
 
-/// Symphony's documented result: exactly `{}`, or `{"error":{"type":"ERROR","message":..,
+/// Symphony's documented result: exactly the pod's success object (`{}` here), or `{"error":{"type":"ERROR","message":..,
 /// "data":{"code":..,..}}}` with nothing else.
-fn assert_documented_shape(result: &Result<(), SymphonyError>) {
+fn assert_documented_shape(result: &Result<Resolved, SymphonyError>) {
     let json = serde_json::to_value(SdkResult::from(result)).expect("a result serialises");
     let top = json.as_object().expect("an object");
     match result {
-        Ok(()) => assert!(top.is_empty(), "success is exactly {{}}: {json}"),
+        Ok(resolved) => assert_eq!(top, resolved.as_object(), "success is the pod's object: {json}"),
         Err(_) => {
             assert_eq!(top.len(), 1, "{json}");
             let error = top["error"].as_object().expect("an error object");

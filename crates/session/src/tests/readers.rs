@@ -37,6 +37,8 @@ fn arb_shaped() -> impl Strategy<Value = Value> {
         Just("message".to_owned()),
         Just("data".to_owned()),
         Just("id".to_owned()),
+        Just("error".to_owned()),
+        Just("streamId".to_owned()),
         ".{0,3}"
     ];
     json_tree(
@@ -119,7 +121,12 @@ proptest! {
     fn resolve_and_callback_payloads_read_as_serde_reads_them(
         payload in prop_oneof![
             arb_shaped(),
-            arb_near_miss(vec![json!({"id": "x-1", "data": {"n": 1}}), json!({"id": 7})]),
+            arb_near_miss(vec![
+                json!({"id": "x-1", "data": {"n": 1}}),
+                json!({"id": 7}),
+                json!({"id": "x-2", "data": {"streamId": "s", "error": null}}),
+                json!({"id": "x-3", "data": {"error": {"type": "ERROR", "message": "m"}}}),
+            ]),
         ],
         resolve in any::<bool>(),
     ) {
@@ -138,8 +145,16 @@ proptest! {
                 prop_assert_eq!(Value::from(id), expected.id.as_str().map_or_else(|| Value::from(expected.id.to_string()), Value::from));
                 prop_assert_eq!(data, expected.data);
             }
-            (Ok(PodMessage::Resolve { id, .. }), Some(expected)) => {
+            (Ok(PodMessage::Resolve { id, data }), Some(expected)) => {
                 prop_assert_eq!(Value::from(id), expected.id.as_str().map_or_else(|| Value::from(expected.id.to_string()), Value::from));
+                // The result: an object's `error` (a non-null one) fails it, its other fields
+                // are the success data; anything but an object is `{}`.
+                let object = expected.data.as_object().cloned().unwrap_or_default();
+                let failed = object.get("error").is_some_and(|error| !error.is_null());
+                prop_assert_eq!(data.error.is_some(), failed);
+                let mut success = if failed { serde_json::Map::new() } else { object };
+                success.remove("error");
+                prop_assert_eq!(data.value.as_object(), &success);
             }
             (Err(_), None) => {}
             (Err(_), Some(_)) => prop_assert!(payload.is_array(), "refused what serde reads: {}", payload),

@@ -155,7 +155,7 @@ fn logout_after_a_render_into_a_missing_container_does_nothing() {
             Effect::ReadSessionMark { key: mark_key() },
             Effect::Answer {
                 request,
-                result: Ok(())
+                result: Ok(Resolved::new())
             }
         ]
     );

@@ -59,7 +59,7 @@ fn render_creates_the_main_frame_and_answers_on_client_ready() {
             },
             Effect::Answer {
                 request,
-                result: Ok(())
+                result: Ok(Resolved::new())
             },
             Effect::ReadyChanged(true)
         ]
@@ -170,7 +170,7 @@ fn open_stream_in_the_main_frame_is_answered_by_the_pod() {
         }
     );
     let effects = h.resolve_json(&id, ok_data());
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
 
     let (request, effects) = h.command(Command::OpenStream {
         stream_id: "s3".into(),
@@ -244,7 +244,7 @@ fn focus_child_frames_are_created_registered_then_driven() {
         }
     );
     let effects = h.resolve_json(&action.id, ok_data());
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
 
     // The same container again: no new frame, a set-stream to the same child.
     let (_, effects) = h.command(Command::OpenStream {
@@ -276,6 +276,53 @@ fn collaboration_refuses_other_containers() {
     };
     assert_eq!(argument, "container");
     assert!(reason.contains("Collaboration"));
+}
+
+#[test]
+fn answers_keep_the_pods_success_data() {
+    let mut h = Harness::with_mode(Mode::Focus);
+    h.render_ready_main();
+    let commands = [
+        (
+            Command::OpenStream {
+                stream_id: "s2".into(),
+                container: None,
+            },
+            json!({"streamId": "s2", "userIds": [7, 8]}),
+        ),
+        (
+            Command::StartRoom {
+                user_ids: vec!["7".into(), "ada@example.com".into()],
+                container: None,
+            },
+            json!({"streamId": "room", "userIds": ["7", "9"], "unknownToUs": {"kept": true}}),
+        ),
+        (
+            Command::SendMessage {
+                message: "hi".into(),
+                stream_ids: vec!["s1".into(), "s2".into()],
+                container: None,
+            },
+            json!({"messages": [{"messageId": "m1", "streamId": "s1"}, {"messageId": "m2", "streamId": "s2"}]}),
+        ),
+        (
+            Command::UpdateSettings(Settings::new().with("showTitle", json!(false))),
+            json!({}),
+        ),
+    ];
+    for (command, data) in commands {
+        let (request, effects) = h.command(command);
+        let (id, _) = posted_actions(&effects).remove(0);
+        let effects = h.resolve_json(&id, data.clone());
+        assert_eq!(
+            answer_of(&effects, request),
+            Some(Ok(Resolved::from_json(data.clone())))
+        );
+        assert_eq!(
+            h.answer(request).map(SdkResult::from),
+            Some(serde_json::from_value(data).unwrap())
+        );
+    }
 }
 
 #[test]
@@ -339,7 +386,7 @@ fn send_message_and_start_room_target_existing_frames_only() {
         }
     );
     let effects = h.resolve_json(&id, ok_data());
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
 }
 
 #[test]
@@ -392,7 +439,7 @@ fn subscriptions_deliver_notifications_until_cancelled() {
         kind: NotificationKind::MessageNotifications,
         stream_id: Some("s1".into()),
     });
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
     let HostMessage::Subscription(sub) = &posted(&effects)[0] else {
         panic!("{effects:?}")
     };
@@ -410,7 +457,7 @@ fn subscriptions_deliver_notifications_until_cancelled() {
         }]
     );
     let (cancel, effects) = h.command(Command::Unsubscribe(SubscriptionId(request.0)));
-    assert_eq!(answer_of(&effects, cancel), Some(Ok(())));
+    assert_eq!(answer_of(&effects, cancel), Some(Ok(Resolved::new())));
     assert!(h
         .pod_message(PodMessage::CallbackData {
             id: sub.id.clone(),
@@ -498,7 +545,7 @@ fn logout_before_render_without_an_earlier_session_is_an_immediate_success() {
             Effect::ReadSessionMark { key: mark_key() },
             Effect::Answer {
                 request,
-                result: Ok(())
+                result: Ok(Resolved::new())
             }
         ]
     );
@@ -535,7 +582,7 @@ fn logout_before_render_asks_the_pod_when_an_earlier_page_left_a_session() {
         assert!(!effects.contains(&Effect::ReadSessionMark { key: mark_key() }));
         let attempt = http_attempts(&effects)[0];
         let effects = h.event(Event::LogoutAnswered { attempt, status: 200 });
-        assert_eq!(answer_of(&effects, retry), Some(Ok(())));
+        assert_eq!(answer_of(&effects, retry), Some(Ok(Resolved::new())));
         assert!(effects.contains(&Effect::ClearSessionMark { key: mark_key() }));
         h.storage().unreadable = false;
         assert!(
@@ -545,7 +592,7 @@ fn logout_before_render_asks_the_pod_when_an_earlier_page_left_a_session() {
         // The next page with nothing rendered asks nobody.
         let mut next = h.another_tab(config(Mode::Focus));
         let (request, effects) = next.command(Command::Logout);
-        assert_eq!(answer_of(&effects, request), Some(Ok(())));
+        assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
         assert!(http_attempts(&effects).is_empty());
     }
 }
@@ -564,8 +611,8 @@ fn the_session_mark_answer_may_come_later_and_after_a_render() {
     );
     session.handle_event(Event::SessionMarkRead(StoredMark::Absent));
     let effects: Vec<_> = std::iter::from_fn(|| session.poll_effect()).collect();
-    assert_eq!(answer_of(&effects, first), Some(Ok(())));
-    assert_eq!(answer_of(&effects, second), Some(Ok(())));
+    assert_eq!(answer_of(&effects, first), Some(Ok(Resolved::new())));
+    assert_eq!(answer_of(&effects, second), Some(Ok(Resolved::new())));
     // Nobody waits: a late or repeated answer is stale.
     session.handle_event(Event::SessionMarkRead(StoredMark::Present));
     assert_eq!(session.poll_effect(), None);
@@ -635,7 +682,7 @@ fn logout_through_the_main_frame() {
         .position(|e| matches!(e, Effect::Answer { .. }))
         .unwrap();
     assert!(state_at < answer_at);
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
     assert_eq!(
         effects
             .iter()
@@ -651,7 +698,7 @@ fn logout_through_the_main_frame() {
         effects,
         vec![Effect::Answer {
             request: again,
-            result: Ok(())
+            result: Ok(Resolved::new())
         }]
     );
 }
@@ -685,7 +732,7 @@ fn a_frame_that_refuses_the_logout_is_followed_by_the_http_step() {
         data: None,
     };
     for (status, expected) in [
-        (204, Ok(())),
+        (204, Ok(Resolved::new())),
         (
             404,
             Err(SymphonyError::LogoutRefused {
@@ -800,7 +847,7 @@ fn without_the_frame_step_every_logout_goes_over_http() {
         attempt: *attempt,
         status: 200,
     });
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
 }
 
 #[test]
@@ -862,7 +909,7 @@ fn silent_main_frame_falls_back_to_http() {
     // The frame's late answer no longer counts.
     assert!(h.resolve_json(&id, ok_data()).is_empty());
     let effects = h.event(Event::LogoutAnswered { attempt, status: 204 });
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
     assert_eq!(removed_frames(&effects).len(), 1);
 }
 
@@ -902,13 +949,13 @@ fn not_ready_main_frame_logs_out_over_http_and_fails_closed() {
     let (retry, effects) = h.command(Command::Logout);
     let attempt = http_attempts(&effects)[0];
     let effects = h.event(Event::LogoutAnswered { attempt, status: 200 });
-    assert_eq!(answer_of(&effects, retry), Some(Ok(())));
+    assert_eq!(answer_of(&effects, retry), Some(Ok(Resolved::new())));
     let (last, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
         vec![Effect::Answer {
             request: last,
-            result: Ok(())
+            result: Ok(Resolved::new())
         }]
     );
 }
@@ -928,8 +975,7 @@ fn logout_times_out_and_aborts_the_request() {
         panic!("{effects:?}")
     };
     assert_eq!((operation, after), ("logout", Duration::from_millis(900)));
-    let json =
-        serde_json::to_value(SdkResult::from(Err(SymphonyError::Timeout { operation, after }))).unwrap();
+    let json = serde_json::to_value(SdkResult::from(SymphonyError::Timeout { operation, after })).unwrap();
     assert_eq!(json["error"]["type"], "ERROR");
     assert_eq!(removed_frames(&effects).len(), 1);
     // The late HTTP answer changes nothing.
@@ -964,7 +1010,7 @@ fn concurrent_logouts_share_one_server_request() {
     assert_eq!(got.len(), 11);
     for (i, (request, result)) in got.into_iter().enumerate() {
         assert_eq!(request, requests[i]);
-        assert_eq!(result, Ok(()));
+        assert_eq!(result, Ok(Resolved::new()));
     }
 }
 
@@ -994,7 +1040,7 @@ fn render_after_logout_starts_again() {
     let main = created_frames(&effects)[0];
     h.event(Event::FrameLoaded(main));
     let effects = h.pod_message(PodMessage::ClientReady);
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
     assert!(h.session().server_session_may_be_alive());
 }
 
@@ -1030,7 +1076,7 @@ fn re_render_replaces_the_frames_and_ignores_the_old_generation() {
     h.event(Event::FrameLoaded(new_main));
     // The subscription is handed to the new main frame once it is ready.
     let effects = h.pod_message(PodMessage::ClientReady);
-    assert_eq!(answer_of(&effects, render), Some(Ok(())));
+    assert_eq!(answer_of(&effects, render), Some(Ok(Resolved::new())));
     assert!(matches!(&posted(&effects)[0], HostMessage::Subscription(s) if s.id == format!("sub-{}", sub.0)));
 }
 
@@ -1067,7 +1113,7 @@ fn main_frame_removed_during_frame_logout_falls_back_at_once() {
     let effects = h.event(Event::FrameRemoved(main));
     let attempt = http_attempts(&effects)[0];
     let effects = h.event(Event::LogoutAnswered { attempt, status: 200 });
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
     assert!(
         removed_frames(&effects).is_empty(),
         "the main frame is gone already"
@@ -1226,7 +1272,7 @@ fn news_is_told_apart_from_work() {
     let news = [
         Effect::Answer {
             request: RequestId(1),
-            result: Ok(()),
+            result: Ok(Resolved::new()),
         },
         Effect::StateChanged(SessionState::Rendered),
         Effect::ReadyChanged(true),
@@ -1280,7 +1326,7 @@ fn a_render_waits_for_the_user_without_a_timeout_and_says_interaction_may_be_req
     assert_eq!(h.answer(request), None);
     // Signed in: ready, answered, the signal cleared.
     let effects = h.pod_message(PodMessage::ClientReady);
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
     assert!(effects.contains(&Effect::InteractionRequiredChanged(false)));
     assert!(!h.session().interaction_required());
 }
@@ -1343,7 +1389,7 @@ fn the_render_timeout_bounds_loading_only() {
     let (request, effects) = h.render("main");
     let main = created_frames(&effects)[0];
     let effects = h.pod_message(PodMessage::ClientReady);
-    assert_eq!(answer_of(&effects, request), Some(Ok(())));
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
     assert!(
         effects.contains(&Effect::SetSessionMark { key: mark_key() }),
         "it reached the pod"
@@ -1556,7 +1602,7 @@ fn a_theme_goes_with_set_settings_once_ready_and_the_render_waits_for_it() {
         );
         let effects = h.resolve_json(&id, answer.clone());
         let expected = if answer == json!({}) {
-            Ok(())
+            Ok(Resolved::new())
         } else {
             Err(SymphonyError::Pod {
                 operation: "render",

@@ -589,5 +589,21 @@ mod tests {
     fn only_a_result_without_error_is_ok() {
         assert!(SdkResult::ok().is_ok());
         assert!(!SdkResult::from(SymphonyError::LogoutInProgress).is_ok());
+        assert!(!SdkResult::from(Err::<(), _>(SymphonyError::LogoutInProgress)).is_ok());
+    }
+
+    #[test]
+    fn a_success_serialises_its_data_and_an_error_only_the_error() {
+        let data = serde_json::json!({"streamId": "s1", "userIds": ["7"]});
+        let owned = SdkResult::from(Ok::<_, SymphonyError>(Resolved::from_json(data.clone())));
+        assert_eq!(serde_json::to_value(&owned).unwrap(), data);
+        assert_eq!(owned.clone().into_result(), Ok(Resolved::from_json(data)));
+        let failed = SdkResult::from(&Err::<Resolved, _>(SymphonyError::LogoutInProgress));
+        let json = serde_json::to_value(&failed).unwrap();
+        assert_eq!(json.as_object().map(|o| o.len()), Some(1), "{json}");
+        assert_eq!(
+            failed.into_result().unwrap_err().data.unwrap()["code"],
+            "LOGOUT_IN_PROGRESS"
+        );
     }
 }

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use crate::config::ConfigError;
 use crate::protocol::TabMessage;
-use crate::session::{Phase, Session};
-use crate::vocabulary::{Effect, FrameId, LogoutReason};
+use crate::session::{Phase, Session, TimerPurpose};
+use crate::vocabulary::{Effect, FrameId, LogoutReason, TimerId};
 
 /// A moment, in milliseconds since the Unix epoch, read from the driver's wall clock
 /// (`Date.now()` in a browser). A wall clock rather than a monotonic one, so that the app's
@@ -196,6 +196,8 @@ pub(crate) struct IdleClock {
     warning: Option<Timestamp>,
     /// The deadline claimed with [`Effect::IdleLogoutDue`], waiting for the answer.
     claimed: Option<Timestamp>,
+    /// Bounds the wait for that answer (the logout timeout).
+    claim_timer: Option<TimerId>,
     /// An [`Effect::ScheduleIdleCheck`] was emitted and not cancelled.
     check_scheduled: bool,
 }
@@ -219,6 +221,9 @@ impl Session {
         }
         if self.idle.check_scheduled {
             self.io.emit(Effect::CancelIdleCheck);
+        }
+        if let Some(timer) = self.idle.claim_timer {
+            self.io.cancel_timer(timer);
         }
         self.idle = IdleClock {
             running_for: wanted,
@@ -317,24 +322,52 @@ impl Session {
         self.schedule_idle_check(now.until(next).min(policy.interval()));
     }
 
-    /// Asks the driver to claim this idle logout for this tab (once per deadline).
+    /// Asks the driver to claim this idle logout for this tab (once per deadline), and
+    /// bounds the wait for its answer by the logout timeout.
     fn idle_due(&mut self, deadline: Timestamp) {
         if self.idle.claimed == Some(deadline) {
             return;
         }
+        self.drop_idle_claim();
         self.idle.claimed = Some(deadline);
+        let after = self.config.logout_timeout();
+        self.idle.claim_timer = Some(self.io.start_timer(TimerPurpose::IdleClaim(deadline), after));
         self.io.emit(Effect::IdleLogoutDue { deadline });
     }
 
-    /// The answer to [`Effect::IdleLogoutDue`]: granted, this tab performs the logout;
-    /// refused, another tab performs it and this one follows (hidden at once, closed when
-    /// that tab reports the end, and performing its own logout if no report comes within
-    /// the logout timeout). False when it answers no current claim.
+    /// Forgets the claim waiting for an answer, if any.
+    fn drop_idle_claim(&mut self) {
+        self.idle.claimed = None;
+        if let Some(timer) = self.idle.claim_timer.take() {
+            self.io.cancel_timer(timer);
+        }
+    }
+
+    /// The answer to [`Effect::IdleLogoutDue`]. The claim counts only while its deadline is
+    /// still the current one: activity counted before it (here, or reported by another tab
+    /// as timed before it) moved the deadline, and then the claim is dropped, granted or
+    /// not. Granted, this tab performs the logout; refused, another tab performs it and this
+    /// one follows (hidden at once, closed when that tab reports the end, and performing its
+    /// own logout if no report comes within the logout timeout). False when it answers no
+    /// current claim.
     pub(crate) fn idle_claimed(&mut self, deadline: Timestamp, granted: bool) -> bool {
         if self.idle.running_for.is_none() || self.idle.claimed != Some(deadline) {
             return false;
         }
-        self.begin_logout(None, LogoutReason::Idle, !granted);
+        let current = self.idle_deadline() == Some(deadline);
+        self.drop_idle_claim();
+        if current {
+            self.begin_logout(None, LogoutReason::Idle, !granted);
+        }
         true
+    }
+
+    /// No answer to the claim within the logout timeout (a browser whose lock request
+    /// neither grants nor refuses): this tab logs out itself (more requests, never none).
+    pub(crate) fn idle_claim_unanswered(&mut self, deadline: Timestamp) {
+        self.idle.claim_timer = None;
+        if self.idle.running_for.is_some() && self.idle.claimed == Some(deadline) {
+            self.idle_claimed(deadline, true);
+        }
     }
 }

@@ -27,6 +27,8 @@ pub(crate) enum TimerPurpose {
     Interaction,
     LogoutFrame,
     LogoutDeadline,
+    /// The claim of the idle logout of this deadline got no answer in time.
+    IdleClaim(crate::Timestamp),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -493,6 +495,7 @@ impl Session {
                     view.interaction_required = true;
                 }
             }
+            TimerPurpose::IdleClaim(deadline) => self.idle_claim_unanswered(deadline),
             TimerPurpose::Action(id) => {
                 if let Phase::Rendered(view) = &mut self.phase {
                     if let Some(pending) = view.pending.remove(&id) {

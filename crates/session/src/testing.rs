@@ -94,6 +94,10 @@ pub struct FakeDriver {
     claims_held: Rc<RefCell<BTreeSet<Timestamp>>>,
     /// Every claim this tab asked for, with the answer.
     claims: Vec<(Timestamp, bool)>,
+    /// Claims wait for [`FakeDriver::answer_claim`] rather than being answered at once.
+    hold_claims: bool,
+    /// The claims asked for and not answered yet, oldest first.
+    held: Vec<Timestamp>,
     /// The deadline of the idle warning standing now.
     idle_warning: Option<Timestamp>,
 }
@@ -117,8 +121,41 @@ impl FakeDriver {
             idle_check: None,
             claims_held: Rc::new(RefCell::new(BTreeSet::new())),
             claims: Vec::new(),
+            hold_claims: false,
+            held: Vec::new(),
             idle_warning: None,
         }
+    }
+
+    /// From now on the idle logout claims wait: answer them with
+    /// [`FakeDriver::answer_claim`] (a browser whose lock request takes its time), or never
+    /// (one that neither grants nor refuses).
+    pub fn hold_claims(&mut self) {
+        self.hold_claims = true;
+    }
+
+    /// The claims asked for and not answered yet, oldest first.
+    pub fn held_claims(&self) -> &[Timestamp] {
+        &self.held
+    }
+
+    /// Answers the oldest claim held: granted unless this tab or one sharing its claims
+    /// holds that deadline already (decided now, as a lock is when granted). Nothing when
+    /// no claim waits.
+    pub fn answer_claim(&mut self) -> Vec<Effect> {
+        if self.held.is_empty() {
+            return Vec::new();
+        }
+        let deadline = self.held.remove(0);
+        let granted = self.claim(deadline);
+        self.event(Event::IdleLogoutClaimed { deadline, granted })
+    }
+
+    /// Claims `deadline` among the tabs sharing claims; true when granted.
+    fn claim(&mut self, deadline: Timestamp) -> bool {
+        let granted = self.claims_held.borrow_mut().insert(deadline);
+        self.claims.push((deadline, granted));
+        granted
     }
 
     /// Another tab of the same app: it shares this tab's idle logout claims (what the
@@ -447,8 +484,11 @@ impl FakeDriver {
             Effect::ScheduleIdleCheck { after } => self.idle_check = Some(self.now + *after),
             Effect::CancelIdleCheck => self.idle_check = None,
             Effect::IdleLogoutDue { deadline } => {
-                let granted = self.claims_held.borrow_mut().insert(*deadline);
-                self.claims.push((*deadline, granted));
+                if self.hold_claims {
+                    self.held.push(*deadline);
+                    return None;
+                }
+                let granted = self.claim(*deadline);
                 return Some(Event::IdleLogoutClaimed {
                     deadline: *deadline,
                     granted,

@@ -382,6 +382,85 @@ fn a_caller_asking_while_following_gets_the_pods_own_answer() {
 }
 
 #[test]
+fn an_unanswered_claim_is_performed_here_after_the_logout_timeout() {
+    // A browser whose lock request neither grants nor refuses: waiting for it must not keep
+    // the session alive.
+    let mut page = tab();
+    page.hold_claims();
+    rendered(&mut page);
+    let effects = page.advance(TIMEOUT);
+    assert_eq!(dues(&effects), vec![ms(10_000)]);
+    assert_eq!(page.held_claims(), &[ms(10_000)]);
+    assert_eq!(page.session().state(), SessionState::Rendered);
+    assert_eq!(server_requests(&page.advance(Duration::from_millis(899))), 0);
+    let effects = page.advance(Duration::from_millis(1));
+    assert_eq!(server_requests(&effects), 1, "logs out itself: {effects:?}");
+    assert_eq!(page.session().logout_reason(), Some(LogoutReason::Idle));
+    // The answer that comes at last changes nothing.
+    let effects = page.answer_claim();
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(page.session().diagnostics().stale_events, 1);
+}
+
+#[test]
+fn an_answered_claim_stops_its_timer() {
+    let mut page = tab();
+    page.hold_claims();
+    rendered(&mut page);
+    page.advance(TIMEOUT);
+    let effects = page.answer_claim();
+    assert_eq!(server_requests(&effects), 1);
+    assert!(
+        page.timers().len() == 1,
+        "only the logout's own deadline runs: {:?}",
+        page.timers()
+    );
+}
+
+#[test]
+fn a_claim_is_dropped_when_activity_from_before_its_deadline_moved_it() {
+    for granted in [true, false] {
+        let mut page = tab();
+        page.hold_claims();
+        rendered(&mut page);
+        page.advance(TIMEOUT);
+        assert_eq!(page.held_claims(), &[ms(10_000)]);
+        if !granted {
+            // Another tab holds this deadline: the answer will be a refusal.
+            let mut other = page.another_tab(idle_config(policy()));
+            rendered(&mut other);
+            other.advance(TIMEOUT);
+        }
+        // Another tab's report of activity at 9.5 s, heard late (after the deadline).
+        page.hear(&tab_activity(9_500));
+        let effects = page.answer_claim();
+        assert_eq!(server_requests(&effects), 0, "granted {granted}: {effects:?}");
+        assert_eq!(
+            page.session().state(),
+            SessionState::Rendered,
+            "granted {granted}"
+        );
+        assert_eq!(
+            page.session().diagnostics().stale_events,
+            0,
+            "a current claim, dropped"
+        );
+        // The new deadline is 9.5 s + 10 s: due then, claimed again.
+        let effects = page.advance(Duration::from_millis(9_499));
+        assert!(dues(&effects).is_empty(), "{effects:?}");
+        assert_eq!(dues(&page.advance(Duration::from_millis(1))), vec![ms(19_500)]);
+    }
+    // This tab's own activity from before the deadline, passed late, moves it too.
+    let mut page = tab();
+    page.hold_claims();
+    rendered(&mut page);
+    page.advance(TIMEOUT);
+    page.event(Event::Activity { at: ms(9_900) });
+    assert_eq!(server_requests(&page.answer_claim()), 0);
+    assert_eq!(page.session().state(), SessionState::Rendered);
+}
+
+#[test]
 fn a_claim_answer_for_another_deadline_is_stale() {
     let mut page = tab();
     rendered(&mut page);
@@ -445,30 +524,38 @@ fn timestamps_saturate() {
 }
 
 /// Several tabs on one clock: the channel delivers at once, HTTP logouts are answered after
-/// `http_delay`, and every effect is logged per tab with its time.
+/// `http_delay`, idle logout claims (with `claim_delay`) after that delay, interleaved with
+/// the tab messages, and every effect is logged per tab with its time.
 struct Tabs {
     tabs: Vec<FakeDriver>,
     heard: Vec<usize>,
     log: Vec<Vec<(u64, Effect)>>,
     http_delay: Duration,
     http_due: Vec<(Duration, usize)>,
+    claim_delay: Option<Duration>,
+    claim_due: Vec<(Duration, usize)>,
     now: Duration,
 }
 
 impl Tabs {
-    fn new(count: usize, policy: IdlePolicy, http_delay: Duration) -> Self {
+    fn new(count: usize, policy: IdlePolicy, http_delay: Duration, claim_delay: Option<Duration>) -> Self {
         let first = FakeDriver::new(idle_config(policy));
         let mut tabs = vec![];
         for _ in 1..count {
             tabs.push(first.another_tab(idle_config(policy)));
         }
         tabs.insert(0, first);
+        if claim_delay.is_some() {
+            tabs.iter_mut().for_each(FakeDriver::hold_claims);
+        }
         let mut all = Self {
             heard: vec![0; count],
             log: vec![Vec::new(); count],
             tabs,
             http_delay,
             http_due: Vec::new(),
+            claim_delay,
+            claim_due: Vec::new(),
             now: Duration::ZERO,
         };
         for i in 0..count {
@@ -487,6 +574,9 @@ impl Tabs {
         for effect in effects {
             if matches!(effect, Effect::SendLogoutRequest { .. }) {
                 self.http_due.push((self.now + self.http_delay, tab));
+            }
+            if let (Effect::IdleLogoutDue { .. }, Some(delay)) = (&effect, self.claim_delay) {
+                self.claim_due.push((self.now + delay, tab));
             }
             self.log[tab].push((now, effect));
         }
@@ -518,7 +608,8 @@ impl Tabs {
 
     fn next_due(&self) -> Option<Duration> {
         let timers = self.tabs.iter().filter_map(FakeDriver::next_due);
-        timers.chain(self.http_due.iter().map(|(due, _)| *due)).min()
+        let answers = self.http_due.iter().chain(&self.claim_due).map(|(due, _)| *due);
+        timers.chain(answers).min()
     }
 
     /// Moves every tab to `until`, firing what falls due, in order.
@@ -545,6 +636,18 @@ impl Tabs {
                     self.record(tab, effects);
                     self.deliver();
                 }
+            }
+            let claiming: Vec<usize> = self
+                .claim_due
+                .iter()
+                .filter(|(at, _)| *at <= due)
+                .map(|(_, tab)| *tab)
+                .collect();
+            self.claim_due.retain(|(at, _)| *at > due);
+            for tab in claiming {
+                let effects = self.tabs[tab].answer_claim();
+                self.record(tab, effects);
+                self.deliver();
             }
         }
         self.now = until;
@@ -574,12 +677,14 @@ proptest! {
         warning_share in 0u64..100,
         interval_ms in 100u64..3_000,
         http_delay_ms in prop_oneof![Just(0u64), 1u64..400],
+        claim_delay_ms in prop_oneof![Just(None), (0u64..400).prop_map(Some)],
         activity in proptest::collection::vec((0u64..30_000, 0usize..3), 0..25),
     ) {
         let timeout = Duration::from_millis(timeout_ms);
         let lead = Duration::from_millis(timeout_ms * warning_share / 100);
         let policy = IdlePolicy::new(timeout).warning(lead).check_interval(Duration::from_millis(interval_ms));
-        let mut tabs = Tabs::new(tab_count, policy, Duration::from_millis(http_delay_ms));
+        let claim_delay = claim_delay_ms.map(Duration::from_millis);
+        let mut tabs = Tabs::new(tab_count, policy, Duration::from_millis(http_delay_ms), claim_delay);
         let mut activity: Vec<(u64, usize)> =
             activity.into_iter().map(|(at, tab)| (at, tab % tab_count)).collect();
         activity.sort();
@@ -618,18 +723,24 @@ proptest! {
             if tabs.tabs[tab].session().state() != SessionState::Rendered {
                 continue;
             }
-            last_activity = at;
+            // A tab whose claim is still unanswered has reached its deadline: activity from
+            // then on renews nothing (it is at or after that deadline everywhere).
+            let renews = tabs.tabs.iter().all(|t| t.held_claims().is_empty());
+            if renews {
+                last_activity = at;
+            }
             let effects = tabs.tabs[tab].activity();
             tabs.record(tab, effects);
             tabs.deliver();
             check_logouts(&tabs, last_activity, &mut first_logout, &mut states)?;
-            for (i, other) in tabs.tabs.iter().enumerate() {
+            for (i, other) in tabs.tabs.iter().enumerate().filter(|_| renews) {
                 if other.session().state() == SessionState::Rendered {
                     prop_assert_eq!(other.idle_warning(), None, "tab {} still warned after activity", i);
                 }
             }
         }
-        let bound = last_activity + timeout_ms + interval_ms;
+        // The claim's answer may come later than the check that made it due.
+        let bound = last_activity + timeout_ms + interval_ms + claim_delay_ms.unwrap_or(0);
         tabs.run_until(Duration::from_millis(bound));
         check_logouts(&tabs, last_activity, &mut first_logout, &mut states)?;
         prop_assert!(!tabs.running(), "a tab still rendered at {} ms", bound);

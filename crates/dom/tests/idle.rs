@@ -225,3 +225,35 @@ async fn a_scripts_synthetic_events_are_not_activity() {
     reaches(&symphony, SessionState::LoggedOut).await;
     assert_eq!(symphony.logout_reason(), Some(LogoutReason::Idle));
 }
+
+/// A browser that refuses Web Locks (the request's promise rejects, as Chromium's does when
+/// site data is blocked): the claim counts as granted, so the idle logout still happens and
+/// ends the pod session.
+#[wasm_bindgen_test]
+async fn a_refused_web_lock_still_logs_out() {
+    fresh().await;
+    let refused = PrototypeStub::install(
+        "LockManager",
+        "request",
+        "return Promise.reject(new DOMException('site data blocked', 'SecurityError'))",
+    );
+    let symphony = Symphony::new(idle_config(1500, 500));
+    render(&symphony, "main").await;
+    reaches(&symphony, SessionState::LoggedOut).await;
+    drop(refused);
+    assert_eq!(symphony.logout_reason(), Some(LogoutReason::Idle));
+    assert!(our_frames().is_empty());
+    assert_eq!(sessions(&state().await), 0, "the pod session ended");
+}
+
+/// The same where `request` throws at once (an older refusal path).
+#[wasm_bindgen_test]
+async fn a_web_lock_request_that_throws_still_logs_out() {
+    fresh().await;
+    let refused = PrototypeStub::install("LockManager", "request", "throw new TypeError('no locks here')");
+    let symphony = Symphony::new(idle_config(1500, 500));
+    render(&symphony, "main").await;
+    reaches(&symphony, SessionState::LoggedOut).await;
+    drop(refused);
+    assert_eq!(sessions(&state().await), 0, "the pod session ended");
+}

@@ -12,7 +12,6 @@ use support::*;
 use symphony_dom::{
     Config, ConfigBuilder, Mode, RenderOptions, SdkResult, SessionState, Symphony, SymphonyError,
 };
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -146,7 +145,11 @@ async fn a_page_that_never_rendered_logs_out_the_session_an_earlier_page_left() 
 #[wasm_bindgen_test]
 async fn a_page_that_never_rendered_asks_the_pod_when_storage_cannot_be_read() {
     fresh().await;
-    let blocked = StorageBlocked::install();
+    let blocked = PrototypeStub::install(
+        "Storage",
+        "getItem",
+        "throw new DOMException('blocked', 'SecurityError')",
+    );
     let page = Symphony::new(config(Mode::Focus));
     assert_eq!(page.logout().await, Ok(()));
     drop(blocked);
@@ -161,28 +164,4 @@ async fn a_page_that_never_rendered_asks_the_pod_when_storage_cannot_be_read() {
     let page = Symphony::new(config(Mode::Focus));
     assert_eq!(page.logout().await, Ok(()));
     assert_eq!(logout_requests(&state().await), (0, 0));
-}
-
-/// `Storage.prototype.getItem` throws while this lives, as it does where the browser blocks
-/// site data.
-struct StorageBlocked {
-    prototype: JsValue,
-    original: JsValue,
-}
-
-impl StorageBlocked {
-    fn install() -> Self {
-        let storage = js_sys::Reflect::get(&js_sys::global(), &"Storage".into()).unwrap();
-        let prototype = js_sys::Reflect::get(&storage, &"prototype".into()).unwrap();
-        let original = js_sys::Reflect::get(&prototype, &"getItem".into()).unwrap();
-        let throwing = js_sys::Function::new_no_args("throw new DOMException('blocked', 'SecurityError')");
-        js_sys::Reflect::set(&prototype, &"getItem".into(), throwing.unchecked_ref()).unwrap();
-        Self { prototype, original }
-    }
-}
-
-impl Drop for StorageBlocked {
-    fn drop(&mut self) {
-        js_sys::Reflect::set(&self.prototype, &"getItem".into(), &self.original).unwrap();
-    }
 }

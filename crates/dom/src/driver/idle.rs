@@ -12,7 +12,7 @@ use symphony_session::{Command, Event, NotificationKind, SubscriptionId, Timesta
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{feed, Driver, Shared};
+use super::{feed, when_free, Driver, Shared};
 
 /// Activity is passed to the session at most this often (the latest is passed before each
 /// check, so that none is lost where it matters).
@@ -32,15 +32,17 @@ pub(super) struct IdleWatch {
     pub(super) chat_subscription: Option<SubscriptionId>,
     /// Web Locks callbacks waiting to be called.
     claim_callbacks: Vec<Closure<dyn FnMut(JsValue) -> JsValue>>,
-    /// Resolving one releases a lock this tab holds; all are released with the driver.
-    held: Vec<js_sys::Function>,
+    /// The Web Locks this tab holds; all are released with the driver.
+    held: Vec<HeldLock>,
 }
 
-impl Drop for IdleWatch {
+/// A Web Lock held until this is dropped (it resolves the promise the lock's callback
+/// returned): wherever it is dropped, the lock goes with it.
+struct HeldLock(js_sys::Function);
+
+impl Drop for HeldLock {
     fn drop(&mut self) {
-        for release in self.held.drain(..) {
-            let _ = release.call0(&JsValue::UNDEFINED);
-        }
+        let _ = self.0.call0(&JsValue::UNDEFINED);
     }
 }
 
@@ -172,8 +174,9 @@ impl Driver {
     /// Claims the idle logout of `deadline` for this tab with an exclusive Web Lock named
     /// after the pod and the deadline, if it is free (`ifAvailable`), and holds it for the
     /// driver's life, so that a tab reaching the same deadline later is refused too.
-    /// Without a tab channel, or without Web Locks, the claim is granted at once: every tab
-    /// then performs its own logout (more requests, never fewer).
+    /// Without a tab channel, or without Web Locks, or when the browser refuses the request
+    /// (it throws, or its promise rejects), the claim is granted: every tab then performs its
+    /// own logout (more requests, never fewer).
     pub(super) fn claim_idle_logout(&mut self, deadline: Timestamp) {
         let granted_here = |driver: &mut Driver| {
             driver.session.handle_event(Event::IdleLogoutClaimed {
@@ -203,18 +206,16 @@ impl Driver {
             if !granted {
                 return JsValue::UNDEFINED;
             }
-            // Held until this promise resolves: when the driver goes.
+            // Held until this promise resolves: when the driver goes (kept also when the
+            // driver is busy now; released at once if it is gone by then).
             let weak = std::rc::Rc::downgrade(&shared);
             js_sys::Promise::new(&mut |resolve, _reject| {
-                if let Some(shared) = weak.upgrade() {
-                    if let Ok(mut driver) = shared.try_borrow_mut() {
-                        if let Some(idle) = driver.idle.as_mut() {
-                            idle.held.push(resolve);
-                            return;
-                        }
+                let lock = HeldLock(resolve);
+                when_free(&weak, move |shared| {
+                    if let Some(idle) = shared.borrow_mut().idle.as_mut() {
+                        idle.held.push(lock);
                     }
-                }
-                let _ = resolve.call0(&JsValue::UNDEFINED);
+                });
             })
             .into()
         });
@@ -222,7 +223,29 @@ impl Driver {
         let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
         let asked = request.call3(&locks, &name.into(), &options, callback.as_ref().unchecked_ref());
         match (asked, self.idle.as_mut()) {
-            (Ok(_), Some(idle)) => idle.claim_callbacks.push(callback),
+            (Ok(promise), Some(idle)) => {
+                idle.claim_callbacks.push(callback);
+                // A browser may refuse later: the request's promise rejects (Chromium's does
+                // when site data is blocked) and the callback is never called. Refused
+                // locks count as granted: more tabs log out, never none. (Resolved, the
+                // promise says the lock was released; a late answer for a claim already
+                // answered is stale to the session.)
+                let weak = self.weak.clone();
+                let outcome = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&promise));
+                wasm_bindgen_futures::spawn_local(async move {
+                    if outcome.await.is_err() {
+                        if let Some(shared) = weak.upgrade() {
+                            feed(
+                                &shared,
+                                Event::IdleLogoutClaimed {
+                                    deadline,
+                                    granted: true,
+                                },
+                            );
+                        }
+                    }
+                });
+            }
             _ => granted_here(self),
         }
     }
@@ -238,22 +261,21 @@ fn web_locks(window: &web_sys::Window) -> Option<(JsValue, js_sys::Function)> {
     Some((locks, request.dyn_into().ok()?))
 }
 
-/// The page saw the user do something.
+/// The page saw the user do something (kept with the time it happened when the driver is
+/// busy: an event we caused may run inside our own work).
 fn page_activity(shared: &Shared) {
     let at = now();
-    let pass = match shared.try_borrow_mut() {
-        Ok(mut driver) => driver.sample(at),
-        // Inside our own work: the next event or check will carry it.
-        Err(_) => false,
-    };
-    if pass {
-        feed(
-            shared,
-            Event::Activity {
-                at: Timestamp::from_millis_f64(at),
-            },
-        );
-    }
+    when_free(&std::rc::Rc::downgrade(shared), move |shared| {
+        let pass = shared.borrow_mut().sample(at);
+        if pass {
+            feed(
+                shared,
+                Event::Activity {
+                    at: Timestamp::from_millis_f64(at),
+                },
+            );
+        }
+    });
 }
 
 /// Passes the activity kept since the last sample, then a check of the clock.

@@ -520,3 +520,33 @@ impl Drop for PageHook {
         let _ = self.unwrap.call0(&wasm_bindgen::JsValue::NULL);
     }
 }
+
+/// A method of a built-in prototype (`Storage.prototype.getItem`,
+/// `LockManager.prototype.request`) replaced by `body` while this lives, as a browser that
+/// blocks site data behaves; restored when dropped.
+pub struct PrototypeStub {
+    prototype: wasm_bindgen::JsValue,
+    method: &'static str,
+    original: wasm_bindgen::JsValue,
+}
+
+impl PrototypeStub {
+    pub fn install(interface: &str, method: &'static str, body: &str) -> Self {
+        let class = js_sys::Reflect::get(&js_sys::global(), &interface.into()).expect("the interface");
+        let prototype = js_sys::Reflect::get(&class, &"prototype".into()).expect("its prototype");
+        let original = js_sys::Reflect::get(&prototype, &method.into()).expect("the method");
+        let stub = js_sys::Function::new_no_args(body);
+        js_sys::Reflect::set(&prototype, &method.into(), stub.unchecked_ref()).expect("stubbed");
+        Self {
+            prototype,
+            method,
+            original,
+        }
+    }
+}
+
+impl Drop for PrototypeStub {
+    fn drop(&mut self) {
+        let _ = js_sys::Reflect::set(&self.prototype, &self.method.into(), &self.original);
+    }
+}

@@ -1,5 +1,5 @@
 //! The ways the driver talks: `postMessage` to the main frame and the window `message`
-//! listener that accepts only the pod origin and the main frame's window, the tab channel
+//! listener that accepts only trusted events from the pod origin and the main frame's window, the tab channel
 //! to the app's other documents, and the HTTP logout.
 
 use std::rc::Rc;
@@ -148,6 +148,12 @@ impl Driver {
                     let Ok(mut driver) = shared.try_borrow_mut() else {
                         return;
                     };
+                    // A script's `dispatchEvent` can set any origin and source: only the
+                    // browser's own events count, and the others' data is never read.
+                    if !event.is_trusted() {
+                        driver.untrusted_messages += 1;
+                        return;
+                    }
                     let from_main = match (event.source(), driver.main_window()) {
                         (Some(source), Some(main)) => JsValue::from(source) == JsValue::from(main),
                         _ => false,

@@ -80,6 +80,9 @@ impl<C> Registered<C> {
 pub struct DomDiagnostics {
     /// `message` events refused because of their origin or source.
     pub rejected_messages: u64,
+    /// `message` events dropped unread because a script made them (`isTrusted` false: a
+    /// page script imitating the pod with `dispatchEvent`).
+    pub untrusted_messages: u64,
     /// `load` events refused: from an element carrying our frame marks that is not the
     /// iframe we created (injected markup).
     pub rejected_loads: u64,
@@ -119,6 +122,7 @@ pub(crate) struct Driver {
     /// Refreshed before each effect is carried out (see [`Snapshot`]).
     pub(crate) snapshot: Rc<Cell<Snapshot>>,
     rejected_messages: u64,
+    untrusted_messages: u64,
     rejected_loads: u64,
     /// The frames' `allow` attribute.
     frame_allow: String,
@@ -200,6 +204,7 @@ impl Driver {
                 notification_listeners: LiteMap::new(),
                 snapshot: Rc::new(Cell::new(Snapshot::default())),
                 rejected_messages: 0,
+                untrusted_messages: 0,
                 rejected_loads: 0,
                 frame_allow: options.frame_allow,
                 deferred: VecDeque::new(),
@@ -237,6 +242,7 @@ impl Driver {
         let core = self.session.diagnostics();
         DomDiagnostics {
             rejected_messages: self.rejected_messages,
+            untrusted_messages: self.untrusted_messages,
             rejected_loads: self.rejected_loads,
             malformed_messages: core.malformed_messages,
             stale_events: core.stale_events,

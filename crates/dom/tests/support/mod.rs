@@ -436,6 +436,7 @@ pub async fn forge_and_expect_refusal(
     if also_from_the_page {
         sent += forge_from_the_page(messages).await;
     }
+    let synthetic = forge_synthetic(messages);
     let after = symphony.diagnostics();
     assert_eq!(
         after.rejected_messages - before.rejected_messages,
@@ -443,11 +444,47 @@ pub async fn forge_and_expect_refusal(
         "every forged message refused: {before:?} -> {after:?}"
     );
     assert_eq!(
+        after.untrusted_messages - before.untrusted_messages,
+        synthetic,
+        "every synthetic event dropped unread: {before:?} -> {after:?}"
+    );
+    assert_eq!(
         (after.malformed_messages, after.stale_events),
         (before.malformed_messages, before.stale_events),
         "none reached the core"
     );
-    (sent, after.rejected_messages - before.rejected_messages)
+    let refused = after.rejected_messages - before.rejected_messages + after.untrusted_messages
+        - before.untrusted_messages;
+    (sent + synthetic, refused)
+}
+
+/// Dispatches `messages` as synthetic `message` events on the window, each imitating the
+/// pod perfectly (its origin, the main frame's window as source), as a page script can with
+/// `dispatchEvent`. Answers how many were dispatched (synchronously: they are handled when
+/// this returns).
+pub fn forge_synthetic(messages: &Value) -> u64 {
+    let window = web_sys::window().expect("window");
+    let main = our_frames()
+        .first()
+        .and_then(HtmlIFrameElement::content_window)
+        .expect("a main frame with a window");
+    let origin = url::Url::parse(emulator())
+        .expect("emulator URL")
+        .origin()
+        .ascii_serialization();
+    let mut dispatched = 0;
+    for message in messages.as_array().into_iter().flatten() {
+        let data = <wasm_bindgen::JsValue as gloo_utils::format::JsValueSerdeExt>::from_serde(message)
+            .expect("a JS value");
+        let init = web_sys::MessageEventInit::new();
+        init.set_data(&data);
+        init.set_origin(&origin);
+        init.set_source(Some(&main));
+        let event = web_sys::MessageEvent::new_with_event_init_dict("message", &init).expect("an event");
+        window.dispatch_event(&event).expect("dispatched");
+        dispatched += 1;
+    }
+    dispatched
 }
 
 /// Posts `messages` from the page to itself, then a marker it waits for (messages arrive in

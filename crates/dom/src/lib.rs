@@ -185,9 +185,13 @@ impl SendMessageOptions {
 
 /// A handle to one embedded Symphony session. Cheap to clone; every clone drives the same
 /// session. When the last clone is dropped, every frame it created is removed and every
-/// listener, timer and request is released.
+/// listener, timer and request is released; a logout in progress first finishes (its server
+/// step included: an app may drop the session as soon as the logout begins), for at most
+/// the logout timeout ([`ConfigBuilder::logout_timeout`]) after the drop.
 #[derive(Clone)]
 pub struct Symphony {
+    /// Dropped with the last clone, before `shared`: lets a logout in progress finish.
+    _owner: Rc<Owner>,
     shared: Shared,
     /// What the accessors answer while the driver is at work (see [`Snapshot`]).
     snapshot: Rc<Cell<Snapshot>>,
@@ -230,7 +234,13 @@ impl Symphony {
         let instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
         let shared = Driver::new_shared(Session::new(config.clone()), instance, window, document, options);
         let snapshot = shared.borrow().snapshot.clone();
+        let owner = Rc::new(Owner {
+            shared: Rc::downgrade(&shared),
+            snapshot: snapshot.clone(),
+            logout_timeout: config.logout_timeout(),
+        });
         Self {
+            _owner: owner,
             shared,
             snapshot,
             config,
@@ -494,21 +504,7 @@ impl Symphony {
     }
 
     fn add_listener(&self, callback: ChangeCallback) -> StateListener {
-        let id = NEXT_LISTENER.with(|next| {
-            next.set(next.get() + 1);
-            next.get()
-        });
-        let shared = Rc::downgrade(&self.shared);
-        let registered = Registered::new(callback);
-        let live = registered.live.clone();
-        // Registered at once, or (called from inside our own work) right after it, unless
-        // the handle is dropped by then.
-        when_free(&shared, move |shared| {
-            if registered.live.get() {
-                shared.borrow_mut().change_listeners.insert(id, registered);
-            }
-        });
-        StateListener { shared, id, live }
+        add_listener(&self.shared, callback)
     }
 
     /// Calls `callback` when the idle warning starts (with the moment the idle logout will
@@ -553,6 +549,74 @@ impl Symphony {
             Ok(driver) => driver.snapshot_now(),
             Err(_) => self.snapshot.get(),
         }
+    }
+}
+
+/// Registers a change callback on the driver; it stops when the returned handle is dropped.
+fn add_listener(shared: &Shared, callback: ChangeCallback) -> StateListener {
+    let id = NEXT_LISTENER.with(|next| {
+        next.set(next.get() + 1);
+        next.get()
+    });
+    let shared = Rc::downgrade(shared);
+    let registered = Registered::new(callback);
+    let live = registered.live.clone();
+    // Registered at once, or (called from inside our own work) right after it, unless
+    // the handle is dropped by then.
+    when_free(&shared, move |shared| {
+        if registered.live.get() {
+            shared.borrow_mut().change_listeners.insert(id, registered);
+        }
+    });
+    StateListener { shared, id, live }
+}
+
+/// The application's ownership of a session: dropped with the last [`Symphony`] clone.
+struct Owner {
+    shared: Weak<RefCell<Driver>>,
+    snapshot: Rc<Cell<Snapshot>>,
+    logout_timeout: std::time::Duration,
+}
+
+impl Drop for Owner {
+    /// A logout in progress keeps the session alive until it ends (its server step done,
+    /// its frames removed, its waiting callers answered), for at most the logout timeout;
+    /// then the driver goes as it does at once otherwise.
+    fn drop(&mut self) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        let state = match shared.try_borrow() {
+            Ok(driver) => driver.session.state(),
+            // Dropped inside our own work: the state that step began with.
+            Err(_) => self.snapshot.get().state,
+        };
+        if state != SessionState::LoggingOut {
+            return;
+        }
+        let (ended, logged_out) = oneshot::channel::<()>();
+        let ended = RefCell::new(Some(ended));
+        let listener = add_listener(
+            &shared,
+            ChangeCallback::State(Rc::new(move |state| {
+                if state != SessionState::LoggingOut {
+                    if let Some(ended) = ended.borrow_mut().take() {
+                        let _ = ended.send(());
+                    }
+                }
+            })),
+        );
+        let (expired, timed_out) = oneshot::channel::<()>();
+        let millis = u32::try_from(self.logout_timeout.as_millis()).unwrap_or(u32::MAX);
+        let cap = gloo::timers::callback::Timeout::new(millis, move || {
+            let _ = expired.send(());
+        });
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = futures::future::select(logged_out, timed_out).await;
+            drop((listener, cap));
+            // Likely the last strong reference: the driver goes here, in a task of its own.
+            drop(shared);
+        });
     }
 }
 

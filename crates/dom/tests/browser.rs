@@ -11,7 +11,7 @@ use futures::StreamExt;
 use serde_json::{json, Value};
 use support::*;
 use symphony_dom::{
-    Mode, NotificationKind, RenderOptions, SdkResult, SendMessageOptions, SentMessage, SessionState,
+    Config, Mode, NotificationKind, RenderOptions, SdkResult, SendMessageOptions, SentMessage, SessionState,
     Settings, Symphony, SymphonyError,
 };
 use wasm_bindgen::JsCast;
@@ -600,6 +600,60 @@ async fn nothing_lives_on_after_the_last_handle() {
     let live = symphony_dom::live_counts();
     assert_eq!(live.frames, 0, "{live:?}");
     assert_eq!(live.message_listeners, 0, "{live:?}");
+}
+
+/// A logout that started finishes its server step when every handle is dropped mid-way
+/// (an app that redirects as soon as the logout begins): the session outlives its owner
+/// until the logout ends (at most the logout timeout), then nothing lives on.
+#[wasm_bindgen_test]
+async fn a_started_logout_outlives_its_last_handle() {
+    for (slow, asked) in [("frame", (1, 0)), ("http", (0, 1))] {
+        let before = symphony_dom::live_counts();
+        let symphony = rendered_focus().await;
+        faults(json!({"logout": {"delayMs": 600}})).await;
+        if slow == "http" {
+            // A frame that never answers: the HTTP step asks the pod after 3 s.
+            let quick = Config::builder(emulator(), page_origin())
+                .partner_id("test")
+                .frame_logout_timeout(std::time::Duration::from_millis(200))
+                .build()
+                .expect("config");
+            drop(symphony);
+            fresh().await;
+            faults(json!({"mainFrame": "noAnswer", "logout": {"delayMs": 600}})).await;
+            let symphony = Symphony::new(quick);
+            container("main");
+            symphony
+                .render("main", RenderOptions::stream("s"))
+                .await
+                .expect("render");
+            ready(&symphony).await;
+            start_logout_and_drop(symphony);
+        } else {
+            start_logout_and_drop(symphony);
+        }
+        eventually(5000, "the pod session ended", || async {
+            sessions(&state().await) == 0
+        })
+        .await;
+        assert_eq!(logout_requests(&state().await), asked, "{slow}");
+        eventually(2000, "nothing lives on", || async {
+            symphony_dom::live_counts() == before
+        })
+        .await;
+        assert!(our_frames().is_empty());
+    }
+}
+
+/// Asks for a logout, polls it once (the logout starts) and drops it and the handle.
+fn start_logout_and_drop(symphony: Symphony) {
+    use futures::FutureExt;
+    assert!(
+        symphony.logout().now_or_never().is_none(),
+        "the logout waits for the pod"
+    );
+    assert_eq!(symphony.state(), SessionState::LoggingOut);
+    drop(symphony);
 }
 
 #[wasm_bindgen_test]

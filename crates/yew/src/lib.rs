@@ -134,7 +134,8 @@ pub struct SymphonyProviderProps {
 }
 
 /// Owns one Symphony session for its subtree. Unmounting it removes every frame and
-/// listener of that session.
+/// listener of that session; a logout in progress first finishes (its server step
+/// included), for at most the logout timeout after the unmount.
 #[function_component]
 pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
     let agent = use_memo(

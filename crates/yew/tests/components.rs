@@ -466,6 +466,31 @@ async fn a_logout_does_not_wait_for_a_render_stuck_on_the_sign_in_page() {
     app.unmount();
 }
 
+/// An app that leaves the page when the idle logout begins (it redirects to a sign-in page,
+/// say) unmounts the provider mid-logout: the logout still ends the pod session, and then
+/// nothing of the session lives on.
+#[wasm_bindgen_test]
+async fn unmounting_the_provider_mid_logout_still_ends_the_pod_session() {
+    fresh().await;
+    faults(serde_json::json!({"logout": {"delayMs": 600}})).await;
+    let mut app = mount("idle-gone", idle_config(1500, 500));
+    app.until_ready("the main chat ready").await;
+    let agent = app.agent();
+    reaches(agent.symphony(), yew_symphony::SessionState::LoggingOut).await;
+    assert_eq!(agent.logout_reason(), Some(yew_symphony::LogoutReason::Idle));
+    drop(agent);
+    app.unmount();
+    eventually(5000, "the pod session ended", || async {
+        sessions(&state().await) == 0
+    })
+    .await;
+    eventually(3000, "every session, frame and listener released", || async {
+        yew_symphony::live_counts() == yew_symphony::LiveCounts::default()
+    })
+    .await;
+    assert!(our_frames().is_empty());
+}
+
 #[derive(Properties, PartialEq)]
 struct CyclerProps {
     config: Config,

@@ -257,3 +257,21 @@ async fn a_web_lock_request_that_throws_still_logs_out() {
     drop(refused);
     assert_eq!(sessions(&state().await), 0, "the pod session ended");
 }
+
+/// A chat route unmounted: the main frame left the page, the pod session did not. The idle
+/// clock runs on and, when due, logs out over HTTP.
+#[wasm_bindgen_test]
+async fn the_idle_logout_still_comes_after_the_chat_left_the_page() {
+    fresh().await;
+    let symphony = Symphony::new(idle_config(1500, 500));
+    render(&symphony, "main").await;
+    document().get_element_by_id("main").expect("main").remove();
+    reaches(&symphony, SessionState::Unrendered).await;
+    assert!(symphony.server_session_may_be_alive());
+    assert_eq!(sessions(&state().await), 1, "still signed in");
+    reaches(&symphony, SessionState::LoggedOut).await;
+    assert_eq!(symphony.logout_reason(), Some(LogoutReason::Idle));
+    let pod = state().await;
+    assert_eq!(sessions(&pod), 0, "the pod session ended");
+    assert_eq!(logout_requests(&pod), (0, 1), "over HTTP: no frame left");
+}

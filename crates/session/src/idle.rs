@@ -183,7 +183,8 @@ impl IdlePolicy {
     }
 }
 
-/// The idle clock of one render: it runs while the session is `Rendered`.
+/// The idle clock of one render: it runs while the session is `Rendered`, and on after the
+/// render's main frame left the page while the pod session may be alive.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct IdleClock {
     /// The main frame of the render the clock runs for; `None` while it does not run.
@@ -204,13 +205,17 @@ pub(crate) struct IdleClock {
 
 impl Session {
     /// Starts, restarts or stops the idle clock so that it runs exactly while the session
-    /// is `Rendered` (a new render restarts it). Called after every input.
+    /// is `Rendered` (a new render restarts it), or `Unrendered` after a render while the
+    /// pod session may be alive. Called after every input.
     pub(crate) fn sync_idle(&mut self) {
         if self.config.idle().is_none() {
             return;
         }
         let wanted = match &self.phase {
             Phase::Rendered(view) => Some(view.main),
+            // The main frame left the page (a chat route unmounted) but the pod session may
+            // live on: the clock of its render runs on, and logs out over HTTP when due.
+            Phase::Unrendered if self.server_session_may_be_alive => self.idle.running_for,
             Phase::Unrendered | Phase::LoggingOut(_) | Phase::LoggedOut => None,
         };
         if wanted == self.idle.running_for {

@@ -89,10 +89,10 @@ impl Session {
             }
             other @ (Phase::Unrendered | Phase::LoggedOut) => {
                 self.phase = other;
-                let Some(request) = request else {
-                    return;
-                };
                 if !self.server_session_may_be_alive {
+                    let Some(request) = request else {
+                        return;
+                    };
                     if matches!(self.phase, Phase::Unrendered) {
                         // Nothing rendered in this page, but an earlier page of this browser
                         // may have left a session of the pod: the storage tells.
@@ -106,9 +106,10 @@ impl Session {
                     }
                     return;
                 }
-                // The frames are gone already; only the server part is left to do.
+                // The frames are gone already; only the server part is left to do (for a
+                // caller, or for the idle clock that ran on after the main frame left).
                 self.phase = Phase::LoggingOut(LogoutRun {
-                    waiters: vec![request],
+                    waiters: request.into_iter().collect(),
                     deadline: self.start_logout_deadline(),
                     frame_attempt: None,
                     frame_refusal: None,
@@ -116,10 +117,12 @@ impl Session {
                     main: None,
                     frames: Vec::new(),
                     main_ready: false,
-                    following: false,
+                    following: follow,
                 });
                 self.logout_reason = Some(reason);
-                self.ask_over_http();
+                if !follow {
+                    self.ask_over_http();
+                }
                 self.announce_state(before);
             }
         }

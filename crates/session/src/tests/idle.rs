@@ -461,6 +461,54 @@ fn a_claim_is_dropped_when_activity_from_before_its_deadline_moved_it() {
 }
 
 #[test]
+fn the_clock_runs_on_after_the_main_frame_left_and_logs_out_over_http() {
+    // A chat route unmounted: the main frame left the page, the pod session did not.
+    for follow in [false, true] {
+        let mut page = tab();
+        let mut other = page.another_tab(idle_config(policy()));
+        let main = page.render_ready_main();
+        page.advance(Duration::from_secs(4));
+        page.event(Event::FrameRemoved(main));
+        assert_eq!(page.session().state(), SessionState::Unrendered);
+        assert!(page.session().server_session_may_be_alive());
+        if follow {
+            // Another tab claims the same deadline first: this one follows it.
+            rendered(&mut other);
+            other.advance(TIMEOUT);
+        }
+        let effects = page.advance(TIMEOUT - Duration::from_secs(4) - Duration::from_millis(1));
+        assert!(dues(&effects).is_empty(), "{effects:?}");
+        assert_eq!(page.idle_warning(), Some(ms(10_000)), "warned all the same");
+        let effects = page.advance(Duration::from_millis(1));
+        assert_eq!(dues(&effects), vec![ms(10_000)]);
+        assert_eq!(page.session().state(), SessionState::LoggingOut);
+        assert_eq!(page.session().logout_reason(), Some(LogoutReason::Idle));
+        if follow {
+            assert_eq!(server_requests(&effects), 0, "the holder asks the pod");
+            page.advance(Duration::from_millis(900));
+        } else {
+            assert_eq!(server_requests(&effects), 1, "over HTTP: no frame left");
+            assert_eq!(logout_action(&effects), None);
+        }
+        assert_eq!(page.http_in_flight().len(), 1, "follow {follow}");
+        page.answer_http(200);
+        assert_eq!(page.session().state(), SessionState::LoggedOut);
+        assert!(!page.session().server_session_may_be_alive());
+        assert!(page.advance(TIMEOUT * 3).is_empty(), "the clock stopped");
+    }
+}
+
+#[test]
+fn the_clock_stops_when_nothing_of_the_render_reached_the_pod() {
+    let mut page = tab().without_container("main");
+    let (_, effects) = page.render("main");
+    assert_eq!(page.session().state(), SessionState::Unrendered, "{effects:?}");
+    assert!(!page.session().server_session_may_be_alive());
+    assert!(dues(&page.advance(TIMEOUT * 2)).is_empty());
+    assert_eq!(page.idle_check_due(), None);
+}
+
+#[test]
 fn a_claim_answer_for_another_deadline_is_stale() {
     let mut page = tab();
     rendered(&mut page);

@@ -132,6 +132,7 @@ fn tab_messages() -> Vec<TabMessage> {
         TabMessage::LoggedOut {
             pod: POD.into(),
             ok: true,
+            reason: Some(symphony_session::LogoutReason::Idle),
         },
         TabMessage::Activity {
             pod: POD.into(),

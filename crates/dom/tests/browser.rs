@@ -581,7 +581,8 @@ async fn tabs_hear_each_other_across_documents() {
         tab.heard().await,
         TabMessage::LoggedOut {
             pod: emulator().to_owned(),
-            ok: true
+            ok: true,
+            reason: Some(symphony_dom::LogoutReason::Requested),
         }
     );
 }

@@ -298,6 +298,7 @@ impl Session {
         self.io.emit(Effect::Broadcast(TabMessage::LoggedOut {
             pod: self.config.pod_origin().to_owned(),
             ok: result.is_ok(),
+            reason: self.logout_reason,
         }));
         for request in run.waiters {
             self.io.answer(request, result.clone().map(Resolved::from));

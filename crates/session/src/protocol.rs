@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::SdkResult;
+use crate::vocabulary::LogoutReason;
 
 /// Chat settings, sent as query parameters of the main frame URL and as the params of a
 /// `set-settings` action. Values are JSON scalars (`"dark"`, `false`, `3`).
@@ -260,8 +261,9 @@ pub enum PodMessage {
 /// A message between documents (tabs) of the same app, over a `BroadcastChannel` named by
 /// [`TabMessage::channel_name`]. Not part of Symphony's protocol: it lets one tab's logout
 /// reach the others without a second server request. Its shape,
-/// `{"type":"loggedOut","pod":..,"ok":..}`, is kept from one version to the next: tabs
-/// still running an older build of the app share the channel.
+/// `{"type":"loggedOut","pod":..,"ok":..,"reason"?:..}`, is kept from one version to the
+/// next: tabs still running an older build of the app share the channel (an older tab sends
+/// no `reason`; a reason this build does not know reads as none).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum TabMessage {
@@ -271,6 +273,13 @@ pub enum TabMessage {
         pod: String,
         /// The pod confirmed the end of the session.
         ok: bool,
+        /// Why the sending tab logged out, so that every tab shows the same reason.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "known_reason"
+        )]
+        reason: Option<LogoutReason>,
     },
     /// The user was active in the sending tab (idle policy on).
     Activity {
@@ -291,6 +300,10 @@ impl TabMessage {
             "loggedOut" => Some(Self::LoggedOut {
                 pod,
                 ok: fields.get("ok")?.as_bool()?,
+                reason: fields
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .and_then(LogoutReason::parse),
             }),
             "activity" => Some(Self::Activity {
                 pod,
@@ -304,6 +317,13 @@ impl TabMessage {
     pub fn channel_name(pod_origin: &str) -> String {
         format!("symphony-embedded-mode:{pod_origin}")
     }
+}
+
+/// A `reason` read leniently, as [`TabMessage::read`] reads it: a reason this build does not
+/// know (a newer tab's), or not a string, is none; the message still counts.
+fn known_reason<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<LogoutReason>, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    Ok(value.as_str().and_then(LogoutReason::parse))
 }
 
 /// The `localStorage` key of the mark that this browser may hold a session of the pod
@@ -492,11 +512,32 @@ mod tests {
         let msg = TabMessage::LoggedOut {
             pod: "https://acme.symphony.com".into(),
             ok: true,
+            reason: None,
         };
         assert_eq!(
             serde_json::to_value(&msg).unwrap(),
             json!({"type": "loggedOut", "pod": "https://acme.symphony.com", "ok": true})
         );
+        let msg = TabMessage::LoggedOut {
+            pod: "https://acme.symphony.com".into(),
+            ok: false,
+            reason: Some(LogoutReason::Idle),
+        };
+        let value =
+            json!({"type": "loggedOut", "pod": "https://acme.symphony.com", "ok": false, "reason": "idle"});
+        assert_eq!(serde_json::to_value(&msg).unwrap(), value);
+        assert_eq!(TabMessage::read(&value), Some(msg));
+        // An older tab sends no reason; a newer one may send one this build does not know.
+        for reason in [json!(null), json!("logged-out-by-policy"), json!(7)] {
+            let value = json!({"type": "loggedOut", "pod": "p", "ok": true, "reason": reason});
+            let expected = TabMessage::LoggedOut {
+                pod: "p".into(),
+                ok: true,
+                reason: None,
+            };
+            assert_eq!(TabMessage::read(&value), Some(expected.clone()), "{value}");
+            assert_eq!(serde_json::from_value::<TabMessage>(value).ok(), Some(expected));
+        }
         assert_eq!(
             TabMessage::channel_name("https://acme.symphony.com"),
             "symphony-embedded-mode:https://acme.symphony.com"

@@ -318,8 +318,8 @@ impl Session {
             }
             Event::TimerFired(timer) => self.timer_fired(timer),
             Event::TabMessage { message, heard_at } => match TabMessage::read(&message) {
-                Some(TabMessage::LoggedOut { pod, .. }) => {
-                    pod == self.config.pod_origin() && self.logged_out_elsewhere()
+                Some(TabMessage::LoggedOut { pod, ok, reason }) => {
+                    pod == self.config.pod_origin() && self.logged_out_elsewhere(ok, reason)
                 }
                 Some(TabMessage::Activity { pod, at }) => {
                     if pod == self.config.pod_origin() {
@@ -612,9 +612,10 @@ impl Session {
         }
     }
 
-    /// Another tab finished a logout from our pod: close here too, without a request of
+    /// Another tab finished a logout from our pod (`ok`: the pod confirmed it; `reason`: that
+    /// tab's, shown here too; an older tab sends none): close here too, without a request of
     /// ours, and without believing that the server session ended.
-    fn logged_out_elsewhere(&mut self) -> bool {
+    fn logged_out_elsewhere(&mut self, ok: bool, reason: Option<LogoutReason>) -> bool {
         match std::mem::replace(&mut self.phase, Phase::Unrendered) {
             Phase::Rendered(view) => {
                 let loaded = view.main_loaded;
@@ -630,11 +631,19 @@ impl Session {
                 }
                 self.subscriptions.clear();
                 self.phase = Phase::LoggedOut;
-                self.logout_reason = Some(LogoutReason::AnotherTab);
+                self.logout_reason = Some(reason.unwrap_or(LogoutReason::AnotherTab));
                 self.announce_state(SessionState::Rendered);
             }
-            // The tab that holds the idle logout's claim is done: close here too.
-            Phase::LoggingOut(run) if run.following => self.finish_following(run),
+            // The tab that holds the idle logout's claim is done: close here too; but when
+            // the pod did not confirm the end there, ask it from here (fail closed).
+            Phase::LoggingOut(run) if run.following => {
+                if ok {
+                    self.finish_following(run);
+                } else {
+                    self.phase = Phase::LoggingOut(run);
+                    self.stop_following();
+                }
+            }
             // Our own logout runs to its end and answers its callers; the rest has no frames.
             other => self.phase = other,
         }

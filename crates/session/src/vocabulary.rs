@@ -109,6 +109,19 @@ impl LogoutReason {
             Self::AnotherTab => "another-tab",
         }
     }
+
+    /// The reason [`LogoutReason::as_str`] writes as `text`; `None` for any other text.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Requested, Self::Idle, Self::AnotherTab]
+            .into_iter()
+            .find(|reason| reason.as_str() == text)
+    }
+}
+
+impl serde::Serialize for LogoutReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 impl fmt::Display for LogoutReason {

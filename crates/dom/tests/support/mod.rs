@@ -330,6 +330,7 @@ impl OtherTab {
         self.say(&symphony_session::protocol::TabMessage::LoggedOut {
             pod: emulator().to_owned(),
             ok: true,
+            reason: None,
         });
     }
 

@@ -292,7 +292,8 @@ fn an_idle_logout_is_an_ordinary_logout_joined_by_callers_and_failing_closed() {
     );
     assert!(page.broadcasts().contains(&TabMessage::LoggedOut {
         pod: POD.into(),
-        ok: false
+        ok: false,
+        reason: Some(LogoutReason::Idle),
     }));
 }
 
@@ -506,6 +507,49 @@ fn the_clock_stops_when_nothing_of_the_render_reached_the_pod() {
     assert!(!page.session().server_session_may_be_alive());
     assert!(dues(&page.advance(TIMEOUT * 2)).is_empty());
     assert_eq!(page.idle_check_due(), None);
+}
+
+#[test]
+fn every_tab_shows_the_reason_of_the_tab_that_logged_out() {
+    for (said, shown) in [
+        (Some(LogoutReason::Idle), LogoutReason::Idle),
+        (Some(LogoutReason::Requested), LogoutReason::Requested),
+        // An older tab says no reason.
+        (None, LogoutReason::AnotherTab),
+    ] {
+        let mut page = tab();
+        page.render_ready_main();
+        page.hear(&TabMessage::LoggedOut {
+            pod: POD.into(),
+            ok: true,
+            reason: said,
+        });
+        assert_eq!(page.session().state(), SessionState::LoggedOut);
+        assert_eq!(page.session().logout_reason(), Some(shown), "{said:?}");
+    }
+}
+
+#[test]
+fn a_followed_logout_that_the_pod_did_not_confirm_is_asked_here() {
+    let (mut first, mut second, _, _) = two_tabs_at_the_deadline();
+    // The holder's server step failed: its end says so.
+    first.answer_http(503);
+    let told = first.broadcasts().last().cloned().expect("the end told");
+    assert_eq!(
+        told,
+        TabMessage::LoggedOut {
+            pod: POD.into(),
+            ok: false,
+            reason: Some(LogoutReason::Idle)
+        }
+    );
+    let effects = second.hear(&told);
+    assert_eq!(server_requests(&effects), 1, "asks the pod itself: {effects:?}");
+    assert_eq!(second.session().state(), SessionState::LoggingOut);
+    second.answer_http(200);
+    assert_eq!(second.session().state(), SessionState::LoggedOut);
+    assert!(!second.session().server_session_may_be_alive());
+    assert_eq!(second.session().logout_reason(), Some(LogoutReason::Idle));
 }
 
 #[test]

@@ -151,9 +151,13 @@ pub(crate) fn posted_actions(effects: &[Effect]) -> Vec<(String, ActionKind)> {
         .collect()
 }
 
-/// Another tab says it finished a logout from our pod.
+/// Another tab says it finished a logout from our pod (an older tab: no reason).
 pub(crate) fn other_tab_logged_out(ok: bool) -> Event {
-    let message = crate::protocol::TabMessage::LoggedOut { pod: POD.into(), ok };
+    let message = crate::protocol::TabMessage::LoggedOut {
+        pod: POD.into(),
+        ok,
+        reason: None,
+    };
     Event::TabMessage {
         message: serde_json::to_value(message).expect("tab messages serialise"),
         heard_at: crate::Timestamp(0),

@@ -22,6 +22,7 @@ fn arb_shaped() -> impl Strategy<Value = Value> {
             Just("m".to_owned()),
             Just("https://pod".to_owned()),
             Just("x-1".to_owned()),
+            Just("idle".to_owned()),
             ".{0,4}"
         ]
         .prop_map(Value::from),
@@ -33,6 +34,7 @@ fn arb_shaped() -> impl Strategy<Value = Value> {
         Just("pod".to_owned()),
         Just("ok".to_owned()),
         Just("at".to_owned()),
+        Just("reason".to_owned()),
         Just("type".to_owned()),
         Just("message".to_owned()),
         Just("data".to_owned()),
@@ -60,7 +62,9 @@ fn arb_near_miss(real: Vec<Value>) -> impl Strategy<Value = Value> {
     (
         prop::sample::select(real),
         arb_shaped(),
-        prop::sample::select(vec!["pod", "ok", "at", "type", "message", "data", "id", "extra"]),
+        prop::sample::select(vec![
+            "pod", "ok", "at", "reason", "type", "message", "data", "id", "extra",
+        ]),
         0..3usize,
     )
         .prop_map(|(mut real, noise, key, how)| {
@@ -79,6 +83,7 @@ fn arb_near_miss(real: Vec<Value>) -> impl Strategy<Value = Value> {
 fn tab_messages() -> Vec<Value> {
     vec![
         json!({"type": "loggedOut", "pod": "https://pod", "ok": true}),
+        json!({"type": "loggedOut", "pod": "https://pod", "ok": false, "reason": "idle"}),
         json!({"type": "activity", "pod": "https://pod", "at": 1_700_000_000_000u64}),
     ]
 }

@@ -1226,6 +1226,7 @@ fn tab_messages_for_another_pod_or_malformed_change_nothing() {
     let other_pod = serde_json::to_value(crate::protocol::TabMessage::LoggedOut {
         pod: "http://127.0.0.1:9999".into(),
         ok: true,
+        reason: None,
     })
     .unwrap();
     assert!(h
@@ -1262,7 +1263,11 @@ fn a_finished_logout_is_broadcast_with_its_outcome() {
             .collect();
         assert_eq!(
             said,
-            vec![crate::protocol::TabMessage::LoggedOut { pod: POD.into(), ok }]
+            vec![crate::protocol::TabMessage::LoggedOut {
+                pod: POD.into(),
+                ok,
+                reason: Some(crate::LogoutReason::Requested)
+            }]
         );
     }
 }
@@ -1288,6 +1293,7 @@ fn news_is_told_apart_from_work() {
         Effect::Broadcast(crate::protocol::TabMessage::LoggedOut {
             pod: POD.into(),
             ok: true,
+            reason: None,
         }),
     ];
     assert!(news.iter().all(Effect::is_news));

@@ -13,10 +13,16 @@
 //! or symbols. What makes the whole value unreadable (`None`), as it makes
 //! `JSON.stringify` throw or return nothing: a `BigInt`, a cycle, nesting deeper than
 //! [`MAX_DEPTH`], and at the top level `undefined`, a function or a symbol. Unlike
-//! `JSON.stringify`, `toJSON` methods are not called (a `Date` reads as `{}`), boxed
-//! primitives (`new String("a")`) read as the objects they are, a lone UTF-16 surrogate in
-//! a string reads as U+FFFD, and typed arrays and more than [`MAX_VALUES`] values in one
-//! message make it unreadable; none of these occurs in the protocol.
+//! `JSON.stringify`, `toJSON` methods are not called (a `Date` reads as `{}`), a lone UTF-16
+//! surrogate in a string reads as U+FFFD, and these make the value unreadable: boxed
+//! primitives (`new String("a")`), typed arrays, more than [`MAX_VALUES`] values, and more
+//! than [`MAX_TEXT`] UTF-16 units of strings and keys in one message; none of these occurs
+//! in the protocol.
+//!
+//! A message is the sender's to shape, so nothing is sized on its word: no room is reserved
+//! from an array's length (an array longer than the values left is refused before its first
+//! item), and a string's length is checked against the text left before it is copied into
+//! this module's memory.
 
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::{JsCast, JsValue};
@@ -25,19 +31,51 @@ use wasm_bindgen::{JsCast, JsValue};
 pub(crate) const MAX_DEPTH: usize = 128;
 
 /// The most values read from one message: structured clones keep shared references, so a
-/// small message can stand for an exponentially large JSON text.
-pub(crate) const MAX_VALUES: usize = 100_000;
+/// small message can stand for an exponentially large JSON text. (The protocol's largest,
+/// an unread count over thousands of streams, is a few thousand; reading this many takes
+/// about 25 ms in a debug build.)
+pub(crate) const MAX_VALUES: usize = 50_000;
+
+/// The most UTF-16 units of strings and object keys read from one message (1 Mi: the
+/// protocol's messages are a few hundred).
+pub(crate) const MAX_TEXT: usize = 1 << 20;
+
+/// What is left to read of one message.
+struct Budget {
+    values: usize,
+    text: usize,
+}
+
+impl Budget {
+    /// A string, copied only when its length fits what is left.
+    fn text(&mut self, text: &js_sys::JsString) -> Option<String> {
+        self.text = self.text.checked_sub(text.length() as usize)?;
+        Some(String::from(text))
+    }
+}
 
 /// The JSON value `data` stands for, or `None` when it has none (see the module docs).
 pub(crate) fn from_js(data: &JsValue) -> Option<Value> {
-    let mut budget = MAX_VALUES;
+    let mut budget = Budget {
+        values: MAX_VALUES,
+        text: MAX_TEXT,
+    };
     read(data, 0, &mut budget)?
+}
+
+/// A boxed primitive (`new String("a")`, `Object(1n)`): as an object it would be read
+/// member by member (a boxed string by its characters).
+fn is_boxed(value: &JsValue) -> bool {
+    value.is_instance_of::<js_sys::JsString>()
+        || value.is_instance_of::<js_sys::Number>()
+        || value.is_instance_of::<js_sys::Boolean>()
+        || value.is_instance_of::<js_sys::BigInt>()
 }
 
 /// `Some(None)`: a value `JSON.stringify` leaves out (or writes as `null` in an array).
 /// `depth` counts the arrays and objects around `value`; a cycle ends at [`MAX_DEPTH`].
-fn read(value: &JsValue, depth: usize, budget: &mut usize) -> Option<Option<Value>> {
-    *budget = budget.checked_sub(1)?;
+fn read(value: &JsValue, depth: usize, budget: &mut Budget) -> Option<Option<Value>> {
+    budget.values = budget.values.checked_sub(1)?;
     if value.is_null() {
         return Some(Some(Value::Null));
     }
@@ -50,19 +88,22 @@ fn read(value: &JsValue, depth: usize, budget: &mut usize) -> Option<Option<Valu
     if let Some(number) = value.as_f64() {
         return Some(Some(from_number(number)));
     }
-    if let Some(text) = value.as_string() {
-        return Some(Some(Value::String(text)));
+    if let Some(text) = value.dyn_ref::<js_sys::JsString>() {
+        return Some(Some(Value::String(budget.text(text)?)));
     }
-    if !value.is_object() || depth >= MAX_DEPTH || js_sys::ArrayBuffer::is_view(value) {
-        // A BigInt, too deep, or a typed array (read element by element it could cost far
-        // more than its size in the message).
+    if !value.is_object() || depth >= MAX_DEPTH || js_sys::ArrayBuffer::is_view(value) || is_boxed(value) {
+        // A BigInt, too deep, a typed array (read element by element it could cost far
+        // more than its size in the message), or a boxed primitive.
         return None;
     }
     if js_sys::Array::is_array(value) {
         let array: &js_sys::Array = value.unchecked_ref();
-        // The length is the sender's word (a sparse array is small to send): no more room
-        // than the budget allows is taken on it.
-        let mut items = Vec::with_capacity((array.length() as usize).min(*budget));
+        // The length is the sender's word (a sparse array is small to send): an array
+        // longer than the values left is refused at once, and no room is taken on it.
+        if array.length() as usize > budget.values {
+            return None;
+        }
+        let mut items = Vec::new();
         for item in array.iter() {
             items.push(read(&item, depth + 1, budget)?.unwrap_or(Value::Null));
         }
@@ -71,7 +112,7 @@ fn read(value: &JsValue, depth: usize, budget: &mut usize) -> Option<Option<Valu
     let mut members = Map::new();
     for entry in js_sys::Object::entries(value.unchecked_ref()).iter() {
         let entry: js_sys::Array = entry.unchecked_into();
-        let key = entry.get(0).as_string()?;
+        let key = budget.text(entry.get(0).dyn_ref::<js_sys::JsString>()?)?;
         if let Some(member) = read(&entry.get(1), depth + 1, budget)? {
             members.insert(key, member);
         }
@@ -229,6 +270,110 @@ mod tests {
             level = js_sys::Array::of2(&level, &level).into();
         }
         assert_eq!(from_js(&level), None, "over the budget, and fast");
+    }
+
+    #[wasm_bindgen_test]
+    fn boxed_primitives_and_long_texts_are_unreadable() {
+        let make = |body: &str| {
+            js_sys::Function::new_no_args(body)
+                .call0(&JsValue::NULL)
+                .expect("made")
+        };
+        for body in [
+            "return new String('ab')",
+            "return new Number(1)",
+            "return new Boolean(false)",
+            "return Object(BigInt(1))",
+            "return {id: new String('1')}",
+            "return 'x'.repeat(1048577)",
+            "return ['x'.repeat(524288), 'y'.repeat(524289)]",
+            "const o = {}; o['k'.repeat(1048577)] = 1; return o",
+        ] {
+            assert_eq!(from_js(&make(body)), None, "{body}");
+        }
+        // Up to the budget, text reads.
+        let at_the_limit = make("return ['x'.repeat(524288), 'y'.repeat(524288)]");
+        assert!(from_js(&at_the_limit).is_some());
+    }
+
+    /// The wasm module's memory, in bytes.
+    fn memory_bytes() -> f64 {
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        memory
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length() as f64
+    }
+
+    /// Hostile messages, generated: boxed primitives, nested sparse arrays, strings over
+    /// 1 MB, typed arrays, deep nesting, text spread over many strings, each bare or inside
+    /// the protocol's envelope. None traps, each read takes under 50 ms, and the module's
+    /// memory grows by under 8 MB over the whole run.
+    #[wasm_bindgen_test]
+    fn hostile_messages_are_refused_quickly_and_cheaply() {
+        let make = js_sys::Function::new_with_args(
+            "kind, n, d",
+            "switch (kind) {
+              case 0: return new String('x'.repeat(n));
+              case 1: return new Number(n);
+              case 2: return new Boolean(n % 2);
+              case 3: return Object(BigInt(n));
+              case 4: { let v = null; for (let i = 0; i < d; i++) { const a = []; a.length = n; a[0] = v; v = a; } return v; }
+              case 5: return 'x'.repeat(1048577 + n);
+              case 6: return new Uint8Array(n);
+              case 7: return new DataView(new ArrayBuffer(n));
+              case 8: { let v = []; for (let i = 0; i < d; i++) v = [v]; return v; }
+              default: { const s = 'y'.repeat(131072 + n); return Array.from({length: 8}, () => s); }
+            }",
+        );
+        let wrap = js_sys::Function::new_with_args(
+            "data",
+            "return {eventType: 'sdk-resolve', payload: {id: '1', data: {streamId: data}}}",
+        );
+        let mut random = Random(0x2545_f491_4f6c_dd1d);
+        let before = memory_bytes();
+        let mut slowest = 0.0f64;
+        for round in 0..200 {
+            let kind = random.next() % 10;
+            let (n, d) = match kind {
+                // Sparse arrays: each level longer than the budget left, or nested so that
+                // the levels together exceed it.
+                4 => match random.next() % 2 {
+                    0 => (
+                        50_001 + random.next() % (u64::from(u32::MAX) - 50_001),
+                        1 + random.next() % 4,
+                    ),
+                    _ => (25_001 + random.next() % 25_000, 2 + random.next() % 3),
+                },
+                8 => (0, 129 + random.next() % 20_000),
+                6 | 7 => (random.next() % 4_000_000, 0),
+                _ => (random.next() % 2_000_000, 0),
+            };
+            let value = make
+                .call3(
+                    &JsValue::NULL,
+                    &(kind as f64).into(),
+                    &(n as f64).into(),
+                    &(d as f64).into(),
+                )
+                .expect("a hostile value");
+            let value = if random.next() % 2 == 0 {
+                wrap.call1(&JsValue::NULL, &value).expect("wrapped")
+            } else {
+                value
+            };
+            let started = js_sys::Date::now();
+            let read = from_js(&value);
+            let took = js_sys::Date::now() - started;
+            slowest = slowest.max(took);
+            assert_eq!(read, None, "round {round}: kind {kind}, n {n}, d {d}");
+            assert!(took < 50.0, "round {round}: kind {kind}, n {n}, d {d}: {took} ms");
+        }
+        let grown = memory_bytes() - before;
+        assert!(grown < 8.0 * 1024.0 * 1024.0, "memory grew by {grown} bytes");
+        web_sys::console::log_1(
+            &format!("hostile reads: slowest {slowest} ms, memory +{grown} bytes").into(),
+        );
     }
 
     /// A small random generator for the property below (no proptest in the browser build).

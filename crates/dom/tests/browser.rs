@@ -684,6 +684,44 @@ async fn reaches_frames(symphony: &Symphony, frames: usize) {
     .await;
 }
 
+/// A frame the app detaches (the session forgets it) and attaches again later (a framework
+/// moving a subtree, say) never shows the pod again: it is blanked and hidden at once, and
+/// taken out again: at once while the session watches the document (a child frame went),
+/// else at the session's next logout (the main frame went).
+#[wasm_bindgen_test]
+async fn a_frame_detached_and_attached_again_never_shows_the_pod() {
+    for (main, index) in [(false, 1), (true, 0)] {
+        let symphony = rendered_focus().await;
+        let side = container("side-a");
+        symphony.open_stream("a", Some("side-a")).await.expect("child");
+        let frame = our_frames()[index].clone();
+        let parent = frame.parent_element().expect("in its container");
+        frame.remove();
+        reaches_frames(&symphony, if main { 0 } else { 1 }).await;
+        parent.append_child(&frame).expect("attached again");
+        assert!(!frame.src().starts_with(emulator()), "blanked: {}", frame.src());
+        assert_eq!(
+            frame.style().get_property_value("visibility").ok().as_deref(),
+            Some("hidden")
+        );
+        if !main {
+            eventually(2000, "the frame taken out again", || {
+                let connected = frame.is_connected();
+                async move { !connected }
+            })
+            .await;
+            parent.append_child(&frame).expect("attached once more");
+        }
+        assert_eq!(symphony.logout().await, Ok(()));
+        eventually(2000, "nothing of the pod left", || {
+            let connected = frame.is_connected();
+            async move { !connected && our_frames().is_empty() }
+        })
+        .await;
+        drop(side);
+    }
+}
+
 /// Injected markup copying our frames' marks (sanitizers keep `data-*`) must not count as
 /// their `load`: only the iframe we created does.
 #[wasm_bindgen_test]

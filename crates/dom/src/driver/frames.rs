@@ -2,6 +2,7 @@
 //! created counts), hiding them through CSSOM, removing them together, noticing the page
 //! taking them out, and the thread's live counts.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo::events::{EventListener, EventListenerOptions};
@@ -107,15 +108,38 @@ impl Drop for MountedFrame {
 pub(super) type MutationCallback = Closure<dyn FnMut(js_sys::Array, MutationObserver)>;
 
 /// Watches the document for our frames being taken out by someone else (a component
-/// unmounting their container, say); disconnected when dropped.
+/// unmounting their container, say), and for such a frame put back; disconnected when
+/// dropped.
 pub(super) struct RemovalWatch {
     observer: MutationObserver,
     _callback: MutationCallback,
 }
 
+/// Frames taken out by someone else, blanked and hidden: one the page puts back in the
+/// document is taken out again (when the watch sees it come back, at a logout's end, at the
+/// next render and when the session goes).
+pub(super) type Detached = Rc<RefCell<Vec<HtmlIFrameElement>>>;
+
 impl Drop for RemovalWatch {
     fn drop(&mut self) {
         self.observer.disconnect();
+    }
+}
+
+/// A frame someone else took out: it may be put back (a framework moving a subtree), and an
+/// iframe put back loads its `src` again, which would show the pod outside the session.
+/// Blanked and hidden now, taken out again if it comes back.
+fn neutralise(element: &HtmlIFrameElement) {
+    element.set_src("about:blank");
+    let _ = element
+        .style()
+        .set_property_with_priority("visibility", "hidden", "important");
+}
+
+/// Takes out the detached frames that are back in the document.
+pub(super) fn take_out_reattached(detached: &RefCell<Vec<HtmlIFrameElement>>) {
+    for element in detached.borrow().iter().filter(|e| e.is_connected()) {
+        element.remove();
     }
 }
 
@@ -254,13 +278,21 @@ impl Driver {
         if self.removal_watch.is_some() {
             return;
         }
+        take_out_reattached(&self.detached);
         let weak = self.weak.clone();
+        let seen = self.detached.clone();
         let callback: MutationCallback = Closure::new(move |records: js_sys::Array, _: MutationObserver| {
             // The page's own DOM updates (an app re-rendering) land here too: only a removal
-            // can take a frame out, so only then are the frames looked at.
-            let removal = records
-                .iter()
-                .any(|r| r.unchecked_into::<MutationRecord>().removed_nodes().length() > 0);
+            // can take a frame out, and only an addition put one back.
+            let (mut removal, mut addition) = (false, false);
+            for record in records.iter() {
+                let record: MutationRecord = record.unchecked_into();
+                removal |= record.removed_nodes().length() > 0;
+                addition |= record.added_nodes().length() > 0;
+            }
+            if addition {
+                take_out_reattached(&seen);
+            }
             if !removal {
                 return;
             }
@@ -278,8 +310,12 @@ impl Driver {
             };
             for frame in gone {
                 if let Ok(mut driver) = shared.try_borrow_mut() {
-                    // Already out of the document: forget it without touching the DOM.
-                    driver.frames.remove(&frame);
+                    // Already out of the document: forget it, blanked, as removed.
+                    if let Some(mut mounted) = driver.frames.remove(&frame) {
+                        neutralise(&mounted.element);
+                        seen.borrow_mut().push(mounted.element.clone());
+                        mounted.removed = true;
+                    }
                 }
                 feed(&shared, Event::FrameRemoved(frame));
             }

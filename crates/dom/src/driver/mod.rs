@@ -116,6 +116,8 @@ pub(crate) struct Driver {
     policy_listener: Option<EventListener>,
     load_listener: Option<EventListener>,
     removal_watch: Option<RemovalWatch>,
+    /// Frames someone else took out (see [`frames::Detached`]).
+    detached: frames::Detached,
     tab_channel: Option<TabChannel>,
     pub(crate) change_listeners: LiteMap<u64, Registered<ChangeCallback>>,
     pub(crate) notification_listeners: LiteMap<SubscriptionId, Registered<NotificationCallback>>,
@@ -199,6 +201,7 @@ impl Driver {
                 policy_listener: None,
                 load_listener: None,
                 removal_watch: None,
+                detached: Default::default(),
                 tab_channel: None,
                 change_listeners: LiteMap::new(),
                 notification_listeners: LiteMap::new(),
@@ -325,6 +328,7 @@ impl Driver {
                         self.watch_removals();
                     }
                     SessionState::LoggedOut | SessionState::Unrendered => {
+                        frames::take_out_reattached(&self.detached);
                         // We may be inside one of their callbacks: drop them afterwards.
                         let listener = self.message_listener.take();
                         let policy = self.policy_listener.take();
@@ -395,6 +399,7 @@ impl Drop for Driver {
     fn drop(&mut self) {
         count(|c| c.instances -= 1);
         self.removal_watch = None;
+        frames::take_out_reattached(&self.detached);
         // Dropping each frame removes it from the document.
         self.frames.clear();
         for (_, controller) in std::mem::take(&mut self.logouts).into_tuple_vec() {

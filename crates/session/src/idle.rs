@@ -203,6 +203,13 @@ pub(crate) struct IdleClock {
     check_scheduled: bool,
 }
 
+impl IdleClock {
+    /// The deadline the standing warning announced.
+    pub(crate) fn warning(&self) -> Option<Timestamp> {
+        self.warning
+    }
+}
+
 impl Session {
     /// Starts, restarts or stops the idle clock so that it runs exactly while the session
     /// is `Rendered` (a new render restarts it), or `Unrendered` after a render while the

@@ -317,6 +317,13 @@ impl TabMessage {
     pub fn channel_name(pod_origin: &str) -> String {
         format!("symphony-embedded-mode:{pod_origin}")
     }
+
+    /// The name of the Web Lock that claims the idle logout of `deadline` among the tabs
+    /// of one pod ([`Effect::IdleLogoutDue`](crate::Effect::IdleLogoutDue)): at most one tab
+    /// holds it.
+    pub fn idle_lock_name(pod_origin: &str, deadline: crate::Timestamp) -> String {
+        format!("{}:idle-logout:{}", Self::channel_name(pod_origin), deadline.0)
+    }
 }
 
 /// A `reason` read leniently, as [`TabMessage::read`] reads it: a reason this build does not
@@ -541,6 +548,10 @@ mod tests {
         assert_eq!(
             TabMessage::channel_name("https://acme.symphony.com"),
             "symphony-embedded-mode:https://acme.symphony.com"
+        );
+        assert_eq!(
+            TabMessage::idle_lock_name("https://acme.symphony.com", crate::Timestamp(1_700_000_000_000)),
+            "symphony-embedded-mode:https://acme.symphony.com:idle-logout:1700000000000"
         );
     }
 

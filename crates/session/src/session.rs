@@ -233,6 +233,13 @@ impl Session {
         self.logout_reason
     }
 
+    /// The deadline of the idle warning standing now (the moment the idle logout will be
+    /// due), as the last [`Effect::IdleWarningStarted`] or [`Effect::IdleWarningCleared`]
+    /// told it; `None` without a warning.
+    pub fn idle_warning(&self) -> Option<crate::Timestamp> {
+        self.idle.warning()
+    }
+
     /// What was ignored so far.
     pub fn diagnostics(&self) -> Diagnostics {
         self.diagnostics

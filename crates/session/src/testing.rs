@@ -378,6 +378,11 @@ impl FakeDriver {
             }
             all.push(effect);
         }
+        assert_eq!(
+            self.session.idle_warning(),
+            self.idle_warning,
+            "Session::idle_warning says what the warning news told"
+        );
         all
     }
 

@@ -191,11 +191,7 @@ impl Driver {
         let Some((locks, request)) = locks else {
             return granted_here(self);
         };
-        let name = format!(
-            "{}:idle-logout:{}",
-            TabMessage::channel_name(self.session.config().pod_origin()),
-            deadline.0
-        );
+        let name = TabMessage::idle_lock_name(self.session.config().pod_origin(), deadline);
         let weak = self.weak.clone();
         let callback = Closure::once(move |lock: JsValue| -> JsValue {
             let granted = !lock.is_null() && !lock.is_undefined();

@@ -135,8 +135,6 @@ pub(crate) struct Driver {
     weak: Weak<RefCell<Driver>>,
     /// Present when the configuration has an idle policy.
     idle: Option<IdleWatch>,
-    /// The idle warning's deadline, while one stands.
-    idle_warning: Option<Timestamp>,
 }
 
 /// What the handle's accessors answer. Read from the driver when it is free; while it is at
@@ -214,7 +212,6 @@ impl Driver {
                 delivering: false,
                 weak: weak.clone(),
                 idle: None,
-                idle_warning: None,
             })
         });
         if options.sync_tabs {
@@ -237,7 +234,7 @@ impl Driver {
             server_session_may_be_alive: self.session.server_session_may_be_alive(),
             diagnostics: self.diagnostics(),
             logout_reason: self.session.logout_reason(),
-            idle_warning: self.idle_warning,
+            idle_warning: self.session.idle_warning(),
         }
     }
 
@@ -373,7 +370,6 @@ impl Driver {
     }
 
     fn idle_warning_news(&mut self, deadline: Option<Timestamp>) -> Deferred {
-        self.idle_warning = deadline;
         let listeners = self.listeners(|c| match c {
             ChangeCallback::IdleWarning(callback) => Some(callback.clone()),
             _ => None,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::idle::{shown, IdlePolicy};
+use crate::time::duration_text;
 use crate::weburl::{self, WebUrl};
 
 /// How the pod renders chats. Chosen once, when the SDK is set up, and fixed for its life.
@@ -64,7 +64,7 @@ pub enum ConfigError {
         path: String,
     },
     /// A timeout is zero or out of range.
-    #[error("{name} of {} is out of range: it must be between 1 ms and {}", shown(.value), shown(.max))]
+    #[error("{name} of {} is out of range: it must be between 1 ms and {}", duration_text(.value), duration_text(.max))]
     TimeoutOutOfRange {
         /// Which timeout.
         name: &'static str,
@@ -95,7 +95,7 @@ pub enum ConfigError {
     #[error("both logout steps are off (without_frame_logout and without_http_logout): keep at least one, or logout() could never end the pod session")]
     NoLogoutStep,
     /// The frame logout timeout is not shorter than the overall logout timeout.
-    #[error("frame logout timeout ({}) must be shorter than the logout timeout ({}), so that the HTTP fallback has time to run", shown(.frame), shown(.total))]
+    #[error("frame logout timeout ({}) must be shorter than the logout timeout ({}), so that the HTTP fallback has time to run", duration_text(.frame), duration_text(.total))]
     FrameTimeoutTooLong {
         /// The frame logout timeout.
         frame: Duration,
@@ -615,6 +615,103 @@ fn logout_url(pod: &WebUrl, path: &str) -> Result<String, ConfigError> {
         return Err(invalid());
     }
     Ok(url.href)
+}
+
+/// Inactivity logout, when the app turns it on ([`ConfigBuilder::idle`]).
+///
+/// While frames are rendered, the user counts as active when any source reports activity:
+/// the host page, any of the chats, or any of the app's other tabs. After `timeout` without
+/// activity the session logs out (an ordinary logout, [`LogoutReason::Idle`](crate::LogoutReason::Idle)); `warning`
+/// before that, the application is told, so that it can offer to stay signed in.
+///
+/// ```
+/// use std::time::Duration;
+/// use symphony_session::{Config, IdlePolicy};
+///
+/// let policy = IdlePolicy::new(Duration::from_secs(15 * 60)).warning(Duration::from_secs(90));
+/// let config = Config::builder("https://acme.symphony.com", "https://app.example.com")
+///     .idle(policy)
+///     .build()?;
+/// assert_eq!(config.idle().map(|p| p.warning_lead()), Some(Duration::from_secs(90)));
+///
+/// // A warning longer than the timeout is the whole timeout.
+/// let short = IdlePolicy::new(Duration::from_secs(4));
+/// assert_eq!(short.warning_lead(), Duration::from_secs(4));
+/// # Ok::<(), symphony_session::ConfigError>(())
+/// ```
+///
+/// [`ConfigBuilder::idle`]: crate::ConfigBuilder::idle
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IdlePolicy {
+    timeout: Duration,
+    warning: Duration,
+    check_interval: Duration,
+}
+
+impl IdlePolicy {
+    /// Default warning lead time.
+    pub const DEFAULT_WARNING: Duration = Duration::from_secs(60);
+    /// Default longest time between two checks of the clock (see
+    /// [`IdlePolicy::check_interval`]).
+    pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(10);
+    /// Largest accepted timeout and check interval.
+    pub const MAX: Duration = Duration::from_secs(24 * 60 * 60);
+
+    /// Logs out after `timeout` without activity, warning [`IdlePolicy::DEFAULT_WARNING`]
+    /// before (or from the start, when the timeout is shorter).
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            warning: Self::DEFAULT_WARNING,
+            check_interval: Self::DEFAULT_CHECK_INTERVAL,
+        }
+    }
+
+    /// Sets how long before the logout the warning starts (zero: no warning). Never more
+    /// than the timeout: a longer lead is the whole timeout.
+    pub fn warning(mut self, lead: Duration) -> Self {
+        self.warning = lead;
+        self
+    }
+
+    /// Sets the longest time between two checks of the clock (default 10 s): the logout
+    /// comes at most this long after it is due even when the clock jumps (a computer waking
+    /// from sleep may hold a long timer back).
+    pub fn check_interval(mut self, interval: Duration) -> Self {
+        self.check_interval = interval;
+        self
+    }
+
+    /// The time without activity after which the session logs out.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// How long before the logout the warning starts: the set lead, at most the timeout.
+    pub fn warning_lead(&self) -> Duration {
+        self.warning.min(self.timeout)
+    }
+
+    /// The longest time between two checks of the clock.
+    pub fn interval(&self) -> Duration {
+        self.check_interval
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        for (name, value) in [
+            ("idle timeout", self.timeout),
+            ("idle check interval", self.check_interval),
+        ] {
+            if value < Duration::from_millis(1) || value > Self::MAX {
+                return Err(ConfigError::TimeoutOutOfRange {
+                    name,
+                    value,
+                    max: Self::MAX,
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub enum SymphonyError {
     #[error("cannot render while a logout is in progress; wait for logout() to finish, then render again")]
     LogoutInProgress,
     /// The pod did not answer in time.
-    #[error("{operation} timed out after {} ms; check that the pod is reachable, or raise the timeout in Config", crate::idle::millis(*after))]
+    #[error("{operation} timed out after {} ms; check that the pod is reachable, or raise the timeout in Config", crate::time::millis(*after))]
     Timeout {
         /// The operation that timed out.
         operation: &'static str,
@@ -170,7 +170,7 @@ impl SymphonyError {
             }
             Self::Timeout { operation, after } => {
                 put("operation", (*operation).into());
-                put("timeoutMs", crate::idle::millis(*after).into());
+                put("timeoutMs", crate::time::millis(*after).into());
             }
             Self::ServerStatus { status } => {
                 put("status", (*status).into());

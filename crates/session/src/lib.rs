@@ -159,18 +159,19 @@ mod resolved;
 mod session;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod time;
 pub mod urls;
 mod validate;
 mod view;
 mod vocabulary;
 mod weburl;
 
-pub use config::{Config, ConfigBuilder, ConfigError, Mode};
+pub use config::{Config, ConfigBuilder, ConfigError, IdlePolicy, Mode};
 pub use error::{ErrorPayload, SdkResult, SymphonyError};
-pub use idle::{IdlePolicy, Timestamp};
 pub use protocol::{NotificationKind, Settings};
 pub use resolved::{ChatOpened, MessageSent, Resolved, SentMessage};
 pub use session::Session;
+pub use time::Timestamp;
 pub use vocabulary::{
     Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, RequestId,
     SessionState, StoredMark, SubscriptionId, TimerId,

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::SdkResult;
-use crate::vocabulary::LogoutReason;
 
 /// Chat settings, sent as query parameters of the main frame URL and as the params of a
 /// `set-settings` action. Values are JSON scalars (`"dark"`, `false`, `3`).
@@ -256,6 +255,47 @@ pub enum PodMessage {
         /// The notification object.
         data: Value,
     },
+}
+
+/// Why the session logged out ([`Session::logout_reason`](crate::Session::logout_reason)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogoutReason {
+    /// The application called logout.
+    Requested,
+    /// Nobody was active for the idle timeout ([`IdlePolicy`](crate::IdlePolicy)).
+    Idle,
+    /// Another tab of the app logged out of the pod.
+    AnotherTab,
+}
+
+impl LogoutReason {
+    /// `requested`, `idle` or `another-tab`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Idle => "idle",
+            Self::AnotherTab => "another-tab",
+        }
+    }
+
+    /// The reason [`LogoutReason::as_str`] writes as `text`; `None` for any other text.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Requested, Self::Idle, Self::AnotherTab]
+            .into_iter()
+            .find(|reason| reason.as_str() == text)
+    }
+}
+
+impl serde::Serialize for LogoutReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for LogoutReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A message between documents (tabs) of the same app, over a `BroadcastChannel` named by

@@ -8,9 +8,10 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::error::{SdkResult, SymphonyError};
-use crate::idle::Timestamp;
+pub use crate::protocol::LogoutReason;
 use crate::protocol::{HostMessage, NotificationKind, Settings, TabMessage};
 use crate::resolved::Resolved;
+use crate::time::Timestamp;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -84,47 +85,6 @@ impl SessionState {
 }
 
 impl fmt::Display for SessionState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Why the session logged out ([`Session::logout_reason`](crate::Session::logout_reason)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LogoutReason {
-    /// The application called logout.
-    Requested,
-    /// Nobody was active for the idle timeout ([`IdlePolicy`](crate::IdlePolicy)).
-    Idle,
-    /// Another tab of the app logged out of the pod.
-    AnotherTab,
-}
-
-impl LogoutReason {
-    /// `requested`, `idle` or `another-tab`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Requested => "requested",
-            Self::Idle => "idle",
-            Self::AnotherTab => "another-tab",
-        }
-    }
-
-    /// The reason [`LogoutReason::as_str`] writes as `text`; `None` for any other text.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Requested, Self::Idle, Self::AnotherTab]
-            .into_iter()
-            .find(|reason| reason.as_str() == text)
-    }
-}
-
-impl serde::Serialize for LogoutReason {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl fmt::Display for LogoutReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

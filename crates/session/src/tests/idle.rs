@@ -858,7 +858,7 @@ proptest! {
 }
 
 proptest! {
-    /// Durations in error messages are written by `idle::Shown`, which must write exactly what
+    /// Durations in error messages are written by `time::DurationText`, which must write exactly what
     /// `Duration`'s `Debug` writes, whatever the unit and however many fraction digits.
     #[test]
     fn durations_in_messages_read_as_debug_writes_them(
@@ -869,7 +869,7 @@ proptest! {
         // Also nanosecond counts ending in zeros, where the fraction is trimmed.
         let nanos = (nanos / 10u32.pow(zeros)) * 10u32.pow(zeros);
         let duration = Duration::new(secs, nanos);
-        prop_assert_eq!(crate::idle::Shown(duration).to_string(), format!("{duration:?}"));
+        prop_assert_eq!(crate::time::DurationText(duration).to_string(), format!("{duration:?}"));
     }
 }
 
@@ -887,7 +887,10 @@ fn durations_in_messages_at_the_edges() {
         Duration::from_secs(86_400),
         Duration::MAX,
     ] {
-        assert_eq!(crate::idle::Shown(duration).to_string(), format!("{duration:?}"));
+        assert_eq!(
+            crate::time::DurationText(duration).to_string(),
+            format!("{duration:?}")
+        );
     }
     // What a user reads in the range error.
     let err = IdlePolicy::new(Duration::from_micros(500));

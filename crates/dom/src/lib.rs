@@ -27,7 +27,7 @@
 //! # }
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 // The README is the crates.io page; its examples run as doctests so that it cannot rot.
 #[cfg(doctest)]
@@ -607,10 +607,10 @@ impl Drop for Owner {
             })),
         );
         let (expired, timed_out) = oneshot::channel::<()>();
-        let millis = u32::try_from(self.logout_timeout.as_millis()).unwrap_or(u32::MAX);
-        let cap = gloo::timers::callback::Timeout::new(millis, move || {
-            let _ = expired.send(());
-        });
+        let cap =
+            gloo::timers::callback::Timeout::new(driver::timer_millis(self.logout_timeout), move || {
+                let _ = expired.send(());
+            });
         wasm_bindgen_futures::spawn_local(async move {
             let _ = futures::future::select(logged_out, timed_out).await;
             drop((listener, cap));
@@ -626,6 +626,15 @@ pub struct NotificationListener {
     shared: Weak<RefCell<Driver>>,
     subscription: SubscriptionId,
     live: Rc<Cell<bool>>,
+}
+
+impl std::fmt::Debug for NotificationListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotificationListener")
+            .field("subscription", &self.subscription)
+            .field("live", &self.live.get())
+            .finish()
+    }
 }
 
 impl Drop for NotificationListener {
@@ -663,6 +672,15 @@ pub struct StateListener {
     shared: Weak<RefCell<Driver>>,
     id: u64,
     live: Rc<Cell<bool>>,
+}
+
+impl std::fmt::Debug for StateListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateListener")
+            .field("id", &self.id)
+            .field("live", &self.live.get())
+            .finish()
+    }
 }
 
 impl Drop for StateListener {

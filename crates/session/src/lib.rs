@@ -143,7 +143,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 // The README is the crates.io page; its examples run as doctests so that it cannot rot.
 #[cfg(doctest)]

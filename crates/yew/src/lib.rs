@@ -55,7 +55,7 @@
 //! }
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 // The README is the crates.io page; its examples run as doctests so that it cannot rot.
 #[cfg(doctest)]
@@ -80,6 +80,7 @@ pub use symphony_dom::{
 
 /// The session as components see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SessionStatus {
     /// `Unrendered`, `Rendered`, `LoggingOut` or `LoggedOut`.
     pub state: SessionState,
@@ -108,7 +109,7 @@ impl SessionStatus {
 }
 
 /// Props of [`SymphonyProvider`].
-#[derive(Properties, PartialEq)]
+#[derive(Debug, Properties, PartialEq)]
 pub struct SymphonyProviderProps {
     /// The SDK configuration. A different config starts a new session.
     pub config: Config,
@@ -261,7 +262,7 @@ pub fn use_interaction_required() -> bool {
 /// started here is running, and the last result. Its callbacks keep their identity across
 /// renders (as long as the provider's session is the same), so passing them down does not
 /// re-render children.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UseAction {
     run: Callback<()>,
     onclick: Callback<MouseEvent>,
@@ -376,7 +377,7 @@ pub fn use_render() -> UseRender {
 }
 
 /// What [`use_idle`] returns.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UseIdle {
     /// While the idle warning stands: the time left before the idle logout, counting down
     /// (the component re-renders once a second while it stands).
@@ -463,7 +464,7 @@ pub fn use_idle() -> UseIdle {
 }
 
 /// Props of [`SymphonyChat`].
-#[derive(Properties, PartialEq)]
+#[derive(Debug, Properties, PartialEq)]
 pub struct SymphonyChatProps {
     /// The id of the `<div>` this component renders; the chat's frame goes inside.
     pub container: AttrValue,

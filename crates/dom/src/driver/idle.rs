@@ -117,8 +117,7 @@ impl Driver {
             return;
         };
         let weak = self.weak.clone();
-        let millis = u32::try_from(after.as_millis()).unwrap_or(u32::MAX);
-        let timeout = Timeout::new(millis, move || {
+        let timeout = Timeout::new(super::timer_millis(after), move || {
             if let Some(shared) = weak.upgrade() {
                 check_now(&shared);
             }

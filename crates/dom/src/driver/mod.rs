@@ -289,8 +289,7 @@ impl Driver {
             }
             Effect::StartTimer { timer, after } => {
                 let weak = self.weak.clone();
-                let millis = u32::try_from(after.as_millis()).unwrap_or(u32::MAX);
-                let handle = Timeout::new(millis, move || {
+                let handle = Timeout::new(timer_millis(after), move || {
                     if let Some(shared) = weak.upgrade() {
                         feed(&shared, Event::TimerFired(timer));
                         // Drop the fired handle after this callback has returned, not inside it.
@@ -404,6 +403,13 @@ impl Drop for Driver {
     }
 }
 
+/// A timer's delay for `setTimeout`, clamped to its largest, 2^31 - 1 ms (about 24.8
+/// days): browsers run a longer delay at once.
+pub(crate) fn timer_millis(after: std::time::Duration) -> u32 {
+    const LONGEST: u32 = i32::MAX as u32;
+    u32::try_from(after.as_millis()).map_or(LONGEST, |millis| millis.min(LONGEST))
+}
+
 /// Feeds one event, then carries out what follows from it.
 pub(crate) fn feed(shared: &Shared, event: Event) {
     // Busy only when a DOM event we caused runs this inside our own work: feed it after.
@@ -492,5 +498,27 @@ pub(crate) fn pump(shared: &Shared) {
     }
     if let Ok(mut driver) = shared.try_borrow_mut() {
         driver.delivering = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::timer_millis;
+
+    #[wasm_bindgen_test]
+    fn timer_delays_stay_within_what_set_timeout_takes() {
+        assert_eq!(timer_millis(Duration::from_millis(1500)), 1500);
+        assert_eq!(timer_millis(Duration::from_millis(2_147_483_647)), 2_147_483_647);
+        for long in [
+            Duration::from_millis(2_147_483_648),
+            Duration::from_secs(30 * 24 * 3600),
+            Duration::MAX,
+        ] {
+            assert_eq!(timer_millis(long), 2_147_483_647, "{long:?}");
+        }
     }
 }

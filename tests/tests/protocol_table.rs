@@ -12,7 +12,7 @@ use symphony_session::protocol::{
     session_mark_key, Action, ActionKind, HostMessage, LogoutAction, NotificationKind, PodMessage, Register,
     SendMessageOptions, Subscription, SubscriptionParams, TabMessage,
 };
-use symphony_session::{urls, Command, Config, Effect, SdkResult, Session, Settings};
+use symphony_session::{urls, Command, Config, Effect, SdkResult, Session, Settings, Work};
 
 const POD: &str = "https://acme.symphony.com";
 
@@ -162,7 +162,7 @@ fn frame_url_parts() -> BTreeSet<String> {
     });
     let mut parts = BTreeSet::new();
     while let Some(effect) = session.poll_effect() {
-        if let Effect::CreateFrame { url, .. } = effect {
+        if let Effect::Work(Work::CreateFrame { url, .. }) = effect {
             let url = url::Url::parse(&url).expect("a URL");
             parts.extend(url.query_pairs().map(|(key, _)| key.into_owned()));
         }

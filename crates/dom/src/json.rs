@@ -307,7 +307,8 @@ mod tests {
 
     /// Hostile messages, generated: boxed primitives, nested sparse arrays, strings over
     /// 1 MB, typed arrays, deep nesting, text spread over many strings, each bare or inside
-    /// the protocol's envelope. None traps, each read takes under 50 ms, and the module's
+    /// the protocol's envelope. None traps, each read takes under 50 ms (the fastest of three,
+    /// so that a busy machine does not decide), and the module's
     /// memory grows by under 8 MB over the whole run.
     #[wasm_bindgen_test]
     fn hostile_messages_are_refused_quickly_and_cheaply() {
@@ -362,9 +363,15 @@ mod tests {
             } else {
                 value
             };
-            let started = js_sys::Date::now();
-            let read = from_js(&value);
-            let took = js_sys::Date::now() - started;
+            // The fastest of three reads: what the read costs, not what a busy machine
+            // (other tests, other processes) adds to one of them.
+            let mut took = f64::INFINITY;
+            let mut read = None;
+            for _ in 0..3 {
+                let started = js_sys::Date::now();
+                read = from_js(&value);
+                took = took.min(js_sys::Date::now() - started);
+            }
             slowest = slowest.max(took);
             assert_eq!(read, None, "round {round}: kind {kind}, n {n}, d {d}");
             assert!(took < 50.0, "round {round}: kind {kind}, n {n}, d {d}: {took} ms");

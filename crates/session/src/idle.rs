@@ -3,19 +3,20 @@
 //! that lets exactly one tab of the app perform it.
 //!
 //! Time comes in with the events ([`Event::Activity`], [`Event::IdleCheck`]); the machine
-//! asks for one check at a time ([`Effect::ScheduleIdleCheck`]), never one timer per
+//! asks for one check at a time ([`Work::ScheduleIdleCheck`]), never one timer per
 //! activity.
 //!
 //! [`Event::Activity`]: crate::Event::Activity
 //! [`Event::IdleCheck`]: crate::Event::IdleCheck
-//! [`Effect::ScheduleIdleCheck`]: crate::Effect::ScheduleIdleCheck
+//! [`Work::ScheduleIdleCheck`]: crate::Work::ScheduleIdleCheck
 
 use std::time::Duration;
 
 use crate::protocol::TabMessage;
 use crate::session::{Phase, Session, TimerPurpose};
 use crate::time::Timestamp;
-use crate::vocabulary::{Effect, FrameId, LogoutReason, TimerId};
+use crate::vocabulary::{FrameId, LogoutReason, TimerId};
+use crate::vocabulary::{News, Work};
 
 /// The idle clock of one render: it runs while the session is `Rendered`, and on after the
 /// render's main frame left the page while the pod session may be alive.
@@ -27,13 +28,13 @@ pub(crate) struct IdleClock {
     now: Option<Timestamp>,
     /// The last activity from any source; the first check of a render counts as one.
     last_activity: Option<Timestamp>,
-    /// The logout deadline announced with [`Effect::IdleWarningStarted`], while it stands.
+    /// The logout deadline announced with [`News::IdleWarningStarted`], while it stands.
     warning: Option<Timestamp>,
-    /// The deadline claimed with [`Effect::IdleLogoutDue`], waiting for the answer.
+    /// The deadline claimed with [`Work::IdleLogoutDue`], waiting for the answer.
     claimed: Option<Timestamp>,
     /// Bounds the wait for that answer (the logout timeout).
     claim_timer: Option<TimerId>,
-    /// An [`Effect::ScheduleIdleCheck`] was emitted and not cancelled.
+    /// An [`Work::ScheduleIdleCheck`] was emitted and not cancelled.
     check_scheduled: bool,
 }
 
@@ -63,10 +64,10 @@ impl Session {
             return;
         }
         if self.idle.warning.is_some() {
-            self.io.emit(Effect::IdleWarningCleared);
+            self.io.emit(News::IdleWarningCleared);
         }
         if self.idle.check_scheduled {
-            self.io.emit(Effect::CancelIdleCheck);
+            self.io.emit(Work::CancelIdleCheck);
         }
         if let Some(timer) = self.idle.claim_timer {
             self.io.cancel_timer(timer);
@@ -83,7 +84,7 @@ impl Session {
 
     fn schedule_idle_check(&mut self, after: Duration) {
         self.idle.check_scheduled = true;
-        self.io.emit(Effect::ScheduleIdleCheck { after });
+        self.io.emit(Work::ScheduleIdleCheck { after });
     }
 
     /// A check of the clock: scheduled, or whenever the driver likes (a page shown again).
@@ -119,7 +120,7 @@ impl Session {
         }
         self.record_activity(at, !from_another_tab);
         if self.idle.warning.take().is_some() {
-            self.io.emit(Effect::IdleWarningCleared);
+            self.io.emit(News::IdleWarningCleared);
             self.evaluate_idle();
         }
     }
@@ -127,7 +128,7 @@ impl Session {
     fn record_activity(&mut self, at: Timestamp, tell_other_tabs: bool) {
         self.idle.last_activity = self.idle.last_activity.max(Some(at));
         if tell_other_tabs {
-            self.io.emit(Effect::Broadcast(TabMessage::Activity {
+            self.io.emit(Work::Broadcast(TabMessage::Activity {
                 pod: self.config.pod_origin().to_owned(),
                 at: at.0,
             }));
@@ -156,12 +157,12 @@ impl Session {
         let next = if now >= warn_at {
             if self.idle.warning != Some(deadline) {
                 self.idle.warning = Some(deadline);
-                self.io.emit(Effect::IdleWarningStarted { deadline });
+                self.io.emit(News::IdleWarningStarted { deadline });
             }
             deadline
         } else {
             if self.idle.warning.take().is_some() {
-                self.io.emit(Effect::IdleWarningCleared);
+                self.io.emit(News::IdleWarningCleared);
             }
             warn_at
         };
@@ -178,7 +179,7 @@ impl Session {
         self.idle.claimed = Some(deadline);
         let after = self.config.logout_timeout();
         self.idle.claim_timer = Some(self.io.start_timer(TimerPurpose::IdleClaim(deadline), after));
-        self.io.emit(Effect::IdleLogoutDue { deadline });
+        self.io.emit(Work::IdleLogoutDue { deadline });
     }
 
     /// Forgets the claim waiting for an answer, if any.
@@ -189,7 +190,7 @@ impl Session {
         }
     }
 
-    /// The answer to [`Effect::IdleLogoutDue`]. The claim counts only while its deadline is
+    /// The answer to [`Work::IdleLogoutDue`]. The claim counts only while its deadline is
     /// still the current one: activity counted before it (here, or reported by another tab
     /// as timed before it) moved the deadline, and then the claim is dropped, granted or
     /// not. Granted, this tab performs the logout; refused, another tab performs it and this

@@ -19,8 +19,9 @@
 //!
 //! # The driver contract
 //!
-//! A driver is whatever runs the machine: it executes the *work* effects and passes the
-//! *news* effects on to the application ([`Effect::is_news`]). Every decision (what to
+//! A driver is whatever runs the machine: it executes the *work* effects ([`Effect::Work`])
+//! and passes the *news* effects ([`Effect::News`]) on to the application, in the one order
+//! the machine gives them. Every decision (what to
 //! hide, when to fall back to HTTP, what to tell other tabs, when a logout is over) is the
 //! machine's; a driver only executes and reports.
 //!
@@ -30,43 +31,43 @@
 //!    [`Session::poll_effect`] until it returns `None`, and carry the effects out in order.
 //! 2. Inputs may be fed at any time, also between two polls of a drain (a driver that
 //!    learns at once that a container is missing feeds [`Event::FrameContainerMissing`]
-//!    while executing [`Effect::CreateFrame`]); the effects they cause queue after those
+//!    while executing [`Work::CreateFrame`]); the effects they cause queue after those
 //!    already queued. Keep polling until `None`. Effects queued before such an input may
-//!    then name a frame the driver has already reported gone ([`Effect::HideFrames`],
-//!    [`Effect::RemoveFrame`], an [`Effect::Post`] after the main frame went): skip those.
+//!    then name a frame the driver has already reported gone ([`Work::HideFrames`],
+//!    [`Work::RemoveFrame`], an [`Work::Post`] after the main frame went): skip those.
 //! 3. Events about something the machine no longer knows (a removed frame, a cancelled
 //!    timer, an old request) are harmless: they change nothing, and are counted in
 //!    [`Diagnostics::stale_events`], so a driver never needs to filter them.
 //!
 //! | output | kind | what the driver does | what it feeds back, and when |
 //! |---|---|---|---|
-//! | [`Effect::CreateFrame`] | work | insert an iframe with `src = url` into the element with id `container`, marked so that its `load` can be told apart | [`Event::FrameLoaded`] on each `load`; [`Event::FrameContainerMissing`] at once if the container is absent; [`Event::FrameRemoved`] if the page later takes it out; [`Event::FrameBlockedByCsp`] for the main frame when a trusted `securitypolicyviolation` names the pod's URL |
-//! | [`Effect::HideFrames`] | work | hide those frames at once (`visibility: hidden` through CSSOM, so that a strict CSP allows it); they stay hidden until removed | nothing |
-//! | [`Effect::RemoveFrame`] | work | remove the iframe (consecutive removals may be done together) | nothing |
-//! | [`Effect::Post`] | work | `postMessage` the JSON of the message to the main frame with the pod origin as target | [`Event::Message`] for each message whose `origin` is the pod origin and whose `source` is the main frame's window (drop all others) |
-//! | [`Effect::SendLogoutRequest`] | work | send `method url` (no body) with credentials | [`Event::LogoutAnswered`] with the status, or [`Event::LogoutFailed`] |
-//! | [`Effect::ReadSessionMark`] | work | read `key` from the app's persistent storage (`localStorage`) | [`Event::SessionMarkRead`]: `Present`, `Absent`, or `Unreadable` when the storage cannot be read |
-//! | [`Effect::SetSessionMark`], [`Effect::ClearSessionMark`] | work | store or remove `key` in that storage (a failure is not reported) | nothing |
-//! | [`Effect::AbortLogoutRequest`] | work | abort that request if possible | nothing (a late answer is ignored) |
-//! | [`Effect::StartTimer`] | work | start a timer | [`Event::TimerFired`] when it elapses |
-//! | [`Effect::CancelTimer`] | work | stop that timer | nothing (a late firing is ignored) |
-//! | [`Effect::Broadcast`] | work | post the message's JSON on the app's tab channel ([`protocol::TabMessage::channel_name`]), or drop it when tabs are not synchronised | the other tabs feed [`Event::TabMessage`] for what they hear on that channel |
-//! | [`Effect::ScheduleIdleCheck`] | work | keep one timer for the idle check (a new one replaces it) | [`Event::IdleCheck`] with the wall clock when it elapses; also at any other time the driver likes (a page shown again) |
-//! | [`Effect::CancelIdleCheck`] | work | stop that timer | nothing |
-//! | [`Effect::IdleLogoutDue`] | work | claim the idle logout for this deadline among the app's tabs (one holder per deadline, held for the tab's life: the Web Locks API), or grant it at once when tabs are not synchronised | [`Event::IdleLogoutClaimed`] with the answer |
-//! | [`Effect::Answer`] | news | resolve the caller's request with the result ([`SdkResult::from`] gives Symphony's JSON) | nothing |
-//! | [`Effect::StateChanged`] | news | tell the application; a driver may also listen for `message` events only while the state is `Rendered` or `LoggingOut` | nothing |
-//! | [`Effect::LoadedChanged`] | news | tell the application (the main frame shows the pod's page; child chats may be opened) | nothing |
-//! | [`Effect::ReadyChanged`] | news | tell the application | nothing |
-//! | [`Effect::InteractionRequiredChanged`] | news | tell the application (the chat most likely waits for the user: show it) | nothing |
-//! | [`Effect::Notify`] | news | hand the data to the subscription's listener | nothing |
-//! | [`Effect::IdleWarningStarted`], [`Effect::IdleWarningCleared`] | news | tell the application (show or hide "stay signed in") | nothing |
+//! | [`Work::CreateFrame`] | work | insert an iframe with `src = url` into the element with id `container`, marked so that its `load` can be told apart | [`Event::FrameLoaded`] on each `load`; [`Event::FrameContainerMissing`] at once if the container is absent; [`Event::FrameRemoved`] if the page later takes it out; [`Event::FrameBlockedByCsp`] for the main frame when a trusted `securitypolicyviolation` names the pod's URL |
+//! | [`Work::HideFrames`] | work | hide those frames at once (`visibility: hidden` through CSSOM, so that a strict CSP allows it); they stay hidden until removed | nothing |
+//! | [`Work::RemoveFrame`] | work | remove the iframe (consecutive removals may be done together) | nothing |
+//! | [`Work::Post`] | work | `postMessage` the JSON of the message to the main frame with the pod origin as target | [`Event::Message`] for each message whose `origin` is the pod origin and whose `source` is the main frame's window (drop all others) |
+//! | [`Work::SendLogoutRequest`] | work | send `method url` (no body) with credentials | [`Event::LogoutAnswered`] with the status, or [`Event::LogoutFailed`] |
+//! | [`Work::ReadSessionMark`] | work | read `key` from the app's persistent storage (`localStorage`) | [`Event::SessionMarkRead`]: `Present`, `Absent`, or `Unreadable` when the storage cannot be read |
+//! | [`Work::SetSessionMark`], [`Work::ClearSessionMark`] | work | store or remove `key` in that storage (a failure is not reported) | nothing |
+//! | [`Work::AbortLogoutRequest`] | work | abort that request if possible | nothing (a late answer is ignored) |
+//! | [`Work::StartTimer`] | work | start a timer | [`Event::TimerFired`] when it elapses |
+//! | [`Work::CancelTimer`] | work | stop that timer | nothing (a late firing is ignored) |
+//! | [`Work::Broadcast`] | work | post the message's JSON on the app's tab channel ([`protocol::TabMessage::channel_name`]), or drop it when tabs are not synchronised | the other tabs feed [`Event::TabMessage`] for what they hear on that channel |
+//! | [`Work::ScheduleIdleCheck`] | work | keep one timer for the idle check (a new one replaces it) | [`Event::IdleCheck`] with the wall clock when it elapses; also at any other time the driver likes (a page shown again) |
+//! | [`Work::CancelIdleCheck`] | work | stop that timer | nothing |
+//! | [`Work::IdleLogoutDue`] | work | claim the idle logout for this deadline among the app's tabs (one holder per deadline, held for the tab's life: the Web Locks API), or grant it at once when tabs are not synchronised | [`Event::IdleLogoutClaimed`] with the answer |
+//! | [`News::Answer`] | news | resolve the caller's request with the result ([`SdkResult::from`] gives Symphony's JSON) | nothing |
+//! | [`News::StateChanged`] | news | tell the application; a driver may also listen for `message` events only while the state is `Rendered` or `LoggingOut` | nothing |
+//! | [`News::LoadedChanged`] | news | tell the application (the main frame shows the pod's page; child chats may be opened) | nothing |
+//! | [`News::ReadyChanged`] | news | tell the application | nothing |
+//! | [`News::InteractionRequiredChanged`] | news | tell the application (the chat most likely waits for the user: show it) | nothing |
+//! | [`News::Notify`] | news | hand the data to the subscription's listener | nothing |
+//! | [`News::IdleWarningStarted`], [`News::IdleWarningCleared`] | news | tell the application (show or hide "stay signed in") | nothing |
 //!
 //! With an idle policy ([`IdlePolicy`]), the driver also feeds [`Event::Activity`] when the
 //! user does something in the page or in a chat (sampled: once a second is plenty), with
 //! its wall clock, and every [`Event::TabMessage`] with the time it was heard.
 //!
-//! What the machine promises in return: every request gets exactly one [`Effect::Answer`]
+//! What the machine promises in return: every request gets exactly one [`News::Answer`]
 //! (a render's comes at `clientReady`: once its main frame has loaded it waits for the user
 //! without a timeout, until `clientReady`, a logout or a new render);
 //! a logout always ends in `LoggedOut` within the logout timeout, with every frame hidden
@@ -82,7 +83,7 @@
 //!
 //! ```
 //! use symphony_session::{
-//!     protocol::PodMessage, Command, Config, Effect, Event, SdkResult, Session, Settings,
+//!     protocol::PodMessage, Command, Config, Effect, Event, SdkResult, Session, Settings, Work,
 //! };
 //!
 //! let config = Config::builder("https://acme.symphony.com", "https://app.example.com")
@@ -99,7 +100,7 @@
 //! let mut main_frame = None;
 //! while let Some(effect) = session.poll_effect() {
 //!     println!("{effect:?}");
-//!     if let Effect::CreateFrame { frame, .. } = effect {
+//!     if let Effect::Work(Work::CreateFrame { frame, .. }) = effect {
 //!         main_frame = Some(frame);
 //!     }
 //! }
@@ -121,7 +122,7 @@
 //! let mut action_id = None;
 //! while let Some(effect) = session.poll_effect() {
 //!     println!("{effect:?}");
-//!     if let Effect::Post(symphony_session::protocol::HostMessage::Action(action)) = effect {
+//!     if let Effect::Work(Work::Post(symphony_session::protocol::HostMessage::Action(action))) = effect {
 //!         action_id = Some(action.id);
 //!     }
 //! }
@@ -173,8 +174,8 @@ pub use resolved::{ChatOpened, MessageSent, Resolved, SentMessage};
 pub use session::Session;
 pub use time::Timestamp;
 pub use vocabulary::{
-    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, RequestId,
-    SessionState, StoredMark, SubscriptionId, TimerId,
+    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, News, RequestId,
+    SessionState, StoredMark, SubscriptionId, TimerId, Work,
 };
 
 #[cfg(test)]

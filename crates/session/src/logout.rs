@@ -13,8 +13,9 @@ use crate::protocol::{session_mark_key, Action, ActionKind, HostMessage, LogoutA
 use crate::resolved::Resolved;
 use crate::session::{Phase, Session, TimerPurpose};
 use crate::vocabulary::{
-    Effect, FrameId, LogoutAttemptId, LogoutReason, RequestId, SessionState, StoredMark, TimerId,
+    FrameId, LogoutAttemptId, LogoutReason, RequestId, SessionState, StoredMark, TimerId,
 };
+use crate::vocabulary::{News, Work};
 
 /// A logout in progress.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,7 +63,7 @@ impl Session {
             Phase::Rendered(mut view) => {
                 // Nothing of the session stays visible while the server answers: hide first.
                 let frames = view.frames();
-                self.io.emit(Effect::HideFrames {
+                self.io.emit(Work::HideFrames {
                     frames: frames.clone(),
                 });
                 view.interrupt(&mut self.io, |operation| SymphonyError::Interrupted {
@@ -98,7 +99,7 @@ impl Session {
                         // may have left a session of the pod: the storage tells.
                         if self.mark_waiters.is_empty() {
                             let key = session_mark_key(self.config.pod_origin());
-                            self.io.emit(Effect::ReadSessionMark { key });
+                            self.io.emit(Work::ReadSessionMark { key });
                         }
                         self.mark_waiters.push(request);
                     } else {
@@ -128,7 +129,7 @@ impl Session {
         }
     }
 
-    /// The storage answered [`Effect::ReadSessionMark`]: the logouts that waited for it
+    /// The storage answered [`Work::ReadSessionMark`]: the logouts that waited for it
     /// ask the pod over HTTP when an earlier page may have left a session (or the storage
     /// could not tell), else they are answered `{}`. False when nobody waited.
     pub(crate) fn session_mark_read(&mut self, mark: StoredMark) -> bool {
@@ -205,7 +206,7 @@ impl Session {
         self.io.remove_frames(run.frames);
         self.subscriptions.clear();
         self.phase = Phase::LoggedOut;
-        self.io.emit(Effect::StateChanged(SessionState::LoggedOut));
+        self.io.emit(News::StateChanged(SessionState::LoggedOut));
         // A caller of ours stops the following (`begin_logout`), so nobody waits here.
         debug_assert!(run.waiters.is_empty(), "a followed logout has no callers");
     }
@@ -221,7 +222,7 @@ impl Session {
         let kind = ActionKind::Logout(LogoutAction::named(name));
         let id = self.io.new_action_id(&kind);
         self.io
-            .emit(Effect::Post(HostMessage::Action(Action { id: id.clone(), kind })));
+            .emit(Work::Post(HostMessage::Action(Action { id: id.clone(), kind })));
         let timer = self.config.logout_url().is_some().then(|| {
             self.io
                 .start_timer(TimerPurpose::LogoutFrame, self.config.frame_logout_timeout())
@@ -257,7 +258,7 @@ impl Session {
         };
         let attempt = self.io.new_attempt();
         run.http_attempt = Some(attempt);
-        self.io.emit(Effect::SendLogoutRequest {
+        self.io.emit(Work::SendLogoutRequest {
             attempt,
             method: method.to_owned(),
             url: url.to_owned(),
@@ -284,7 +285,7 @@ impl Session {
             self.io.cancel_timer(timer);
         }
         if let (Some(attempt), false) = (run.http_attempt, from_http) {
-            self.io.emit(Effect::AbortLogoutRequest { attempt });
+            self.io.emit(Work::AbortLogoutRequest { attempt });
         }
         self.io.remove_frames(run.frames);
         self.subscriptions.clear();
@@ -292,10 +293,10 @@ impl Session {
         if result.is_ok() {
             // The pod confirmed the end: no later page needs to ask it again.
             let key = session_mark_key(self.config.pod_origin());
-            self.io.emit(Effect::ClearSessionMark { key });
+            self.io.emit(Work::ClearSessionMark { key });
         }
-        self.io.emit(Effect::StateChanged(SessionState::LoggedOut));
-        self.io.emit(Effect::Broadcast(TabMessage::LoggedOut {
+        self.io.emit(News::StateChanged(SessionState::LoggedOut));
+        self.io.emit(Work::Broadcast(TabMessage::LoggedOut {
             pod: self.config.pod_origin().to_owned(),
             ok: result.is_ok(),
             reason: self.logout_reason,

@@ -359,7 +359,7 @@ impl TabMessage {
     }
 
     /// The name of the Web Lock that claims the idle logout of `deadline` among the tabs
-    /// of one pod ([`Effect::IdleLogoutDue`](crate::Effect::IdleLogoutDue)): at most one tab
+    /// of one pod ([`Work::IdleLogoutDue`](crate::Work::IdleLogoutDue)): at most one tab
     /// holds it.
     pub fn idle_lock_name(pod_origin: &str, deadline: crate::Timestamp) -> String {
         format!("{}:idle-logout:{}", Self::channel_name(pod_origin), deadline.0)
@@ -374,7 +374,7 @@ fn known_reason<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Opt
 }
 
 /// The `localStorage` key of the mark that this browser may hold a session of the pod
-/// from an earlier page ([`Effect::ReadSessionMark`](crate::Effect::ReadSessionMark) and
+/// from an earlier page ([`Work::ReadSessionMark`](crate::Work::ReadSessionMark) and
 /// its kin): set when a main frame of the pod loads, cleared after a server logout that
 /// succeeded. Not part of Symphony's protocol.
 pub fn session_mark_key(pod_origin: &str) -> String {

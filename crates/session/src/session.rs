@@ -17,6 +17,7 @@ use crate::vocabulary::{
     Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, RequestId,
     SessionState, TimerId,
 };
+use crate::vocabulary::{News, Work};
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum TimerPurpose {
@@ -52,12 +53,12 @@ pub(crate) struct Io {
 }
 
 impl Io {
-    pub(crate) fn emit(&mut self, effect: Effect) {
-        self.effects.push_back(effect);
+    pub(crate) fn emit(&mut self, effect: impl Into<Effect>) {
+        self.effects.push_back(effect.into());
     }
 
     pub(crate) fn answer(&mut self, request: RequestId, result: Result<Resolved, SymphonyError>) {
-        self.emit(Effect::Answer { request, result });
+        self.emit(News::Answer { request, result });
     }
 
     /// Answers `request` with success and no data, `{}`.
@@ -69,13 +70,13 @@ impl Io {
         self.next_timer += 1;
         let timer = TimerId(self.next_timer);
         self.timers.insert(timer, purpose);
-        self.emit(Effect::StartTimer { timer, after });
+        self.emit(Work::StartTimer { timer, after });
         timer
     }
 
     pub(crate) fn cancel_timer(&mut self, timer: TimerId) {
         if self.timers.remove(&timer).is_some() {
-            self.emit(Effect::CancelTimer { timer });
+            self.emit(Work::CancelTimer { timer });
         }
     }
 
@@ -95,15 +96,15 @@ impl Io {
     }
 
     /// Stores the mark that tells a later page of this browser that a session of the pod
-    /// may be alive ([`Effect::SetSessionMark`]).
+    /// may be alive ([`Work::SetSessionMark`]).
     pub(crate) fn mark_session(&mut self, config: &Config) {
         let key = crate::protocol::session_mark_key(config.pod_origin());
-        self.emit(Effect::SetSessionMark { key });
+        self.emit(Work::SetSessionMark { key });
     }
 
     pub(crate) fn remove_frames(&mut self, frames: impl IntoIterator<Item = FrameId>) {
         for frame in frames {
-            self.emit(Effect::RemoveFrame { frame });
+            self.emit(Work::RemoveFrame { frame });
         }
     }
 }
@@ -121,11 +122,11 @@ pub struct Session {
     pub(crate) subscriptions: Subscriptions,
     /// See [`Session::server_session_may_be_alive`].
     pub(crate) server_session_may_be_alive: bool,
-    /// The readiness last announced with [`Effect::ReadyChanged`].
+    /// The readiness last announced with [`News::ReadyChanged`].
     announced_ready: bool,
-    /// What [`Effect::InteractionRequiredChanged`] last announced.
+    /// What [`News::InteractionRequiredChanged`] last announced.
     announced_interaction: bool,
-    /// What [`Effect::LoadedChanged`] last announced.
+    /// What [`News::LoadedChanged`] last announced.
     announced_loaded: bool,
     diagnostics: Diagnostics,
     /// The idle clock (see [`crate::IdlePolicy`]).
@@ -133,7 +134,7 @@ pub struct Session {
     /// See [`Session::logout_reason`].
     pub(crate) logout_reason: Option<LogoutReason>,
     /// Logouts asked in a page that never rendered, waiting for the storage to tell
-    /// whether an earlier page left a session ([`Effect::ReadSessionMark`]).
+    /// whether an earlier page left a session ([`Work::ReadSessionMark`]).
     pub(crate) mark_waiters: Vec<RequestId>,
 }
 
@@ -218,7 +219,7 @@ impl Session {
     /// Only this session's own server answer clears it: a logout reported by another tab
     /// ([`Event::TabMessage`]) removes the frames but leaves it set, because such a report
     /// cannot be verified. A logout asked before anything rendered sets it when the storage
-    /// holds an earlier page's mark of this pod ([`Effect::ReadSessionMark`]) or cannot be
+    /// holds an earlier page's mark of this pod ([`Work::ReadSessionMark`]) or cannot be
     /// read. A render whose container was missing leaves it as it was, unless
     /// something of it may have reached the pod first (its main frame loaded, a child frame
     /// was created, or a newer render replaced it before the driver reported the container
@@ -234,7 +235,7 @@ impl Session {
     }
 
     /// The deadline of the idle warning standing now (the moment the idle logout will be
-    /// due), as the last [`Effect::IdleWarningStarted`] or [`Effect::IdleWarningCleared`]
+    /// due), as the last [`News::IdleWarningStarted`] or [`News::IdleWarningCleared`]
     /// told it; `None` without a warning.
     pub fn idle_warning(&self) -> Option<crate::Timestamp> {
         self.idle.warning()
@@ -251,7 +252,7 @@ impl Session {
         self.io.effects.pop_front()
     }
 
-    /// Takes a command; its answer comes later (or at once) as [`Effect::Answer`] with the
+    /// Takes a command; its answer comes later (or at once) as [`News::Answer`] with the
     /// returned id.
     pub fn handle_command(&mut self, command: Command) -> RequestId {
         self.io.next_request += 1;
@@ -357,31 +358,31 @@ impl Session {
         self.sync_idle();
     }
 
-    /// Emits [`Effect::LoadedChanged`], [`Effect::ReadyChanged`] and
-    /// [`Effect::InteractionRequiredChanged`] when they differ from what was last announced.
+    /// Emits [`News::LoadedChanged`], [`News::ReadyChanged`] and
+    /// [`News::InteractionRequiredChanged`] when they differ from what was last announced.
     fn announce_readiness(&mut self) {
         let loaded = self.is_loaded();
         if loaded != self.announced_loaded {
             self.announced_loaded = loaded;
-            self.io.emit(Effect::LoadedChanged(loaded));
+            self.io.emit(News::LoadedChanged(loaded));
         }
         let ready = self.is_ready();
         if ready != self.announced_ready {
             self.announced_ready = ready;
-            self.io.emit(Effect::ReadyChanged(ready));
+            self.io.emit(News::ReadyChanged(ready));
         }
         let required = self.interaction_required();
         if required != self.announced_interaction {
             self.announced_interaction = required;
-            self.io.emit(Effect::InteractionRequiredChanged(required));
+            self.io.emit(News::InteractionRequiredChanged(required));
         }
     }
 
-    /// Emits [`Effect::StateChanged`] when the state differs from `before`.
+    /// Emits [`News::StateChanged`] when the state differs from `before`.
     pub(crate) fn announce_state(&mut self, before: SessionState) {
         let after = self.state();
         if before != after {
-            self.io.emit(Effect::StateChanged(after));
+            self.io.emit(News::StateChanged(after));
         }
     }
 
@@ -397,7 +398,7 @@ impl Session {
     ) {
         let frames: Vec<FrameId> = view.frames().into_iter().filter(|f| Some(*f) != gone).collect();
         if hide {
-            self.io.emit(Effect::HideFrames {
+            self.io.emit(Work::HideFrames {
                 frames: frames.clone(),
             });
         }
@@ -450,7 +451,7 @@ impl Session {
         ));
         // Fail closed: from here the pod may be reached, until the container proves missing.
         self.server_session_may_be_alive = true;
-        self.io.emit(Effect::CreateFrame {
+        self.io.emit(Work::CreateFrame {
             frame: main,
             kind: FrameKind::Main,
             container,
@@ -672,7 +673,7 @@ impl Session {
                             .map(|(_, sub)| HostMessage::Subscription(sub.clone())),
                     );
                     for message in again {
-                        self.io.emit(Effect::Post(message));
+                        self.io.emit(Work::Post(message));
                     }
                     // The theme is not in the frame's URL: a reloaded frame needs it again.
                     if !view.settings_after_ready.is_empty() {
@@ -708,7 +709,7 @@ impl Session {
                     }
                     for message in std::mem::take(&mut view.outbox) {
                         if view.still_wanted(&self.subscriptions, &message) {
-                            self.io.emit(Effect::Post(message));
+                            self.io.emit(Work::Post(message));
                         }
                     }
                 }
@@ -741,7 +742,7 @@ impl Session {
                 let Some((subscription, _)) = self.subscriptions.get(&id) else {
                     return false;
                 };
-                self.io.emit(Effect::Notify {
+                self.io.emit(News::Notify {
                     subscription: *subscription,
                     data,
                 });

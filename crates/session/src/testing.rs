@@ -39,6 +39,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::protocol::{HostMessage, PodMessage, Settings, TabMessage};
+use crate::vocabulary::{News, Work};
 use crate::{
     Command, Config, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, Resolved, SdkResult,
     Session, StoredMark, SubscriptionId, SymphonyError, TimerId, Timestamp,
@@ -65,7 +66,7 @@ pub struct FakeFrame {
     pub url: String,
     /// A `load` was reported.
     pub loaded: bool,
-    /// Hidden by [`Effect::HideFrames`].
+    /// Hidden by [`Work::HideFrames`].
     pub hidden: bool,
 }
 
@@ -390,12 +391,12 @@ impl FakeDriver {
     /// container, the answer to an idle logout claim, what the storage holds).
     fn execute(&mut self, effect: &Effect) -> Option<Event> {
         match effect {
-            Effect::CreateFrame {
+            Effect::Work(Work::CreateFrame {
                 frame,
                 kind,
                 container,
                 url,
-            } => {
+            }) => {
                 if self.missing_containers.contains(container) {
                     return Some(Event::FrameContainerMissing(*frame));
                 }
@@ -409,7 +410,7 @@ impl FakeDriver {
                 let old = self.frames.insert(*frame, fresh);
                 assert!(old.is_none(), "driver contract: frame {frame} created twice");
             }
-            Effect::HideFrames { frames } => {
+            Effect::Work(Work::HideFrames { frames }) => {
                 for frame in frames {
                     match self.frames.get_mut(frame) {
                         Some(f) => f.hidden = true,
@@ -417,12 +418,12 @@ impl FakeDriver {
                     }
                 }
             }
-            Effect::RemoveFrame { frame } => {
+            Effect::Work(Work::RemoveFrame { frame }) => {
                 if self.frames.remove(frame).is_none() {
                     self.known_gone(*frame, "removing");
                 }
             }
-            Effect::Post(message) => {
+            Effect::Work(Work::Post(message)) => {
                 if self.frames.values().any(|f| f.kind == FrameKind::Main) {
                     self.posted.push(message.clone());
                 } else {
@@ -431,33 +432,33 @@ impl FakeDriver {
                     assert!(excused, "driver contract: posting {message:?} with no main frame");
                 }
             }
-            Effect::SendLogoutRequest { attempt, method, url } => {
+            Effect::Work(Work::SendLogoutRequest { attempt, method, url }) => {
                 let old = self.http.insert(*attempt, (method.clone(), url.clone()));
                 assert!(
                     old.is_none(),
                     "driver contract: logout request {attempt} sent twice"
                 );
             }
-            Effect::AbortLogoutRequest { attempt } => {
+            Effect::Work(Work::AbortLogoutRequest { attempt }) => {
                 let gone = self.http.remove(attempt);
                 assert!(
                     gone.is_some(),
                     "driver contract: aborting {attempt}, not in flight"
                 );
             }
-            Effect::StartTimer { timer, after } => {
+            Effect::Work(Work::StartTimer { timer, after }) => {
                 let old = self.timers.insert(*timer, self.now + *after);
                 assert!(old.is_none(), "driver contract: timer {timer} started twice");
             }
-            Effect::CancelTimer { timer } => {
+            Effect::Work(Work::CancelTimer { timer }) => {
                 let gone = self.timers.remove(timer);
                 assert!(
                     gone.is_some(),
                     "driver contract: cancelling timer {timer}, not running"
                 );
             }
-            Effect::Broadcast(message) => self.broadcasts.push(message.clone()),
-            Effect::ReadSessionMark { key } => {
+            Effect::Work(Work::Broadcast(message)) => self.broadcasts.push(message.clone()),
+            Effect::Work(Work::ReadSessionMark { key }) => {
                 let storage = self.storage.borrow();
                 let mark = if storage.unreadable {
                     StoredMark::Unreadable
@@ -468,27 +469,29 @@ impl FakeDriver {
                 };
                 return Some(Event::SessionMarkRead(mark));
             }
-            Effect::SetSessionMark { key } => {
+            Effect::Work(Work::SetSessionMark { key }) => {
                 let mut storage = self.storage.borrow_mut();
                 if !storage.unreadable {
                     storage.keys.insert(key.clone());
                 }
             }
-            Effect::ClearSessionMark { key } => {
+            Effect::Work(Work::ClearSessionMark { key }) => {
                 self.storage.borrow_mut().keys.remove(key);
             }
-            Effect::Answer { request, result } => {
+            Effect::News(News::Answer { request, result }) => {
                 let old = self.answers.insert(*request, result.clone());
                 assert!(old.is_none(), "driver contract: request {request} answered twice");
             }
-            Effect::Notify { subscription, data } => self.notifications.push((*subscription, data.clone())),
-            Effect::StateChanged(_)
-            | Effect::ReadyChanged(_)
-            | Effect::InteractionRequiredChanged(_)
-            | Effect::LoadedChanged(_) => {}
-            Effect::ScheduleIdleCheck { after } => self.idle_check = Some(self.now + *after),
-            Effect::CancelIdleCheck => self.idle_check = None,
-            Effect::IdleLogoutDue { deadline } => {
+            Effect::News(News::Notify { subscription, data }) => {
+                self.notifications.push((*subscription, data.clone()))
+            }
+            Effect::News(News::StateChanged(_))
+            | Effect::News(News::ReadyChanged(_))
+            | Effect::News(News::InteractionRequiredChanged(_))
+            | Effect::News(News::LoadedChanged(_)) => {}
+            Effect::Work(Work::ScheduleIdleCheck { after }) => self.idle_check = Some(self.now + *after),
+            Effect::Work(Work::CancelIdleCheck) => self.idle_check = None,
+            Effect::Work(Work::IdleLogoutDue { deadline }) => {
                 if self.hold_claims {
                     self.held.push(*deadline);
                     return None;
@@ -499,14 +502,14 @@ impl FakeDriver {
                     granted,
                 });
             }
-            Effect::IdleWarningStarted { deadline } => {
+            Effect::News(News::IdleWarningStarted { deadline }) => {
                 let old = self.idle_warning.replace(*deadline);
                 assert!(
                     old.is_none_or(|old| old != *deadline),
                     "driver contract: the same idle warning started twice"
                 );
             }
-            Effect::IdleWarningCleared => {
+            Effect::News(News::IdleWarningCleared) => {
                 let old = self.idle_warning.take();
                 assert!(
                     old.is_some(),

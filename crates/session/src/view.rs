@@ -12,7 +12,8 @@ use crate::protocol::{
 };
 use crate::session::{Io, TimerPurpose};
 use crate::validate;
-use crate::vocabulary::{Command, Effect, FrameId, FrameKind, RequestId, SubscriptionId, TimerId};
+use crate::vocabulary::Work;
+use crate::vocabulary::{Command, FrameId, FrameKind, RequestId, SubscriptionId, TimerId};
 
 /// What a [`Command`] asks of the machine: the two that change the phase, or an action on
 /// rendered frames. Built by an exhaustive match, so that no later match needs an arm that
@@ -423,7 +424,7 @@ pub(crate) fn act(
                     queued: vec![message],
                 },
             );
-            io.emit(Effect::CreateFrame {
+            io.emit(Work::CreateFrame {
                 frame,
                 kind: FrameKind::Child,
                 container,
@@ -488,7 +489,7 @@ pub(crate) fn subscription_key(subscription: SubscriptionId) -> String {
 /// Posts now if the main frame is ready, else queues until `clientReady`.
 pub(crate) fn send(io: &mut Io, view: &mut View, message: HostMessage) {
     if view.ready {
-        io.emit(Effect::Post(message));
+        io.emit(Work::Post(message));
     } else {
         view.outbox.push(message);
     }

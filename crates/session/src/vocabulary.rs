@@ -28,7 +28,7 @@ macro_rules! id_type {
 }
 
 id_type!(
-    /// Identifies one command; its [`Effect::Answer`] carries the same id, exactly once.
+    /// Identifies one command; its [`News::Answer`] carries the same id, exactly once.
     RequestId
 );
 id_type!(
@@ -36,11 +36,11 @@ id_type!(
     FrameId
 );
 id_type!(
-    /// Identifies one timer started with [`Effect::StartTimer`].
+    /// Identifies one timer started with [`Work::StartTimer`].
     TimerId
 );
 id_type!(
-    /// Identifies one HTTP logout request started with [`Effect::SendLogoutRequest`].
+    /// Identifies one HTTP logout request started with [`Work::SendLogoutRequest`].
     LogoutAttemptId
 );
 id_type!(
@@ -90,7 +90,7 @@ impl fmt::Display for SessionState {
     }
 }
 
-/// What [`Effect::ReadSessionMark`] found.
+/// What [`Work::ReadSessionMark`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StoredMark {
     /// The mark is there: an earlier page of this browser rendered the pod.
@@ -118,7 +118,7 @@ pub enum Command {
     /// `render` resolves. The request timeout bounds loading only: if the main frame does
     /// not load within it, the timeout is answered but the frame stays, in state `Rendered`;
     /// once loaded, the render waits for the user (sign-in, EULA) without a timeout, and
-    /// [`Effect::InteractionRequiredChanged`] tells when that takes long. A logout or a new
+    /// [`News::InteractionRequiredChanged`] tells when that takes long. A logout or a new
     /// render answers it. Refused with [`SymphonyError::LogoutInProgress`] during a logout.
     Render {
         /// DOM id of the container element.
@@ -154,7 +154,7 @@ pub enum Command {
     },
     /// Change the settings of every frame.
     UpdateSettings(Settings),
-    /// Be notified; answered at once, notifications follow as [`Effect::Notify`] with
+    /// Be notified; answered at once, notifications follow as [`News::Notify`] with
     /// the [`SubscriptionId`] equal to this command's [`RequestId`].
     Subscribe {
         /// The notification type.
@@ -238,7 +238,7 @@ pub enum Event {
         /// The transport's description.
         message: String,
     },
-    /// A timer started with [`Effect::StartTimer`] elapsed.
+    /// A timer started with [`Work::StartTimer`] elapsed.
     TimerFired(TimerId),
     /// A message heard from another document of this app (another tab) on the tab channel
     /// ([`TabMessage::channel_name`]), as JSON. The machine parses it and checks its pod.
@@ -258,20 +258,20 @@ pub enum Event {
     /// The user did something, seen by this driver: in the host page (pointer, keys, wheel,
     /// touch), in a chat (an `ActivityNotifications` notification), or "stay signed in".
     /// `at` is the driver's clock now. Ignored unless the idle policy is on and the session
-    /// is `Rendered`. Other tabs learn of it through an [`Effect::Broadcast`].
+    /// is `Rendered`. Other tabs learn of it through an [`Work::Broadcast`].
     Activity {
         /// When.
         at: Timestamp,
     },
-    /// The check asked for with [`Effect::ScheduleIdleCheck`] is due, or the driver wants
+    /// The check asked for with [`Work::ScheduleIdleCheck`] is due, or the driver wants
     /// the clock looked at now (say, when the page is shown again): feed it any time.
     IdleCheck {
         /// The driver's clock now.
         now: Timestamp,
     },
-    /// The answer to [`Effect::ReadSessionMark`].
+    /// The answer to [`Work::ReadSessionMark`].
     SessionMarkRead(StoredMark),
-    /// The answer to [`Effect::IdleLogoutDue`].
+    /// The answer to [`Work::IdleLogoutDue`].
     IdleLogoutClaimed {
         /// The deadline of the claim.
         deadline: Timestamp,
@@ -281,12 +281,44 @@ pub enum Event {
     },
 }
 
-/// Something the machine asks for (work for the driver) or reports (news for the
-/// application), in order. [`Effect::is_news`] tells which; the table in the
-/// [crate documentation](crate) says what a driver does with each.
+/// Something the machine asks for or reports, in order: the order of removals, state news
+/// and answers is a promise, so work and news share one queue, each item typed as one or
+/// the other. The table in the [crate documentation](crate) says what a driver does with
+/// each.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    /// Work: insert an iframe with this id and URL into the container element; report
+    /// Work for the driver: carry it out.
+    Work(Work),
+    /// News for the application: pass it on.
+    News(News),
+}
+
+impl From<Work> for Effect {
+    fn from(work: Work) -> Self {
+        Self::Work(work)
+    }
+}
+
+impl From<News> for Effect {
+    fn from(news: News) -> Self {
+        Self::News(news)
+    }
+}
+
+impl Effect {
+    /// The answer in Symphony's JSON shape, when this effect is an answer.
+    pub fn sdk_result(&self) -> Option<(RequestId, SdkResult)> {
+        match self {
+            Self::News(News::Answer { request, result }) => Some((*request, SdkResult::from(result))),
+            _ => None,
+        }
+    }
+}
+
+/// Work the driver carries out ([`Effect::Work`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Work {
+    /// Insert an iframe with this id and URL into the container element; report
     /// [`Event::FrameLoaded`] on each `load`, or [`Event::FrameContainerMissing`] at once
     /// when the container is not there.
     CreateFrame {
@@ -299,23 +331,23 @@ pub enum Effect {
         /// The frame's `src`.
         url: String,
     },
-    /// Work: hide these frames at once, in one style change that does not move the layout
+    /// Hide these frames at once, in one style change that does not move the layout
     /// (`visibility: hidden`). A hidden frame stays hidden until it leaves the document (by
-    /// an [`Effect::RemoveFrame`] that follows, or by the page): there is no "show" effect.
+    /// an [`Work::RemoveFrame`] that follows, or by the page): there is no "show" effect.
     /// May name a frame the driver has already reported gone (see the driving rules): skip it.
     HideFrames {
         /// Every frame of the session in the document.
         frames: Vec<FrameId>,
     },
-    /// Work: remove the iframe from the document (consecutive removals may be done together).
+    /// Remove the iframe from the document (consecutive removals may be done together).
     /// May name a frame the driver has already reported gone (see the driving rules): skip it.
     RemoveFrame {
         /// The frame.
         frame: FrameId,
     },
-    /// Work: `postMessage` this to the main frame, with the pod origin as target origin.
+    /// `postMessage` this to the main frame, with the pod origin as target origin.
     Post(HostMessage),
-    /// Work: send this HTTP request (no body) with credentials; report
+    /// Send this HTTP request (no body) with credentials; report
     /// [`Event::LogoutAnswered`] or [`Event::LogoutFailed`].
     SendLogoutRequest {
         /// The request.
@@ -325,54 +357,48 @@ pub enum Effect {
         /// The pod's logout URL.
         url: String,
     },
-    /// News: whether the current render's main frame has loaded
-    /// ([`Session::is_loaded`](crate::Session::is_loaded)).
-    LoadedChanged(bool),
-    /// News: whether user interaction may be required in the main frame
-    /// ([`Session::interaction_required`](crate::Session::interaction_required)).
-    InteractionRequiredChanged(bool),
-    /// Work: read the mark stored under `key` (`localStorage`, shared by the app's pages)
+    /// Read the mark stored under `key` (`localStorage`, shared by the app's pages)
     /// and feed [`Event::SessionMarkRead`] with what was found; at once or later.
     ReadSessionMark {
         /// The storage key ([`protocol::session_mark_key`](crate::protocol::session_mark_key)).
         key: String,
     },
-    /// Work: store the mark under `key`: this browser may now hold a session of the pod.
+    /// Store the mark under `key`: this browser may now hold a session of the pod.
     SetSessionMark {
         /// The storage key.
         key: String,
     },
-    /// Work: remove the mark under `key`: a server logout succeeded.
+    /// Remove the mark under `key`: a server logout succeeded.
     ClearSessionMark {
         /// The storage key.
         key: String,
     },
-    /// Work: the HTTP logout is no longer wanted (abort it if possible; its answer is ignored).
+    /// The HTTP logout is no longer wanted (abort it if possible; its answer is ignored).
     AbortLogoutRequest {
         /// The request.
         attempt: LogoutAttemptId,
     },
-    /// Work: report [`Event::TimerFired`] after this long, unless cancelled first.
+    /// Report [`Event::TimerFired`] after this long, unless cancelled first.
     StartTimer {
         /// The timer.
         timer: TimerId,
         /// Delay.
         after: Duration,
     },
-    /// Work: the timer is no longer needed (a late [`Event::TimerFired`] is ignored).
+    /// The timer is no longer needed (a late [`Event::TimerFired`] is ignored).
     CancelTimer {
         /// The timer.
         timer: TimerId,
     },
-    /// Work: feed [`Event::IdleCheck`] once `after` has passed. Replaces the check
+    /// Feed [`Event::IdleCheck`] once `after` has passed. Replaces the check
     /// scheduled before, if any: there is at most one.
     ScheduleIdleCheck {
         /// Delay.
         after: Duration,
     },
-    /// Work: drop the scheduled idle check (a late [`Event::IdleCheck`] is harmless).
+    /// Drop the scheduled idle check (a late [`Event::IdleCheck`] is harmless).
     CancelIdleCheck,
-    /// Work: the idle logout for this deadline is due. Claim it for this tab among the
+    /// The idle logout for this deadline is due. Claim it for this tab among the
     /// app's tabs (at most one tab may hold the claim for a deadline, for as long as the
     /// tab lives; a driver whose tabs do not share a channel grants it at once) and feed
     /// [`Event::IdleLogoutClaimed`].
@@ -380,10 +406,21 @@ pub enum Effect {
         /// The deadline, the same in every tab that heard the same activity.
         deadline: Timestamp,
     },
-    /// Work: post this to the app's other documents on the tab channel
+    /// Post this to the app's other documents on the tab channel
     /// ([`TabMessage::channel_name`]); a driver without a channel drops it.
     Broadcast(TabMessage),
-    /// News: the request's one and only answer.
+}
+
+/// News the driver passes on to the application ([`Effect::News`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum News {
+    /// Whether the current render's main frame has loaded
+    /// ([`Session::is_loaded`](crate::Session::is_loaded)).
+    LoadedChanged(bool),
+    /// Whether user interaction may be required in the main frame
+    /// ([`Session::interaction_required`](crate::Session::interaction_required)).
+    InteractionRequiredChanged(bool),
+    /// The request's one and only answer.
     Answer {
         /// The request.
         request: RequestId,
@@ -391,51 +428,25 @@ pub enum Effect {
         /// [`SdkResult::from`] gives Symphony's JSON shape.
         result: Result<Resolved, SymphonyError>,
     },
-    /// News: the state changed.
+    /// The state changed.
     StateChanged(SessionState),
-    /// News: readiness changed: `true` once the main frame said `clientReady` (user signed
+    /// Readiness changed: `true` once the main frame said `clientReady` (user signed
     /// in), `false` when that main frame goes (logout, new render, removal).
     ReadyChanged(bool),
-    /// News: a notification for a subscription.
+    /// A notification for a subscription.
     Notify {
         /// The subscription.
         subscription: SubscriptionId,
         /// The notification object from the pod.
         data: Value,
     },
-    /// News: without activity, the session logs out at `deadline` (idle policy on).
+    /// Without activity, the session logs out at `deadline` (idle policy on).
     IdleWarningStarted {
         /// When the idle logout will be due.
         deadline: Timestamp,
     },
-    /// News: the warning no longer stands (activity, or the session left `Rendered`).
+    /// The warning no longer stands (activity, or the session left `Rendered`).
     IdleWarningCleared,
-}
-
-impl Effect {
-    /// The answer in Symphony's JSON shape, when this effect is an answer.
-    pub fn sdk_result(&self) -> Option<(RequestId, SdkResult)> {
-        match self {
-            Self::Answer { request, result } => Some((*request, SdkResult::from(result))),
-            _ => None,
-        }
-    }
-
-    /// True for news for the application (an answer, a state or readiness change, a
-    /// notification); false for work the driver carries out.
-    pub fn is_news(&self) -> bool {
-        matches!(
-            self,
-            Self::Answer { .. }
-                | Self::StateChanged(_)
-                | Self::ReadyChanged(_)
-                | Self::InteractionRequiredChanged(_)
-                | Self::LoadedChanged(_)
-                | Self::Notify { .. }
-                | Self::IdleWarningStarted { .. }
-                | Self::IdleWarningCleared
-        )
-    }
 }
 
 /// Counters of what the machine ignored, for diagnostics.

@@ -169,7 +169,7 @@ fn accept_load(shared: &Shared, frame: Option<FrameId>, target: Element) {
 }
 
 impl Driver {
-    /// Takes the frames of consecutive [`Effect::RemoveFrame`]s out of the document at once.
+    /// Takes the frames of consecutive [`Work::RemoveFrame`]s out of the document at once.
     pub(super) fn remove_leaving(&mut self) {
         if self.leaving.is_empty() {
             return;

@@ -17,8 +17,8 @@ use gloo::timers::callback::Timeout;
 use litemap::LiteMap;
 use serde_json::Value;
 use symphony_session::{
-    Effect, Event, FrameId, LogoutAttemptId, LogoutReason, RequestId, Resolved, Session, SessionState,
-    SubscriptionId, SymphonyError, TimerId, Timestamp,
+    Effect, Event, FrameId, LogoutAttemptId, LogoutReason, News, RequestId, Resolved, Session, SessionState,
+    SubscriptionId, SymphonyError, TimerId, Timestamp, Work,
 };
 use web_sys::{AbortController, Document, Window};
 
@@ -38,11 +38,11 @@ pub(crate) type FlagCallback = Rc<dyn Fn(bool)>;
 /// The session's yes/no news a callback can follow.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flag {
-    /// [`Effect::LoadedChanged`].
+    /// [`News::LoadedChanged`].
     Loaded,
-    /// [`Effect::ReadyChanged`].
+    /// [`News::ReadyChanged`].
     Ready,
-    /// [`Effect::InteractionRequiredChanged`].
+    /// [`News::InteractionRequiredChanged`].
     InteractionRequired,
 }
 pub(crate) type IdleCallback = Rc<dyn Fn(Option<Timestamp>)>;
@@ -256,38 +256,40 @@ impl Driver {
     /// Carries out one effect; returns user code to run after the borrow ends.
     fn execute(&mut self, effect: Effect) -> Option<Deferred> {
         match effect {
-            Effect::CreateFrame {
+            Effect::Work(Work::CreateFrame {
                 frame,
                 kind,
                 container,
                 url,
-            } => {
+            }) => {
                 if let Err(event) = self.create_frame(frame, kind, &container, &url) {
                     self.session.handle_event(event);
                 }
             }
-            Effect::HideFrames { frames } => self.hide_frames(&frames),
-            Effect::Broadcast(message) => self.broadcast(&message),
-            Effect::RemoveFrame { frame } => {
+            Effect::Work(Work::HideFrames { frames }) => self.hide_frames(&frames),
+            Effect::Work(Work::Broadcast(message)) => self.broadcast(&message),
+            Effect::Work(Work::RemoveFrame { frame }) => {
                 // Removed together with the next ones, before any other effect runs.
                 if let Some(frame) = self.frames.remove(&frame) {
                     self.leaving.push(frame);
                 }
             }
-            Effect::Post(message) => self.post(&message),
-            Effect::SendLogoutRequest { attempt, method, url } => self.send_logout(attempt, method, url),
-            Effect::ReadSessionMark { key } => {
+            Effect::Work(Work::Post(message)) => self.post(&message),
+            Effect::Work(Work::SendLogoutRequest { attempt, method, url }) => {
+                self.send_logout(attempt, method, url)
+            }
+            Effect::Work(Work::ReadSessionMark { key }) => {
                 let mark = session_mark::read(&self.window, &key);
                 self.session.handle_event(Event::SessionMarkRead(mark));
             }
-            Effect::SetSessionMark { key } => session_mark::set(&self.window, &key),
-            Effect::ClearSessionMark { key } => session_mark::clear(&self.window, &key),
-            Effect::AbortLogoutRequest { attempt } => {
+            Effect::Work(Work::SetSessionMark { key }) => session_mark::set(&self.window, &key),
+            Effect::Work(Work::ClearSessionMark { key }) => session_mark::clear(&self.window, &key),
+            Effect::Work(Work::AbortLogoutRequest { attempt }) => {
                 if let Some(controller) = self.logouts.remove(&attempt) {
                     controller.abort();
                 }
             }
-            Effect::StartTimer { timer, after } => {
+            Effect::Work(Work::StartTimer { timer, after }) => {
                 let weak = self.weak.clone();
                 let handle = Timeout::new(timer_millis(after), move || {
                     if let Some(shared) = weak.upgrade() {
@@ -305,17 +307,17 @@ impl Driver {
                 });
                 self.timers.insert(timer, handle);
             }
-            Effect::CancelTimer { timer } => {
+            Effect::Work(Work::CancelTimer { timer }) => {
                 // Dropping the handle clears the browser timer.
                 self.timers.remove(&timer);
             }
-            Effect::Answer { request, result } => {
+            Effect::News(News::Answer { request, result }) => {
                 if let Some(waiter) = self.waiters.remove(&request) {
                     // The caller may have stopped waiting; nothing to do then.
                     let _ = waiter.send(result);
                 }
             }
-            Effect::StateChanged(state) => {
+            Effect::News(News::StateChanged(state)) => {
                 self.follow_chat_activity(state == SessionState::Rendered);
                 match state {
                     SessionState::Rendered | SessionState::LoggingOut => {
@@ -338,12 +340,12 @@ impl Driver {
                 });
                 return Some(Deferred::State(listeners, state));
             }
-            Effect::ReadyChanged(ready) => return Some(self.flag_news(Flag::Ready, ready)),
-            Effect::LoadedChanged(loaded) => return Some(self.flag_news(Flag::Loaded, loaded)),
-            Effect::InteractionRequiredChanged(required) => {
+            Effect::News(News::ReadyChanged(ready)) => return Some(self.flag_news(Flag::Ready, ready)),
+            Effect::News(News::LoadedChanged(loaded)) => return Some(self.flag_news(Flag::Loaded, loaded)),
+            Effect::News(News::InteractionRequiredChanged(required)) => {
                 return Some(self.flag_news(Flag::InteractionRequired, required))
             }
-            Effect::Notify { subscription, data } => {
+            Effect::News(News::Notify { subscription, data }) => {
                 if self.chat_activity(subscription) {
                     return None;
                 }
@@ -351,11 +353,13 @@ impl Driver {
                     return Some(Deferred::Notify(callback.clone(), data));
                 }
             }
-            Effect::ScheduleIdleCheck { after } => self.schedule_idle_check(after),
-            Effect::CancelIdleCheck => self.cancel_idle_check(),
-            Effect::IdleLogoutDue { deadline } => self.claim_idle_logout(deadline),
-            Effect::IdleWarningStarted { deadline } => return Some(self.idle_warning_news(Some(deadline))),
-            Effect::IdleWarningCleared => return Some(self.idle_warning_news(None)),
+            Effect::Work(Work::ScheduleIdleCheck { after }) => self.schedule_idle_check(after),
+            Effect::Work(Work::CancelIdleCheck) => self.cancel_idle_check(),
+            Effect::Work(Work::IdleLogoutDue { deadline }) => self.claim_idle_logout(deadline),
+            Effect::News(News::IdleWarningStarted { deadline }) => {
+                return Some(self.idle_warning_news(Some(deadline)))
+            }
+            Effect::News(News::IdleWarningCleared) => return Some(self.idle_warning_news(None)),
         }
         None
     }
@@ -454,7 +458,7 @@ pub(crate) fn pump(shared: &Shared) {
             driver.remove_leaving();
             break;
         };
-        if !matches!(effect, Effect::RemoveFrame { .. }) {
+        if !matches!(effect, Effect::Work(Work::RemoveFrame { .. })) {
             driver.remove_leaving();
         }
         driver.snapshot.set(driver.snapshot_now());

@@ -37,7 +37,7 @@ fn dues(effects: &[Effect]) -> Vec<Timestamp> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::IdleLogoutDue { deadline } => Some(*deadline),
+            Effect::Work(Work::IdleLogoutDue { deadline }) => Some(*deadline),
             _ => None,
         })
         .collect()
@@ -47,8 +47,8 @@ fn warnings(effects: &[Effect]) -> Vec<Option<Timestamp>> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::IdleWarningStarted { deadline } => Some(Some(*deadline)),
-            Effect::IdleWarningCleared => Some(None),
+            Effect::News(News::IdleWarningStarted { deadline }) => Some(Some(*deadline)),
+            Effect::News(News::IdleWarningCleared) => Some(None),
             _ => None,
         })
         .collect()
@@ -91,9 +91,9 @@ fn without_a_policy_nothing_of_it_happens() {
 fn a_render_starts_the_clock_and_its_first_check_counts_as_activity() {
     let mut page = tab();
     let (_, effects) = page.render("main");
-    assert!(effects.contains(&Effect::ScheduleIdleCheck {
+    assert!(effects.contains(&Effect::Work(Work::ScheduleIdleCheck {
         after: Duration::ZERO
-    }));
+    })));
     page.advance(Duration::from_millis(250));
     let sent = page.broadcasts().to_vec();
     assert_eq!(
@@ -128,16 +128,17 @@ fn no_activity_warns_then_logs_out_for_idleness() {
     assert_eq!(page.session().state(), SessionState::LoggingOut);
     assert!(page.frames().values().all(|f| f.hidden), "hidden at once");
     assert_eq!(warnings(&effects), vec![None], "the warning ends with the logout");
-    assert!(effects.contains(&Effect::CancelIdleCheck));
+    assert!(effects.contains(&Effect::Work(Work::CancelIdleCheck)));
     // An ordinary logout: the ready main frame is asked.
     let id = logout_action(&effects).expect("the main frame is asked");
     let effects = page.resolve_json(&id, ok_data());
     assert_eq!(page.session().state(), SessionState::LoggedOut);
     assert_eq!(page.session().logout_reason(), Some(LogoutReason::Idle));
     assert!(!page.session().server_session_may_be_alive());
-    assert!(effects
-        .iter()
-        .any(|e| matches!(e, Effect::Broadcast(TabMessage::LoggedOut { ok: true, .. }))));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Work(Work::Broadcast(TabMessage::LoggedOut { ok: true, .. }))
+    )));
     assert_eq!(page.idle_check_due(), None);
     assert!(
         page.advance(TIMEOUT * 3).is_empty(),
@@ -153,10 +154,12 @@ fn activity_clears_the_warning_and_moves_the_deadline() {
     assert_eq!(page.idle_warning(), Some(ms(10_000)));
     let effects = page.activity();
     assert_eq!(warnings(&effects), vec![None]);
-    assert!(effects.contains(&Effect::Broadcast(TabMessage::Activity {
-        pod: POD.into(),
-        at: 8000
-    })));
+    assert!(
+        effects.contains(&Effect::Work(Work::Broadcast(TabMessage::Activity {
+            pod: POD.into(),
+            at: 8000
+        })))
+    );
     let effects = page.advance(Duration::from_millis(9999));
     assert!(dues(&effects).is_empty());
     assert_eq!(page.idle_warning(), Some(ms(18_000)));
@@ -174,7 +177,7 @@ fn activity_after_the_deadline_never_renews() {
     assert!(
         !effects
             .iter()
-            .any(|e| matches!(e, Effect::Broadcast(TabMessage::Activity { .. }))),
+            .any(|e| matches!(e, Effect::Work(Work::Broadcast(TabMessage::Activity { .. })))),
         "not told as activity"
     );
 }
@@ -187,9 +190,9 @@ fn a_check_at_any_time_decides_from_the_time_it_carries() {
     assert_eq!(warnings(&effects), vec![Some(ms(10_000))]);
     assert_eq!(
         effects.last(),
-        Some(&Effect::ScheduleIdleCheck {
+        Some(&Effect::Work(Work::ScheduleIdleCheck {
             after: Duration::from_secs(1)
-        })
+        }))
     );
     let effects = page.event(Event::IdleCheck { now: ms(30_000) });
     assert_eq!(dues(&effects), vec![ms(10_000)]);
@@ -664,10 +667,10 @@ impl Tabs {
     fn record(&mut self, tab: usize, effects: Vec<Effect>) {
         let now = self.millis();
         for effect in effects {
-            if matches!(effect, Effect::SendLogoutRequest { .. }) {
+            if matches!(effect, Effect::Work(Work::SendLogoutRequest { .. })) {
                 self.http_due.push((self.now + self.http_delay, tab));
             }
-            if let (Effect::IdleLogoutDue { .. }, Some(delay)) = (&effect, self.claim_delay) {
+            if let (Effect::Work(Work::IdleLogoutDue { .. }), Some(delay)) = (&effect, self.claim_delay) {
                 self.claim_due.push((self.now + delay, tab));
             }
             self.log[tab].push((now, effect));
@@ -792,11 +795,11 @@ proptest! {
                     let log = &tabs.log[i];
                     let rendered = log
                         .iter()
-                        .rposition(|(_, e)| *e == Effect::StateChanged(SessionState::Rendered))
+                        .rposition(|(_, e)| *e == Effect::News(News::StateChanged(SessionState::Rendered)))
                         .expect("rendered");
                     let now = log[rendered..]
                         .iter()
-                        .find(|(_, e)| matches!(e, Effect::StateChanged(s) if *s != SessionState::Rendered))
+                        .find(|(_, e)| matches!(e, Effect::News(News::StateChanged(s)) if *s != SessionState::Rendered))
                         .map(|(at, _)| *at)
                         .expect("a state change logged");
                     prop_assert!(
@@ -845,8 +848,8 @@ proptest! {
             let effects: Vec<Effect> = tabs.log[i].iter().map(|(_, e)| e.clone()).collect();
             requests += server_requests(&effects);
             // A due logout was preceded by its warning, standing until then.
-            if let Some(at) = effects.iter().position(|e| matches!(e, Effect::IdleLogoutDue { .. })) {
-                let Effect::IdleLogoutDue { deadline } = effects[at] else { unreachable!() };
+            if let Some(at) = effects.iter().position(|e| matches!(e, Effect::Work(Work::IdleLogoutDue { .. }))) {
+                let Effect::Work(Work::IdleLogoutDue { deadline }) = effects[at] else { unreachable!() };
                 let last_warning = warnings(&effects[..at]).last().copied();
                 if lead > Duration::ZERO {
                     prop_assert_eq!(last_warning, Some(Some(deadline)), "tab {}: warned until due", i);

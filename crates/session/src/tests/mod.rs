@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use crate::protocol::{ActionKind, HostMessage, PodMessage};
 use crate::{
-    Command, Config, Effect, Event, FrameId, Mode, RequestId, Resolved, SdkResult, Settings, SymphonyError,
-    TimerId,
+    Command, Config, Effect, Event, FrameId, Mode, News, RequestId, Resolved, SdkResult, Settings,
+    SymphonyError, TimerId, Work,
 };
 
 pub(crate) const POD: &str = "http://127.0.0.1:9090";
@@ -97,7 +97,7 @@ pub(crate) fn created_frames(effects: &[Effect]) -> Vec<FrameId> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::CreateFrame { frame, .. } => Some(*frame),
+            Effect::Work(Work::CreateFrame { frame, .. }) => Some(*frame),
             _ => None,
         })
         .collect()
@@ -107,7 +107,7 @@ pub(crate) fn removed_frames(effects: &[Effect]) -> Vec<FrameId> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::RemoveFrame { frame } => Some(*frame),
+            Effect::Work(Work::RemoveFrame { frame }) => Some(*frame),
             _ => None,
         })
         .collect()
@@ -117,7 +117,7 @@ pub(crate) fn answers(effects: &[Effect]) -> Vec<(RequestId, Result<Resolved, Sy
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Answer { request, result } => Some((*request, result.clone())),
+            Effect::News(News::Answer { request, result }) => Some((*request, result.clone())),
             _ => None,
         })
         .collect()
@@ -134,7 +134,7 @@ pub(crate) fn posted(effects: &[Effect]) -> Vec<HostMessage> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Post(m) => Some(m.clone()),
+            Effect::Work(Work::Post(m)) => Some(m.clone()),
             _ => None,
         })
         .collect()
@@ -177,7 +177,7 @@ pub(crate) fn timers_started(effects: &[Effect]) -> Vec<(TimerId, Duration)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::StartTimer { timer, after } => Some((*timer, *after)),
+            Effect::Work(Work::StartTimer { timer, after }) => Some((*timer, *after)),
             _ => None,
         })
         .collect()
@@ -187,7 +187,7 @@ pub(crate) fn http_attempts(effects: &[Effect]) -> Vec<crate::LogoutAttemptId> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::SendLogoutRequest { attempt, method, url } => {
+            Effect::Work(Work::SendLogoutRequest { attempt, method, url }) => {
                 assert_eq!(
                     (method.as_str(), url.as_str()),
                     ("POST", "http://127.0.0.1:9090/logout")

@@ -196,10 +196,12 @@ impl Observer {
             .filter(|e| {
                 matches!(
                     e,
-                    Effect::CreateFrame {
+                    Effect::Work(Work::CreateFrame {
                         kind: FrameKind::Main,
                         ..
-                    } | Effect::StateChanged(SessionState::LoggedOut | SessionState::Unrendered)
+                    }) | Effect::News(News::StateChanged(
+                        SessionState::LoggedOut | SessionState::Unrendered
+                    ))
                 )
             })
             .count() as u64;
@@ -208,7 +210,7 @@ impl Observer {
         let mut frame_logout_posted = false;
         for effect in effects {
             match effect {
-                Effect::CreateFrame { frame, kind, .. } => {
+                Effect::Work(Work::CreateFrame { frame, kind, .. }) => {
                     if *kind == FrameKind::Main {
                         self.alive_before_render = self.server_alive;
                         self.server_alive = true;
@@ -225,16 +227,16 @@ impl Observer {
                     assert!(self.live.insert(*frame), "frame created twice");
                     self.frames.push((*frame, epoch));
                 }
-                Effect::RemoveFrame { frame } => {
+                Effect::Work(Work::RemoveFrame { frame }) => {
                     assert!(self.live.remove(frame), "removed an unknown frame");
                     self.hidden.remove(frame);
                 }
-                Effect::HideFrames { frames } => {
+                Effect::Work(Work::HideFrames { frames }) => {
                     let hidden: BTreeSet<_> = frames.iter().copied().collect();
                     assert_eq!(hidden, self.live, "every frame is hidden when a logout starts");
                     self.hidden.extend(hidden);
                 }
-                Effect::Post(message) => match message {
+                Effect::Work(Work::Post(message)) => match message {
                     crate::protocol::HostMessage::Action(action) => {
                         if matches!(action.kind, ActionKind::Logout(_)) {
                             assert!(
@@ -270,7 +272,7 @@ impl Observer {
                         register.iframe_id
                     ),
                 },
-                Effect::SendLogoutRequest { attempt, .. } => {
+                Effect::Work(Work::SendLogoutRequest { attempt, .. }) => {
                     assert!(self.http_logout.is_none(), "two HTTP logouts in flight");
                     assert!(
                         self.live.is_subset(&self.hidden),
@@ -289,11 +291,11 @@ impl Observer {
                     self.http_logout = Some(*attempt);
                     self.attempts.push((*attempt, epoch));
                 }
-                Effect::AbortLogoutRequest { attempt } => {
+                Effect::Work(Work::AbortLogoutRequest { attempt }) => {
                     assert_eq!(self.http_logout, Some(*attempt));
                     self.http_logout = None;
                 }
-                Effect::StartTimer { timer, .. } => {
+                Effect::Work(Work::StartTimer { timer, .. }) => {
                     if frame_logout_posted && self.frame_logout_timer.is_none() {
                         // The frame attempt's answer timer follows its action.
                         self.frame_logout_timer = Some(*timer);
@@ -301,10 +303,10 @@ impl Observer {
                     self.active_timers.insert(*timer);
                     self.timers.push((*timer, epoch));
                 }
-                Effect::CancelTimer { timer } => {
+                Effect::Work(Work::CancelTimer { timer }) => {
                     assert!(self.active_timers.remove(timer), "cancelled an inactive timer");
                 }
-                Effect::Answer { request, result } => {
+                Effect::News(News::Answer { request, result }) => {
                     assert!(self.issued.contains(request), "answer to a request never made");
                     assert_documented_shape(result);
                     assert!(
@@ -312,29 +314,31 @@ impl Observer {
                         "request {request} answered twice"
                     );
                 }
-                Effect::StateChanged(SessionState::LoggedOut) => logged_out = true,
-                Effect::LoadedChanged(loaded) => {
+                Effect::News(News::StateChanged(SessionState::LoggedOut)) => logged_out = true,
+                Effect::News(News::LoadedChanged(loaded)) => {
                     assert_ne!(self.loaded, *loaded, "loading announced twice");
                     self.loaded = *loaded;
                 }
-                Effect::InteractionRequiredChanged(required) => {
+                Effect::News(News::InteractionRequiredChanged(required)) => {
                     assert_ne!(self.interaction, *required, "interaction announced twice");
                     self.interaction = *required;
                 }
-                Effect::ReadyChanged(ready) => {
+                Effect::News(News::ReadyChanged(ready)) => {
                     assert_ne!(self.ready, *ready, "readiness announced twice");
                     self.ready = *ready;
                 }
-                Effect::StateChanged(_) | Effect::Notify { .. } | Effect::Broadcast(_) => {}
-                Effect::SetSessionMark { .. } => {
+                Effect::News(News::StateChanged(_))
+                | Effect::News(News::Notify { .. })
+                | Effect::Work(Work::Broadcast(_)) => {}
+                Effect::Work(Work::SetSessionMark { .. }) => {
                     assert!(
                         self.server_alive,
                         "the session mark set while no session may be alive"
                     );
                     self.mark = true;
                 }
-                Effect::ClearSessionMark { .. } => self.mark = false,
-                Effect::ReadSessionMark { .. } => {
+                Effect::Work(Work::ClearSessionMark { .. }) => self.mark = false,
+                Effect::Work(Work::ReadSessionMark { .. }) => {
                     assert!(
                         !self.server_alive,
                         "the mark read although the session may be alive"
@@ -344,11 +348,13 @@ impl Observer {
                         "one tab: a mark stands only while the session may be alive"
                     );
                 }
-                Effect::ScheduleIdleCheck { .. }
-                | Effect::CancelIdleCheck
-                | Effect::IdleLogoutDue { .. }
-                | Effect::IdleWarningStarted { .. }
-                | Effect::IdleWarningCleared => panic!("idle effect {effect:?} without an idle policy"),
+                Effect::Work(Work::ScheduleIdleCheck { .. })
+                | Effect::Work(Work::CancelIdleCheck)
+                | Effect::Work(Work::IdleLogoutDue { .. })
+                | Effect::News(News::IdleWarningStarted { .. })
+                | Effect::News(News::IdleWarningCleared) => {
+                    panic!("idle effect {effect:?} without an idle policy")
+                }
             }
         }
         if logged_out {
@@ -581,10 +587,10 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
             if !is_logout && !is_render && before != SessionState::Rendered {
                 assert_eq!(
                     effects,
-                    vec![Effect::Answer {
+                    vec![Effect::News(News::Answer {
                         request,
                         result: Err(SymphonyError::NotRendered { operation })
-                    }],
+                    })],
                     "outside Rendered only render and logout have effects"
                 );
             }
@@ -601,7 +607,7 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
             if is_logout && matches!(before, SessionState::Unrendered | SessionState::LoggedOut) {
                 let asks = effects
                     .iter()
-                    .any(|e| matches!(e, Effect::SendLogoutRequest { .. }));
+                    .any(|e| matches!(e, Effect::Work(Work::SendLogoutRequest { .. })));
                 assert_eq!(
                     asks, observer.server_alive,
                     "a logout with nothing rendered asks the pod exactly when the session may be alive"

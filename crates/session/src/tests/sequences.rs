@@ -152,11 +152,11 @@ fn logout_after_a_render_into_a_missing_container_does_nothing() {
     assert_eq!(
         effects,
         vec![
-            Effect::ReadSessionMark { key: mark_key() },
-            Effect::Answer {
+            Effect::Work(Work::ReadSessionMark { key: mark_key() }),
+            Effect::News(News::Answer {
                 request,
                 result: Ok(Resolved::new())
-            }
+            })
         ]
     );
 }

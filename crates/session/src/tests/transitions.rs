@@ -14,23 +14,26 @@ fn render_creates_the_main_frame_and_answers_on_client_ready() {
         stream_id: Some("s 1".into()),
         settings: Settings::new().with("mode", "dark"),
     });
-    let Effect::CreateFrame {
+    let Effect::Work(Work::CreateFrame {
         frame,
         kind,
         container,
         url,
-    } = &effects[1]
+    }) = &effects[1]
     else {
         panic!("{effects:?}");
     };
-    assert!(matches!(effects[0], Effect::StartTimer { .. }));
+    assert!(matches!(effects[0], Effect::Work(Work::StartTimer { .. })));
     assert_eq!(*kind, FrameKind::Main);
     assert_eq!(container, "main");
     assert_eq!(
         url,
         "http://127.0.0.1:9090/apps/embed/default?embed=true&partnerId=partner&streamId=s+1&sdkOrigin=http%3A%2F%2F127.0.0.1%3A8080&mode=dark"
     );
-    assert_eq!(effects[2], Effect::StateChanged(SessionState::Rendered));
+    assert_eq!(
+        effects[2],
+        Effect::News(News::StateChanged(SessionState::Rendered))
+    );
     assert_eq!(answers(&effects), vec![], "answered only once the frame loaded");
     let render_timer = timers_started(&effects)[0].0;
     let effects = h.event(Event::FrameLoaded(*frame));
@@ -39,13 +42,16 @@ fn render_creates_the_main_frame_and_answers_on_client_ready() {
     // A later page of this browser must now assume a session of this pod may be alive.
     assert_eq!(
         effects[0],
-        Effect::SetSessionMark {
+        Effect::Work(Work::SetSessionMark {
             key: "symphony-embedded-mode:session:http://127.0.0.1:9090".into()
-        }
+        })
     );
     // The render's timeout bounded loading only; the interaction timer starts.
-    assert_eq!(effects[1], Effect::CancelTimer { timer: render_timer });
-    assert_eq!(effects.last(), Some(&Effect::LoadedChanged(true)));
+    assert_eq!(
+        effects[1],
+        Effect::Work(Work::CancelTimer { timer: render_timer })
+    );
+    assert_eq!(effects.last(), Some(&Effect::News(News::LoadedChanged(true))));
     assert!(h.session().is_loaded());
     let (interaction_timer, after) = timers_started(&effects)[0];
     assert_eq!(after, Config::DEFAULT_INTERACTION_TIMEOUT);
@@ -54,14 +60,14 @@ fn render_creates_the_main_frame_and_answers_on_client_ready() {
     assert_eq!(
         h.pod_message(PodMessage::ClientReady),
         vec![
-            Effect::CancelTimer {
+            Effect::Work(Work::CancelTimer {
                 timer: interaction_timer
-            },
-            Effect::Answer {
+            }),
+            Effect::News(News::Answer {
                 request,
                 result: Ok(Resolved::new())
-            },
-            Effect::ReadyChanged(true)
+            }),
+            Effect::News(News::ReadyChanged(true))
         ]
     );
     assert!(h.session().is_ready());
@@ -70,7 +76,7 @@ fn render_creates_the_main_frame_and_answers_on_client_ready() {
         "announced once"
     );
     let (_, effects) = h.command(Command::Logout);
-    assert!(effects.contains(&Effect::ReadyChanged(false)));
+    assert!(effects.contains(&Effect::News(News::ReadyChanged(false))));
 }
 
 #[test]
@@ -78,7 +84,7 @@ fn collaboration_render_uses_client2() {
     let mut h = Harness::with_mode(Mode::Collaboration);
     let (_, effects) = h.render("main");
     assert!(effects.iter().any(
-        |e| matches!(e, Effect::CreateFrame { url, .. } if url.starts_with("http://127.0.0.1:9090/apps/client2/default?embed=true"))
+        |e| matches!(e, Effect::Work(Work::CreateFrame { url, .. }) if url.starts_with("http://127.0.0.1:9090/apps/client2/default?embed=true"))
     ));
 }
 
@@ -203,15 +209,15 @@ fn focus_child_frames_are_created_registered_then_driven() {
         posted(&effects).is_empty(),
         "the child must load and register first"
     );
-    let Some(Effect::CreateFrame {
+    let Some(Effect::Work(Work::CreateFrame {
         frame,
         kind,
         url,
         container,
         ..
-    }) = effects
+    })) = effects
         .iter()
-        .find(|e| matches!(e, Effect::CreateFrame { .. }))
+        .find(|e| matches!(e, Effect::Work(Work::CreateFrame { .. })))
         .cloned()
     else {
         panic!("{effects:?}");
@@ -451,10 +457,10 @@ fn subscriptions_deliver_notifications_until_cancelled() {
     });
     assert_eq!(
         effects,
-        vec![Effect::Notify {
+        vec![Effect::News(News::Notify {
             subscription: SubscriptionId(request.0),
             data: json!({"streamId": "s1", "message": "hi"})
-        }]
+        })]
     );
     let (cancel, effects) = h.command(Command::Unsubscribe(SubscriptionId(request.0)));
     assert_eq!(answer_of(&effects, cancel), Some(Ok(Resolved::new())));
@@ -515,10 +521,10 @@ fn assert_not_rendered_everywhere(h: &mut Harness) {
         let (request, effects) = h.command(command);
         assert_eq!(
             effects,
-            vec![Effect::Answer {
+            vec![Effect::News(News::Answer {
                 request,
                 result: Err(SymphonyError::NotRendered { operation })
-            }],
+            })],
             "in {}",
             h.session().state()
         );
@@ -542,11 +548,11 @@ fn logout_before_render_without_an_earlier_session_is_an_immediate_success() {
     assert_eq!(
         effects,
         vec![
-            Effect::ReadSessionMark { key: mark_key() },
-            Effect::Answer {
+            Effect::Work(Work::ReadSessionMark { key: mark_key() }),
+            Effect::News(News::Answer {
                 request,
                 result: Ok(Resolved::new())
-            }
+            })
         ]
     );
     assert_eq!(h.session().state(), SessionState::Unrendered);
@@ -563,7 +569,10 @@ fn logout_before_render_asks_the_pod_when_an_earlier_page_left_a_session() {
         assert!(h.storage().keys.contains(&mark_key()));
         h.storage().unreadable = mark == StoredMark::Unreadable;
         let (request, effects) = h.command(Command::Logout);
-        assert_eq!(effects[0], Effect::ReadSessionMark { key: mark_key() });
+        assert_eq!(
+            effects[0],
+            Effect::Work(Work::ReadSessionMark { key: mark_key() })
+        );
         let attempt = http_attempts(&effects)[0];
         assert_eq!(h.session().state(), SessionState::LoggingOut, "{mark:?}");
         // A second caller shares the request.
@@ -576,14 +585,14 @@ fn logout_before_render_asks_the_pod_when_an_earlier_page_left_a_session() {
                 Some(Err(SymphonyError::ServerStatus { status: 500 }))
             );
         }
-        assert!(!effects.contains(&Effect::ClearSessionMark { key: mark_key() }));
+        assert!(!effects.contains(&Effect::Work(Work::ClearSessionMark { key: mark_key() })));
         // Failed: the next logout asks again, without reading the mark.
         let (retry, effects) = h.command(Command::Logout);
-        assert!(!effects.contains(&Effect::ReadSessionMark { key: mark_key() }));
+        assert!(!effects.contains(&Effect::Work(Work::ReadSessionMark { key: mark_key() })));
         let attempt = http_attempts(&effects)[0];
         let effects = h.event(Event::LogoutAnswered { attempt, status: 200 });
         assert_eq!(answer_of(&effects, retry), Some(Ok(Resolved::new())));
-        assert!(effects.contains(&Effect::ClearSessionMark { key: mark_key() }));
+        assert!(effects.contains(&Effect::Work(Work::ClearSessionMark { key: mark_key() })));
         h.storage().unreadable = false;
         assert!(
             h.storage().keys.is_empty(),
@@ -606,7 +615,7 @@ fn the_session_mark_answer_may_come_later_and_after_a_render() {
     let effects: Vec<_> = std::iter::from_fn(|| session.poll_effect()).collect();
     assert_eq!(
         effects,
-        vec![Effect::ReadSessionMark { key: mark_key() }],
+        vec![Effect::Work(Work::ReadSessionMark { key: mark_key() })],
         "read once"
     );
     session.handle_event(Event::SessionMarkRead(StoredMark::Absent));
@@ -652,11 +661,11 @@ fn logout_through_the_main_frame() {
     h.event(Event::FrameLoaded(child));
     let (request, effects) = h.command(Command::Logout);
     // Hidden at once, first of all; then the state; then the pod is asked.
-    let Effect::HideFrames { frames } = &effects[0] else {
+    let Effect::Work(Work::HideFrames { frames }) = &effects[0] else {
         panic!("{effects:?}")
     };
     assert_eq!(frames.len(), 2);
-    assert!(effects.contains(&Effect::StateChanged(SessionState::LoggingOut)));
+    assert!(effects.contains(&Effect::News(News::StateChanged(SessionState::LoggingOut))));
     let id = logout_action(&effects).expect("a logout action");
     assert!(http_attempts(&effects).is_empty());
     let timers = timers_started(&effects);
@@ -675,18 +684,18 @@ fn logout_through_the_main_frame() {
     assert_eq!(removed, vec![main, child]);
     let state_at = effects
         .iter()
-        .position(|e| *e == Effect::StateChanged(SessionState::LoggedOut))
+        .position(|e| *e == Effect::News(News::StateChanged(SessionState::LoggedOut)))
         .unwrap();
     let answer_at = effects
         .iter()
-        .position(|e| matches!(e, Effect::Answer { .. }))
+        .position(|e| matches!(e, Effect::News(News::Answer { .. })))
         .unwrap();
     assert!(state_at < answer_at);
     assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
     assert_eq!(
         effects
             .iter()
-            .filter(|e| matches!(e, Effect::CancelTimer { .. }))
+            .filter(|e| matches!(e, Effect::Work(Work::CancelTimer { .. })))
             .count(),
         2
     );
@@ -696,10 +705,10 @@ fn logout_through_the_main_frame() {
     let (again, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
-        vec![Effect::Answer {
+        vec![Effect::News(News::Answer {
             request: again,
             result: Ok(Resolved::new())
-        }]
+        })]
     );
 }
 
@@ -747,7 +756,7 @@ fn a_frame_that_refuses_the_logout_is_followed_by_the_http_step() {
         let id = logout_action(&effects).unwrap();
         let frame_timer = timers_started(&effects)[1].0;
         let effects = h.resolve_json(&id, unknown.clone());
-        assert!(effects.contains(&Effect::CancelTimer { timer: frame_timer }));
+        assert!(effects.contains(&Effect::Work(Work::CancelTimer { timer: frame_timer })));
         let attempt = http_attempts(&effects)[0];
         assert!(
             removed_frames(&effects).is_empty(),
@@ -833,9 +842,9 @@ fn without_the_frame_step_every_logout_goes_over_http() {
     h.render_ready_main();
     let (request, effects) = h.command(Command::Logout);
     assert!(logout_action(&effects).is_none());
-    let Some(Effect::SendLogoutRequest { attempt, method, url }) = effects
+    let Some(Effect::Work(Work::SendLogoutRequest { attempt, method, url })) = effects
         .iter()
-        .find(|e| matches!(e, Effect::SendLogoutRequest { .. }))
+        .find(|e| matches!(e, Effect::Work(Work::SendLogoutRequest { .. })))
     else {
         panic!("{effects:?}")
     };
@@ -933,7 +942,9 @@ fn not_ready_main_frame_logs_out_over_http_and_fails_closed() {
     // A later logout retries the server part only.
     let (retry, effects) = h.command(Command::Logout);
     assert_eq!(h.session().state(), SessionState::LoggingOut);
-    assert!(!effects.iter().any(|e| matches!(e, Effect::HideFrames { .. })));
+    assert!(!effects
+        .iter()
+        .any(|e| matches!(e, Effect::Work(Work::HideFrames { .. }))));
     let attempt = http_attempts(&effects)[0];
     let effects = h.event(Event::LogoutFailed {
         attempt,
@@ -953,10 +964,10 @@ fn not_ready_main_frame_logs_out_over_http_and_fails_closed() {
     let (last, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
-        vec![Effect::Answer {
+        vec![Effect::News(News::Answer {
             request: last,
             result: Ok(Resolved::new())
-        }]
+        })]
     );
 }
 
@@ -970,7 +981,7 @@ fn logout_times_out_and_aborts_the_request() {
     let effects = h.event(Event::TimerFired(frame_timer));
     let attempt = http_attempts(&effects)[0];
     let effects = h.event(Event::TimerFired(deadline));
-    assert!(effects.contains(&Effect::AbortLogoutRequest { attempt }));
+    assert!(effects.contains(&Effect::Work(Work::AbortLogoutRequest { attempt })));
     let Some(Err(SymphonyError::Timeout { operation, after })) = answer_of(&effects, request) else {
         panic!("{effects:?}")
     };
@@ -1022,10 +1033,10 @@ fn render_during_logout_is_refused() {
     let (request, effects) = h.render("main");
     assert_eq!(
         effects,
-        vec![Effect::Answer {
+        vec![Effect::News(News::Answer {
             request,
             result: Err(SymphonyError::LogoutInProgress)
-        }]
+        })]
     );
 }
 
@@ -1036,7 +1047,7 @@ fn render_after_logout_starts_again() {
     let (_, effects) = h.command(Command::Logout);
     h.resolve_json(&logout_action(&effects).unwrap(), ok_data());
     let (request, effects) = h.render("main");
-    assert!(effects.contains(&Effect::StateChanged(SessionState::Rendered)));
+    assert!(effects.contains(&Effect::News(News::StateChanged(SessionState::Rendered))));
     let main = created_frames(&effects)[0];
     h.event(Event::FrameLoaded(main));
     let effects = h.pod_message(PodMessage::ClientReady);
@@ -1066,7 +1077,9 @@ fn re_render_replaces_the_frames_and_ignores_the_old_generation() {
         }))
     );
     assert!(removed_frames(&effects).contains(&old_main));
-    assert!(!effects.iter().any(|e| matches!(e, Effect::StateChanged(_))));
+    assert!(!effects
+        .iter()
+        .any(|e| matches!(e, Effect::News(News::StateChanged(_)))));
     let new_main = created_frames(&effects)[0];
     // Old frame and old action: nothing happens.
     let before = h.session().core_snapshot();
@@ -1202,9 +1215,9 @@ fn a_logout_in_another_tab_removes_the_frames_without_a_request() {
     let main = h.render_ready_main();
     let (pending, _) = h.command(Command::UpdateSettings(Settings::new().with("mode", "dark")));
     let effects = h.event(other_tab_logged_out(true));
-    assert!(matches!(effects[0], Effect::HideFrames { .. }));
+    assert!(matches!(effects[0], Effect::Work(Work::HideFrames { .. })));
     assert_eq!(removed_frames(&effects), vec![main]);
-    assert!(effects.contains(&Effect::StateChanged(SessionState::LoggedOut)));
+    assert!(effects.contains(&Effect::News(News::StateChanged(SessionState::LoggedOut))));
     assert_eq!(
         answer_of(&effects, pending),
         Some(Err(SymphonyError::Interrupted {
@@ -1214,7 +1227,9 @@ fn a_logout_in_another_tab_removes_the_frames_without_a_request() {
     );
     assert!(http_attempts(&effects).is_empty() && logout_action(&effects).is_none());
     assert!(
-        !effects.iter().any(|e| matches!(e, Effect::Broadcast(_))),
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Work(Work::Broadcast(_)))),
         "their news is not repeated"
     );
 }
@@ -1257,7 +1272,7 @@ fn a_finished_logout_is_broadcast_with_its_outcome() {
         let said: Vec<_> = effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Broadcast(message) => Some(message.clone()),
+                Effect::Work(Work::Broadcast(message)) => Some(message.clone()),
                 _ => None,
             })
             .collect();
@@ -1270,34 +1285,6 @@ fn a_finished_logout_is_broadcast_with_its_outcome() {
             }]
         );
     }
-}
-
-#[test]
-fn news_is_told_apart_from_work() {
-    let news = [
-        Effect::Answer {
-            request: RequestId(1),
-            result: Ok(Resolved::new()),
-        },
-        Effect::StateChanged(SessionState::Rendered),
-        Effect::ReadyChanged(true),
-        Effect::Notify {
-            subscription: SubscriptionId(1),
-            data: json!({}),
-        },
-    ];
-    let work = [
-        Effect::HideFrames { frames: vec![] },
-        Effect::RemoveFrame { frame: FrameId(1) },
-        Effect::CancelTimer { timer: TimerId(1) },
-        Effect::Broadcast(crate::protocol::TabMessage::LoggedOut {
-            pod: POD.into(),
-            ok: true,
-            reason: None,
-        }),
-    ];
-    assert!(news.iter().all(Effect::is_news));
-    assert!(!work.iter().any(Effect::is_news));
 }
 
 #[test]
@@ -1325,7 +1312,10 @@ fn a_render_waits_for_the_user_without_a_timeout_and_says_interaction_may_be_req
     h.event(Event::FrameLoaded(main));
     // The interaction timeout passes without clientReady: the signal, once.
     let effects = h.advance(Config::DEFAULT_INTERACTION_TIMEOUT);
-    assert_eq!(effects, vec![Effect::InteractionRequiredChanged(true)]);
+    assert_eq!(
+        effects,
+        vec![Effect::News(News::InteractionRequiredChanged(true))]
+    );
     assert!(h.session().interaction_required());
     // Far beyond the request timeout the render still waits: the user is signing in.
     assert!(h.advance(Duration::from_secs(3600)).is_empty());
@@ -1333,7 +1323,7 @@ fn a_render_waits_for_the_user_without_a_timeout_and_says_interaction_may_be_req
     // Signed in: ready, answered, the signal cleared.
     let effects = h.pod_message(PodMessage::ClientReady);
     assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
-    assert!(effects.contains(&Effect::InteractionRequiredChanged(false)));
+    assert!(effects.contains(&Effect::News(News::InteractionRequiredChanged(false))));
     assert!(!h.session().interaction_required());
 }
 
@@ -1358,7 +1348,7 @@ fn a_render_waiting_for_the_user_is_answered_by_a_logout_or_a_new_render() {
             }))
         );
         assert!(
-            effects.contains(&Effect::InteractionRequiredChanged(false)),
+            effects.contains(&Effect::News(News::InteractionRequiredChanged(false))),
             "{by}"
         );
         assert!(!h.session().interaction_required());
@@ -1388,7 +1378,10 @@ fn the_render_timeout_bounds_loading_only() {
     // It loads late: no second answer; the interaction signal still works.
     h.event(Event::FrameLoaded(main));
     let effects = h.advance(Duration::from_secs(5));
-    assert_eq!(effects, vec![Effect::InteractionRequiredChanged(true)]);
+    assert_eq!(
+        effects,
+        vec![Effect::News(News::InteractionRequiredChanged(true))]
+    );
 
     // clientReady before the frame's load event: answered at once, no timer left behind.
     let mut h = Harness::new(config);
@@ -1397,7 +1390,7 @@ fn the_render_timeout_bounds_loading_only() {
     let effects = h.pod_message(PodMessage::ClientReady);
     assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
     assert!(
-        effects.contains(&Effect::SetSessionMark { key: mark_key() }),
+        effects.contains(&Effect::Work(Work::SetSessionMark { key: mark_key() })),
         "it reached the pod"
     );
     let effects = h.event(Event::FrameLoaded(main));
@@ -1423,7 +1416,7 @@ fn a_main_frame_blocked_by_the_pages_policy_fails_the_render() {
         }))
     );
     assert_eq!(removed_frames(&effects), vec![main], "the blocked frame goes");
-    assert!(effects.contains(&Effect::StateChanged(SessionState::Unrendered)));
+    assert!(effects.contains(&Effect::News(News::StateChanged(SessionState::Unrendered))));
     assert!(
         !h.session().server_session_may_be_alive(),
         "nothing reached the pod"
@@ -1498,7 +1491,7 @@ fn another_tabs_logout_keeps_the_mark_of_a_frame_that_loaded_here() {
     h.storage().keys.clear();
     let effects = h.event(other_tab_logged_out(true));
     assert!(
-        effects.contains(&Effect::SetSessionMark { key: mark_key() }),
+        effects.contains(&Effect::Work(Work::SetSessionMark { key: mark_key() })),
         "{effects:?}"
     );
     assert!(h.storage().keys.contains(&mark_key()));
@@ -1506,7 +1499,9 @@ fn another_tabs_logout_keeps_the_mark_of_a_frame_that_loaded_here() {
     let mut h = Harness::with_mode(Mode::Focus);
     h.render("main");
     let effects = h.event(other_tab_logged_out(true));
-    assert!(!effects.iter().any(|e| matches!(e, Effect::SetSessionMark { .. })));
+    assert!(!effects
+        .iter()
+        .any(|e| matches!(e, Effect::Work(Work::SetSessionMark { .. }))));
 }
 
 #[test]
@@ -1518,8 +1513,9 @@ fn the_collaboration_frame_goes_to_the_configured_path() {
         .unwrap();
     let mut h = Harness::new(config);
     let (_, effects) = h.render("main");
-    let Some(Effect::CreateFrame { url, .. }) =
-        effects.iter().find(|e| matches!(e, Effect::CreateFrame { .. }))
+    let Some(Effect::Work(Work::CreateFrame { url, .. })) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::Work(Work::CreateFrame { .. })))
     else {
         panic!("{effects:?}")
     };
@@ -1555,10 +1551,10 @@ fn calls_without_a_public_wire_form_are_not_available_in_any_state() {
             let (request, effects) = h.command(command);
             assert_eq!(
                 effects,
-                vec![Effect::Answer {
+                vec![Effect::News(News::Answer {
                     request,
                     result: Err(SymphonyError::NotAvailable { operation })
-                }],
+                })],
                 "in {}",
                 h.session().state()
             );
@@ -1588,8 +1584,9 @@ fn a_theme_goes_with_set_settings_once_ready_and_the_render_waits_for_it() {
             stream_id: None,
             settings: Settings::new().with("mode", "dark").with("theme", theme.clone()),
         });
-        let Some(Effect::CreateFrame { frame, url, .. }) =
-            effects.iter().find(|e| matches!(e, Effect::CreateFrame { .. }))
+        let Some(Effect::Work(Work::CreateFrame { frame, url, .. })) = effects
+            .iter()
+            .find(|e| matches!(e, Effect::Work(Work::CreateFrame { .. })))
         else {
             panic!("{effects:?}")
         };

@@ -1,7 +1,7 @@
 //! The DOM adapter in headless Chromium, against the pod emulator on another origin.
 #![cfg(target_arch = "wasm32")]
 
-mod support;
+use symphony_test_support as support;
 
 use std::cell::RefCell;
 use std::rc::Rc;

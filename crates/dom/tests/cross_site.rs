@@ -5,7 +5,7 @@
 //! cross-site, credentialed `fetch`: it must carry that cookie for the pod session to end.
 #![cfg(target_arch = "wasm32")]
 
-mod support;
+use symphony_test_support as support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! typed error. Its own test page: a policy, once set, stays for the page's life.
 #![cfg(target_arch = "wasm32")]
 
-mod support;
+use symphony_test_support as support;
 
 use support::*;
 use symphony_dom::{Mode, RenderOptions, SdkResult, SessionState, Symphony, SymphonyError};

@@ -6,7 +6,7 @@
 //! it; here a script's synthetic events are shown not to count.)
 #![cfg(target_arch = "wasm32")]
 
-mod support;
+use symphony_test_support as support;
 
 use futures::channel::mpsc;
 use futures::StreamExt;

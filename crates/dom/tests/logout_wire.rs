@@ -3,7 +3,7 @@
 //! mark that lets a page that never rendered log out a session an earlier page left.
 #![cfg(target_arch = "wasm32")]
 
-mod support;
+use symphony_test_support as support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! loaded frame that waits for the user says so after the interaction timeout.
 #![cfg(target_arch = "wasm32")]
 
-mod support;
+use symphony_test_support as support;
 
 use std::time::Duration;
 

@@ -12,10 +12,9 @@
 //! means.
 #![cfg(target_arch = "wasm32")]
 
-#[path = "../../dom/tests/support/mod.rs"]
-mod support;
+use symphony_test_support as support;
 
-mod harness;
+use symphony_test_support::harness;
 
 use std::cell::RefCell;
 

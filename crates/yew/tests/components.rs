@@ -1,8 +1,7 @@
 //! The Yew integration in headless Chromium, against the pod emulator on another origin.
 #![cfg(target_arch = "wasm32")]
 
-#[path = "../../dom/tests/support/mod.rs"]
-mod support;
+use symphony_test_support as support;
 
 use std::cell::RefCell;
 use std::rc::Rc;

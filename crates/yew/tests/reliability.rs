@@ -4,10 +4,9 @@
 //! invariants and prints one summary line (`./x test` shows it).
 #![cfg(target_arch = "wasm32")]
 
-#[path = "../../dom/tests/support/mod.rs"]
-mod support;
+use symphony_test_support as support;
 
-mod harness;
+use symphony_test_support::harness;
 
 use std::cell::Cell;
 use std::rc::Rc;

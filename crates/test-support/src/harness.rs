@@ -1,6 +1,5 @@
 //! A small Yew app for the bench and reliability suites: a `<SymphonyProvider>` with a probe
 //! that hands its agent to the test, and optional `<SymphonyChat>`s.
-#![allow(dead_code)]
 
 use std::cell::RefCell;
 use std::rc::Rc;

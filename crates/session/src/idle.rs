@@ -213,8 +213,7 @@ impl Session {
     /// neither grants nor refuses): this tab logs out itself (more requests, never none).
     pub(crate) fn idle_claim_unanswered(&mut self, deadline: Timestamp) {
         self.idle.claim_timer = None;
-        if self.idle.running_for.is_some() && self.idle.claimed == Some(deadline) {
-            self.idle_claimed(deadline, true);
-        }
+        // Judged as a granted answer would be: it counts only while it is the current claim.
+        self.idle_claimed(deadline, true);
     }
 }

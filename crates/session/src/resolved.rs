@@ -231,6 +231,7 @@ mod tests {
             assert!(Resolved::from_json(value).is_empty());
         }
         let object = json!({"a": 1});
+        assert!(!Resolved::from_json(object.clone()).is_empty());
         assert_eq!(
             Value::Object(Resolved::from_json(object.clone()).into_object()),
             object

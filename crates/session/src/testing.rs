@@ -299,7 +299,7 @@ impl FakeDriver {
     /// More timers and checks than this falling due in one [`FakeDriver::advance`] is a
     /// machine that never lets time pass (say, a check scheduled with no delay, again and
     /// again): the fake stops it with a panic rather than loop forever.
-    pub const MOST_FIRED_AT_ONCE: u32 = 100_000;
+    pub const MOST_FIRED_AT_ONCE: u32 = 10_000;
 
     /// When the next timer or idle check falls due.
     pub fn next_due(&self) -> Option<Duration> {

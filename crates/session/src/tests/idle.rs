@@ -449,6 +449,7 @@ fn a_claim_is_dropped_when_activity_from_before_its_deadline_moved_it() {
             0,
             "a current claim, dropped"
         );
+        assert!(page.timers().is_empty(), "its wait stopped: {:?}", page.timers());
         // The new deadline is 9.5 s + 10 s: due then, claimed again.
         let effects = page.advance(Duration::from_millis(9_499));
         assert!(dues(&effects).is_empty(), "{effects:?}");

@@ -64,13 +64,13 @@ impl Session {
             return;
         }
         if self.idle.warning.is_some() {
-            self.io.emit(News::IdleWarningCleared);
+            self.outbox.emit(News::IdleWarningCleared);
         }
         if self.idle.check_scheduled {
-            self.io.emit(Work::CancelIdleCheck);
+            self.outbox.emit(Work::CancelIdleCheck);
         }
         if let Some(timer) = self.idle.claim_timer {
-            self.io.cancel_timer(timer);
+            self.outbox.cancel_timer(timer);
         }
         self.idle = IdleClock {
             running_for: wanted,
@@ -84,7 +84,7 @@ impl Session {
 
     fn schedule_idle_check(&mut self, after: Duration) {
         self.idle.check_scheduled = true;
-        self.io.emit(Work::ScheduleIdleCheck { after });
+        self.outbox.emit(Work::ScheduleIdleCheck { after });
     }
 
     /// A check of the clock: scheduled, or whenever the driver likes (a page shown again).
@@ -120,7 +120,7 @@ impl Session {
         }
         self.record_activity(at, !from_another_tab);
         if self.idle.warning.take().is_some() {
-            self.io.emit(News::IdleWarningCleared);
+            self.outbox.emit(News::IdleWarningCleared);
             self.evaluate_idle();
         }
     }
@@ -128,7 +128,7 @@ impl Session {
     fn record_activity(&mut self, at: Timestamp, tell_other_tabs: bool) {
         self.idle.last_activity = self.idle.last_activity.max(Some(at));
         if tell_other_tabs {
-            self.io.emit(Work::Broadcast(TabMessage::Activity {
+            self.outbox.emit(Work::Broadcast(TabMessage::Activity {
                 pod: self.config.pod_origin().to_owned(),
                 at: at.0,
             }));
@@ -157,12 +157,12 @@ impl Session {
         let next = if now >= warn_at {
             if self.idle.warning != Some(deadline) {
                 self.idle.warning = Some(deadline);
-                self.io.emit(News::IdleWarningStarted { deadline });
+                self.outbox.emit(News::IdleWarningStarted { deadline });
             }
             deadline
         } else {
             if self.idle.warning.take().is_some() {
-                self.io.emit(News::IdleWarningCleared);
+                self.outbox.emit(News::IdleWarningCleared);
             }
             warn_at
         };
@@ -178,15 +178,15 @@ impl Session {
         self.drop_idle_claim();
         self.idle.claimed = Some(deadline);
         let after = self.config.logout_timeout();
-        self.idle.claim_timer = Some(self.io.start_timer(TimerPurpose::IdleClaim(deadline), after));
-        self.io.emit(Work::IdleLogoutDue { deadline });
+        self.idle.claim_timer = Some(self.outbox.start_timer(TimerPurpose::IdleClaim(deadline), after));
+        self.outbox.emit(Work::IdleLogoutDue { deadline });
     }
 
     /// Forgets the claim waiting for an answer, if any.
     fn drop_idle_claim(&mut self) {
         self.idle.claimed = None;
         if let Some(timer) = self.idle.claim_timer.take() {
-            self.io.cancel_timer(timer);
+            self.outbox.cancel_timer(timer);
         }
     }
 

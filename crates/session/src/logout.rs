@@ -63,10 +63,10 @@ impl Session {
             Phase::Rendered(mut view) => {
                 // Nothing of the session stays visible while the server answers: hide first.
                 let frames = view.frames();
-                self.io.emit(Work::HideFrames {
+                self.outbox.emit(Work::HideFrames {
                     frames: frames.clone(),
                 });
-                view.interrupt(&mut self.io, |operation| SymphonyError::Interrupted {
+                view.interrupt(&mut self.outbox, |operation| SymphonyError::Interrupted {
                     operation,
                     by: "logout",
                 });
@@ -99,11 +99,11 @@ impl Session {
                         // may have left a session of the pod: the storage tells.
                         if self.mark_waiters.is_empty() {
                             let key = session_mark_key(self.config.pod_origin());
-                            self.io.emit(Work::ReadSessionMark { key });
+                            self.outbox.emit(Work::ReadSessionMark { key });
                         }
                         self.mark_waiters.push(request);
                     } else {
-                        self.io.answer_ok(request);
+                        self.outbox.answer_ok(request);
                     }
                     return;
                 }
@@ -146,7 +146,7 @@ impl Session {
                     if self.server_session_may_be_alive {
                         self.logout(request);
                     } else {
-                        self.io.answer_ok(request);
+                        self.outbox.answer_ok(request);
                     }
                 }
             }
@@ -157,7 +157,7 @@ impl Session {
                         operation: "logout",
                         by: "a new render",
                     };
-                    self.io.answer(request, Err(error));
+                    self.outbox.answer(request, Err(error));
                 }
             }
             // A render and a logout came first: join it, or decide as after it.
@@ -195,24 +195,24 @@ impl Session {
         };
         run.following = false;
         let old = std::mem::replace(&mut run.deadline, deadline);
-        self.io.cancel_timer(old);
+        self.outbox.cancel_timer(old);
         self.ask_the_pod();
     }
 
     /// The tab performing the idle logout we follow reported its end: close here, without
     /// believing that the server session ended (nobody here asked the pod).
     pub(crate) fn finish_following(&mut self, run: LogoutRun) {
-        self.io.cancel_timer(run.deadline);
-        self.io.remove_frames(run.frames);
+        self.outbox.cancel_timer(run.deadline);
+        self.outbox.remove_frames(run.frames);
         self.subscriptions.clear();
         self.phase = Phase::LoggedOut;
-        self.io.emit(News::StateChanged(SessionState::LoggedOut));
+        self.outbox.emit(News::StateChanged(SessionState::LoggedOut));
         // A caller of ours stops the following (`begin_logout`), so nobody waits here.
         debug_assert!(run.waiters.is_empty(), "a followed logout has no callers");
     }
 
     fn start_logout_deadline(&mut self) -> crate::vocabulary::TimerId {
-        self.io
+        self.outbox
             .start_timer(TimerPurpose::LogoutDeadline, self.config.logout_timeout())
     }
 
@@ -220,11 +220,11 @@ impl Session {
     /// step can follow, starts the frame's answer timer.
     fn ask_main_frame(&mut self, name: String) {
         let kind = ActionKind::Logout(LogoutAction::named(name));
-        let id = self.io.new_action_id(&kind);
-        self.io
+        let id = self.outbox.new_action_id(&kind);
+        self.outbox
             .emit(Work::Post(HostMessage::Action(Action { id: id.clone(), kind })));
         let timer = self.config.logout_url().is_some().then(|| {
-            self.io
+            self.outbox
                 .start_timer(TimerPurpose::LogoutFrame, self.config.frame_logout_timeout())
         });
         if let Phase::LoggingOut(run) = &mut self.phase {
@@ -243,7 +243,7 @@ impl Session {
             return;
         }
         if let Some((_, Some(timer))) = run.frame_attempt.take() {
-            self.io.cancel_timer(timer);
+            self.outbox.cancel_timer(timer);
         }
         let (Some(method), Some(url)) = (self.config.logout_method(), self.config.logout_url()) else {
             let error = run.frame_refusal.take().unwrap_or(SymphonyError::LogoutNotSent {
@@ -256,9 +256,9 @@ impl Session {
             self.finish_logout(Err(error), false);
             return;
         };
-        let attempt = self.io.new_attempt();
+        let attempt = self.outbox.new_attempt();
         run.http_attempt = Some(attempt);
-        self.io.emit(Work::SendLogoutRequest {
+        self.outbox.emit(Work::SendLogoutRequest {
             attempt,
             method: method.to_owned(),
             url: url.to_owned(),
@@ -280,29 +280,29 @@ impl Session {
             }),
             (result, _) => result,
         };
-        self.io.cancel_timer(run.deadline);
+        self.outbox.cancel_timer(run.deadline);
         if let Some((_, Some(timer))) = run.frame_attempt {
-            self.io.cancel_timer(timer);
+            self.outbox.cancel_timer(timer);
         }
         if let (Some(attempt), false) = (run.http_attempt, from_http) {
-            self.io.emit(Work::AbortLogoutRequest { attempt });
+            self.outbox.emit(Work::AbortLogoutRequest { attempt });
         }
-        self.io.remove_frames(run.frames);
+        self.outbox.remove_frames(run.frames);
         self.subscriptions.clear();
         self.server_session_may_be_alive = result.is_err();
         if result.is_ok() {
             // The pod confirmed the end: no later page needs to ask it again.
             let key = session_mark_key(self.config.pod_origin());
-            self.io.emit(Work::ClearSessionMark { key });
+            self.outbox.emit(Work::ClearSessionMark { key });
         }
-        self.io.emit(News::StateChanged(SessionState::LoggedOut));
-        self.io.emit(Work::Broadcast(TabMessage::LoggedOut {
+        self.outbox.emit(News::StateChanged(SessionState::LoggedOut));
+        self.outbox.emit(Work::Broadcast(TabMessage::LoggedOut {
             pod: self.config.pod_origin().to_owned(),
             ok: result.is_ok(),
             reason: self.logout_reason,
         }));
         for request in run.waiters {
-            self.io.answer(request, result.clone().map(Resolved::from));
+            self.outbox.answer(request, result.clone().map(Resolved::from));
         }
     }
 

@@ -40,9 +40,10 @@ pub(crate) enum Phase {
     LoggedOut,
 }
 
-/// Output queue, id counters and timers: everything that is not the phase.
+/// The outbox: the queue of effects, the id counters and the timers the effects started:
+/// everything of the machine that is not the phase.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Io {
+pub(crate) struct Outbox {
     effects: VecDeque<Effect>,
     timers: LiteMap<TimerId, TimerPurpose>,
     next_request: u64,
@@ -52,7 +53,7 @@ pub(crate) struct Io {
     next_attempt: u64,
 }
 
-impl Io {
+impl Outbox {
     pub(crate) fn emit(&mut self, effect: impl Into<Effect>) {
         self.effects.push_back(effect.into());
     }
@@ -118,7 +119,7 @@ impl Io {
 pub struct Session {
     pub(crate) config: Config,
     pub(crate) phase: Phase,
-    pub(crate) io: Io,
+    pub(crate) outbox: Outbox,
     pub(crate) subscriptions: Subscriptions,
     /// See [`Session::server_session_may_be_alive`].
     pub(crate) server_session_may_be_alive: bool,
@@ -144,7 +145,7 @@ impl Session {
         Self {
             config,
             phase: Phase::Unrendered,
-            io: Io::default(),
+            outbox: Outbox::default(),
             subscriptions: LiteMap::new(),
             server_session_may_be_alive: false,
             announced_ready: false,
@@ -249,14 +250,14 @@ impl Session {
     /// The next effect to carry out (or news to pass on), or `None` when there is nothing
     /// left. Poll until `None` after every command and event.
     pub fn poll_effect(&mut self) -> Option<Effect> {
-        self.io.effects.pop_front()
+        self.outbox.effects.pop_front()
     }
 
     /// Takes a command; its answer comes later (or at once) as [`News::Answer`] with the
     /// returned id.
     pub fn handle_command(&mut self, command: Command) -> RequestId {
-        self.io.next_request += 1;
-        let request = RequestId(self.io.next_request);
+        self.outbox.next_request += 1;
+        let request = RequestId(self.outbox.next_request);
         let operation = command.operation();
         match Request::from(command) {
             Request::Logout => self.logout(request),
@@ -266,18 +267,18 @@ impl Session {
                 settings,
             } => {
                 if let Err(err) = self.render(request, container, stream_id, settings) {
-                    self.io.answer(request, Err(err));
+                    self.outbox.answer(request, Err(err));
                 }
             }
             Request::Unavailable => {
-                self.io
+                self.outbox
                     .answer(request, Err(SymphonyError::NotAvailable { operation }));
             }
             Request::Act(action) => {
                 let result = match &mut self.phase {
                     Phase::Rendered(view) => view::act(
                         &self.config,
-                        &mut self.io,
+                        &mut self.outbox,
                         view,
                         &mut self.subscriptions,
                         request,
@@ -289,7 +290,7 @@ impl Session {
                     }
                 };
                 if let Err(err) = result {
-                    self.io.answer(request, Err(err));
+                    self.outbox.answer(request, Err(err));
                 }
             }
         }
@@ -364,17 +365,17 @@ impl Session {
         let loaded = self.is_loaded();
         if loaded != self.announced_loaded {
             self.announced_loaded = loaded;
-            self.io.emit(News::LoadedChanged(loaded));
+            self.outbox.emit(News::LoadedChanged(loaded));
         }
         let ready = self.is_ready();
         if ready != self.announced_ready {
             self.announced_ready = ready;
-            self.io.emit(News::ReadyChanged(ready));
+            self.outbox.emit(News::ReadyChanged(ready));
         }
         let required = self.interaction_required();
         if required != self.announced_interaction {
             self.announced_interaction = required;
-            self.io.emit(News::InteractionRequiredChanged(required));
+            self.outbox.emit(News::InteractionRequiredChanged(required));
         }
     }
 
@@ -382,7 +383,7 @@ impl Session {
     pub(crate) fn announce_state(&mut self, before: SessionState) {
         let after = self.state();
         if before != after {
-            self.io.emit(News::StateChanged(after));
+            self.outbox.emit(News::StateChanged(after));
         }
     }
 
@@ -398,12 +399,12 @@ impl Session {
     ) {
         let frames: Vec<FrameId> = view.frames().into_iter().filter(|f| Some(*f) != gone).collect();
         if hide {
-            self.io.emit(Work::HideFrames {
+            self.outbox.emit(Work::HideFrames {
                 frames: frames.clone(),
             });
         }
-        view.interrupt(&mut self.io, error);
-        self.io.remove_frames(frames);
+        view.interrupt(&mut self.outbox, error);
+        self.outbox.remove_frames(frames);
     }
 
     fn render(
@@ -437,9 +438,9 @@ impl Session {
             Phase::Unrendered | Phase::LoggedOut => self.subscriptions.clear(),
         }
         self.logout_reason = None;
-        let main = self.io.new_frame();
+        let main = self.outbox.new_frame();
         let timer = self
-            .io
+            .outbox
             .start_timer(TimerPurpose::Render, self.config.request_timeout());
         self.phase = Phase::Rendered(View::new(
             container.clone(),
@@ -451,7 +452,7 @@ impl Session {
         ));
         // Fail closed: from here the pod may be reached, until the container proves missing.
         self.server_session_may_be_alive = true;
-        self.io.emit(Work::CreateFrame {
+        self.outbox.emit(Work::CreateFrame {
             frame: main,
             kind: FrameKind::Main,
             container,
@@ -462,7 +463,7 @@ impl Session {
     }
 
     fn timer_fired(&mut self, timer: TimerId) -> bool {
-        let Some(purpose) = self.io.timers.remove(&timer) else {
+        let Some(purpose) = self.outbox.timers.remove(&timer) else {
             return false;
         };
         match purpose {
@@ -487,7 +488,7 @@ impl Session {
                 if let Phase::Rendered(view) = &mut self.phase {
                     view.load_timer = None;
                     if let Some(request) = view.render_request.take() {
-                        self.io.answer(
+                        self.outbox.answer(
                             request,
                             Err(SymphonyError::Timeout {
                                 operation: "render",
@@ -507,7 +508,7 @@ impl Session {
             TimerPurpose::Action(id) => {
                 if let Phase::Rendered(view) = &mut self.phase {
                     if let Some(pending) = view.pending.remove(&id) {
-                        self.io.answer(
+                        self.outbox.answer(
                             pending.request,
                             Err(SymphonyError::Timeout {
                                 operation: pending.operation,
@@ -529,15 +530,15 @@ impl Session {
             if !view.main_loaded {
                 view.main_loaded = true;
                 // From here a later page must assume a session of this pod may be alive.
-                self.io.mark_session(&self.config);
+                self.outbox.mark_session(&self.config);
                 // Loading is over: the render now waits for `clientReady`, without a
                 // timeout (the user may be signing in), and says so if it takes long.
                 if let Some(timer) = view.load_timer.take() {
-                    self.io.cancel_timer(timer);
+                    self.outbox.cancel_timer(timer);
                 }
                 if !view.ready {
                     let after = self.config.interaction_timeout();
-                    view.interaction_timer = Some(self.io.start_timer(TimerPurpose::Interaction, after));
+                    view.interaction_timer = Some(self.outbox.start_timer(TimerPurpose::Interaction, after));
                 }
             }
             return true;
@@ -550,10 +551,10 @@ impl Session {
         }
         child.loaded = true;
         let queued = std::mem::take(&mut child.queued);
-        view::send(&mut self.io, view, view::register(frame));
+        view::send(&mut self.outbox, view, view::register(frame));
         for message in queued {
             if view.still_wanted(&self.subscriptions, &message) {
-                view::send(&mut self.io, view, message);
+                view::send(&mut self.outbox, view, message);
             }
         }
         true
@@ -603,7 +604,7 @@ impl Session {
                 true
             }
             Phase::Rendered(mut view) => {
-                let removed = view.remove_child(&mut self.io, frame, |operation, container| {
+                let removed = view.remove_child(&mut self.outbox, frame, |operation, container| {
                     frame_gone_error(container_missing, container, operation, "removal of its frame")
                 });
                 self.phase = Phase::Rendered(view);
@@ -635,7 +636,7 @@ impl Session {
                 if loaded {
                     // That tab's success cleared the mark, but this tab's frame may have
                     // signed in after it: a later page must still ask (fail closed).
-                    self.io.mark_session(&self.config);
+                    self.outbox.mark_session(&self.config);
                 }
                 self.subscriptions.clear();
                 self.phase = Phase::LoggedOut;
@@ -673,12 +674,12 @@ impl Session {
                             .map(|(_, sub)| HostMessage::Subscription(sub.clone())),
                     );
                     for message in again {
-                        self.io.emit(Work::Post(message));
+                        self.outbox.emit(Work::Post(message));
                     }
                     // The theme is not in the frame's URL: a reloaded frame needs it again.
                     if !view.settings_after_ready.is_empty() {
                         let settings = view.settings_after_ready.clone();
-                        view::post_unanswered(&mut self.io, view, ActionKind::SetSettings(settings));
+                        view::post_unanswered(&mut self.outbox, view, ActionKind::SetSettings(settings));
                     }
                 } else {
                     view.ready = true;
@@ -686,30 +687,30 @@ impl Session {
                     if !view.main_loaded {
                         // `clientReady` came before the frame's `load` event: it loaded.
                         view.main_loaded = true;
-                        self.io.mark_session(&self.config);
+                        self.outbox.mark_session(&self.config);
                     }
                     for timer in [view.load_timer.take(), view.interaction_timer.take()]
                         .into_iter()
                         .flatten()
                     {
-                        self.io.cancel_timer(timer);
+                        self.outbox.cancel_timer(timer);
                     }
                     let theme = (!view.settings_after_ready.is_empty())
                         .then(|| ActionKind::SetSettings(view.settings_after_ready.clone()));
                     match (view.render_request.take(), theme) {
-                        (Some(request), None) => self.io.answer_ok(request),
+                        (Some(request), None) => self.outbox.answer_ok(request),
                         // The render is done once the pod took its theme too.
                         (Some(request), Some(theme)) => {
-                            view::post_now(&self.config, &mut self.io, view, request, "render", theme);
+                            view::post_now(&self.config, &mut self.outbox, view, request, "render", theme);
                         }
                         // The render was answered already (its frame loaded late): the
                         // theme goes all the same.
-                        (None, Some(theme)) => view::post_unanswered(&mut self.io, view, theme),
+                        (None, Some(theme)) => view::post_unanswered(&mut self.outbox, view, theme),
                         (None, None) => {}
                     }
                     for message in std::mem::take(&mut view.outbox) {
                         if view.still_wanted(&self.subscriptions, &message) {
-                            self.io.emit(Work::Post(message));
+                            self.outbox.emit(Work::Post(message));
                         }
                     }
                 }
@@ -722,13 +723,13 @@ impl Session {
                         let Some(pending) = view.pending.remove(&id) else {
                             return false;
                         };
-                        self.io.cancel_timer(pending.timer);
+                        self.outbox.cancel_timer(pending.timer);
                         let result = result.map_err(|(message, data)| SymphonyError::Pod {
                             operation: pending.operation,
                             message,
                             data,
                         });
-                        self.io.answer(pending.request, result);
+                        self.outbox.answer(pending.request, result);
                         true
                     }
                     Phase::LoggingOut(_) => self.frame_logout_done(&id, result.err()),
@@ -742,7 +743,7 @@ impl Session {
                 let Some((subscription, _)) = self.subscriptions.get(&id) else {
                     return false;
                 };
-                self.io.emit(News::Notify {
+                self.outbox.emit(News::Notify {
                     subscription: *subscription,
                     data,
                 });
@@ -755,7 +756,7 @@ impl Session {
     pub(crate) fn core_snapshot(&self) -> impl PartialEq + std::fmt::Debug {
         (
             self.phase.clone(),
-            self.io.clone(),
+            self.outbox.clone(),
             self.subscriptions.clone(),
             self.server_session_may_be_alive,
             self.announced_ready,
@@ -769,7 +770,7 @@ impl Session {
 
     #[cfg(test)]
     pub(crate) fn active_timers(&self) -> std::collections::BTreeSet<TimerId> {
-        self.io.timers.keys().copied().collect()
+        self.outbox.timers.keys().copied().collect()
     }
 }
 

@@ -10,7 +10,7 @@ use crate::protocol::{
     Action, ActionKind, HostMessage, NotificationKind, Register, SendMessageOptions, Settings, Subscription,
     SubscriptionParams,
 };
-use crate::session::{Io, TimerPurpose};
+use crate::session::{Outbox, TimerPurpose};
 use crate::validate;
 use crate::vocabulary::Work;
 use crate::vocabulary::{Command, FrameId, FrameKind, RequestId, SubscriptionId, TimerId};
@@ -201,19 +201,19 @@ impl View {
     }
 
     /// Answers everything waiting on the view with `error` and stops its timers.
-    pub(crate) fn interrupt(&mut self, io: &mut Io, error: impl Fn(&'static str) -> SymphonyError) {
+    pub(crate) fn interrupt(&mut self, outbox: &mut Outbox, error: impl Fn(&'static str) -> SymphonyError) {
         for timer in [self.load_timer.take(), self.interaction_timer.take()]
             .into_iter()
             .flatten()
         {
-            io.cancel_timer(timer);
+            outbox.cancel_timer(timer);
         }
         if let Some(request) = self.render_request.take() {
-            io.answer(request, Err(error("render")));
+            outbox.answer(request, Err(error("render")));
         }
         for (_, pending) in std::mem::take(&mut self.pending) {
-            io.cancel_timer(pending.timer);
-            io.answer(pending.request, Err(error(pending.operation)));
+            outbox.cancel_timer(pending.timer);
+            outbox.answer(pending.request, Err(error(pending.operation)));
         }
     }
 
@@ -221,7 +221,7 @@ impl View {
     /// and nothing will be posted for it. False when it was not ours.
     pub(crate) fn remove_child(
         &mut self,
-        io: &mut Io,
+        outbox: &mut Outbox,
         frame: FrameId,
         error: impl Fn(&'static str, &str) -> SymphonyError,
     ) -> bool {
@@ -236,8 +236,8 @@ impl View {
             .collect();
         for id in cut {
             if let Some(pending) = self.pending.remove(&id) {
-                io.cancel_timer(pending.timer);
-                io.answer(pending.request, Err(error(pending.operation, &child.container)));
+                outbox.cancel_timer(pending.timer);
+                outbox.answer(pending.request, Err(error(pending.operation, &child.container)));
             }
         }
         true
@@ -276,7 +276,7 @@ impl Route {
 /// only); other actions need a frame that exists already.
 fn route(
     config: &Config,
-    io: &mut Io,
+    outbox: &mut Outbox,
     view: &View,
     container: Option<&str>,
     create: bool,
@@ -305,7 +305,7 @@ fn route(
         return Ok(Route::Child(*frame));
     }
     if create {
-        return Ok(Route::Create(container.to_owned(), io.new_frame()));
+        return Ok(Route::Create(container.to_owned(), outbox.new_frame()));
     }
     Err(SymphonyError::InvalidArgument {
         argument: "container",
@@ -316,7 +316,7 @@ fn route(
 /// Runs an action in the Rendered phase. `Err` means "answer now with this error".
 pub(crate) fn act(
     config: &Config,
-    io: &mut Io,
+    outbox: &mut Outbox,
     view: &mut View,
     subscriptions: &mut Subscriptions,
     request: RequestId,
@@ -326,13 +326,13 @@ pub(crate) fn act(
     let (kind, route) = match action {
         ViewAction::OpenStream { stream_id, container } => {
             validate::stream_id(&stream_id)?;
-            let route = route(config, io, view, container.as_deref(), true)?;
+            let route = route(config, outbox, view, container.as_deref(), true)?;
             let container = route.container_param();
             (ActionKind::SetStream { stream_id, container }, route)
         }
         ViewAction::StartRoom { user_ids, container } => {
             validate::user_ids(&user_ids)?;
-            let route = route(config, io, view, container.as_deref(), false)?;
+            let route = route(config, outbox, view, container.as_deref(), false)?;
             let container = route.container_param();
             (ActionKind::StartRoom { user_ids, container }, route)
         }
@@ -351,7 +351,7 @@ pub(crate) fn act(
             for stream_id in &stream_ids {
                 validate::stream_id(stream_id)?;
             }
-            let route = route(config, io, view, container.as_deref(), false)?;
+            let route = route(config, outbox, view, container.as_deref(), false)?;
             let container = route.container_param();
             let options = SendMessageOptions {
                 mode: "blast".to_owned(),
@@ -387,8 +387,8 @@ pub(crate) fn act(
                 params: SubscriptionParams { stream_id },
             };
             subscriptions.insert(sub.id.clone(), (subscription, sub.clone()));
-            send(io, view, HostMessage::Subscription(sub));
-            io.answer_ok(request);
+            send(outbox, view, HostMessage::Subscription(sub));
+            outbox.answer_ok(request);
             return Ok(());
         }
         ViewAction::Unsubscribe(subscription) => {
@@ -399,17 +399,17 @@ pub(crate) fn act(
                     reason: format!("subscription {subscription} is unknown or already cancelled"),
                 });
             }
-            io.answer_ok(request);
+            outbox.answer_ok(request);
             return Ok(());
         }
     };
-    let message = pending_action(config, io, view, request, operation, kind, route.frame());
+    let message = pending_action(config, outbox, view, request, operation, kind, route.frame());
     match route {
-        Route::Main => send(io, view, message),
+        Route::Main => send(outbox, view, message),
         Route::Child(frame) => {
             let loaded = view.children.get(&frame).is_some_and(|child| child.loaded);
             if loaded {
-                send(io, view, message);
+                send(outbox, view, message);
             } else if let Some(child) = view.children.get_mut(&frame) {
                 child.queued.push(message);
             }
@@ -424,7 +424,7 @@ pub(crate) fn act(
                     queued: vec![message],
                 },
             );
-            io.emit(Work::CreateFrame {
+            outbox.emit(Work::CreateFrame {
                 frame,
                 kind: FrameKind::Child,
                 container,
@@ -439,29 +439,29 @@ pub(crate) fn act(
 /// `clientReady`), answered by the pod's `sdk-resolve` within the request timeout.
 pub(crate) fn post_now(
     config: &Config,
-    io: &mut Io,
+    outbox: &mut Outbox,
     view: &mut View,
     request: RequestId,
     operation: &'static str,
     kind: ActionKind,
 ) {
-    let message = pending_action(config, io, view, request, operation, kind, None);
-    send(io, view, message);
+    let message = pending_action(config, outbox, view, request, operation, kind, None);
+    send(outbox, view, message);
 }
 
 /// The action message for `request`, with its id, its timer and its place among the
 /// actions waiting for the pod's answer (`frame`: the child frame it targets).
 fn pending_action(
     config: &Config,
-    io: &mut Io,
+    outbox: &mut Outbox,
     view: &mut View,
     request: RequestId,
     operation: &'static str,
     kind: ActionKind,
     frame: Option<FrameId>,
 ) -> HostMessage {
-    let id = io.new_action_id(&kind);
-    let timer = io.start_timer(TimerPurpose::Action(id.clone()), config.request_timeout());
+    let id = outbox.new_action_id(&kind);
+    let timer = outbox.start_timer(TimerPurpose::Action(id.clone()), config.request_timeout());
     view.pending.insert(
         id.clone(),
         PendingAction {
@@ -476,9 +476,9 @@ fn pending_action(
 
 /// Posts an action nobody waits for (the theme of a render already answered, or again
 /// after the frame reloaded); the pod's answer to it is counted stale.
-pub(crate) fn post_unanswered(io: &mut Io, view: &mut View, kind: ActionKind) {
-    let id = io.new_action_id(&kind);
-    send(io, view, HostMessage::Action(Action { id, kind }));
+pub(crate) fn post_unanswered(outbox: &mut Outbox, view: &mut View, kind: ActionKind) {
+    let id = outbox.new_action_id(&kind);
+    send(outbox, view, HostMessage::Action(Action { id, kind }));
 }
 
 /// The protocol id of a subscription.
@@ -487,9 +487,9 @@ pub(crate) fn subscription_key(subscription: SubscriptionId) -> String {
 }
 
 /// Posts now if the main frame is ready, else queues until `clientReady`.
-pub(crate) fn send(io: &mut Io, view: &mut View, message: HostMessage) {
+pub(crate) fn send(outbox: &mut Outbox, view: &mut View, message: HostMessage) {
     if view.ready {
-        io.emit(Work::Post(message));
+        outbox.emit(Work::Post(message));
     } else {
         view.outbox.push(message);
     }

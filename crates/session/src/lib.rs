@@ -44,7 +44,9 @@
 //! | [`Work::CreateFrame`] | work | insert an iframe with `src = url` into the element with id `container`, marked so that its `load` can be told apart | [`Event::FrameLoaded`] on each `load`; [`Event::FrameContainerMissing`] at once if the container is absent; [`Event::FrameRemoved`] if the page later takes it out; [`Event::FrameBlockedByCsp`] for the main frame when a trusted `securitypolicyviolation` names the pod's URL |
 //! | [`Work::HideFrames`] | work | hide those frames at once (`visibility: hidden` through CSSOM, so that a strict CSP allows it); they stay hidden until removed | nothing |
 //! | [`Work::RemoveFrame`] | work | remove the iframe (consecutive removals may be done together) | nothing |
-//! | [`Work::Post`] | work | `postMessage` the JSON of the message to the main frame with the pod origin as target | [`Event::Message`] for each message whose `origin` is the pod origin and whose `source` is the main frame's window (drop all others) |
+//! | [`Work::Post`] | work | `postMessage` the JSON of the message to the main frame with the pod origin as target | nothing (the answers come as messages) |
+//! | [`Work::ListenForMessages`] | work | listen for the window's `message` events, and watch the frames (removal, a policy that blocks them) | [`Event::Message`] for each trusted message whose `origin` is the pod origin and whose `source` is the main frame's window (drop all others) |
+//! | [`Work::StopListeningForMessages`] | work | stop listening and watching | nothing |
 //! | [`Work::SendLogoutRequest`] | work | send `method url` (no body) with credentials | [`Event::LogoutAnswered`] with the status, or [`Event::LogoutFailed`] |
 //! | [`Work::ReadSessionMark`] | work | read `key` from the app's persistent storage (`localStorage`) | [`Event::SessionMarkRead`]: `Present`, `Absent`, or `Unreadable` when the storage cannot be read |
 //! | [`Work::SetSessionMark`], [`Work::ClearSessionMark`] | work | store or remove `key` in that storage (a failure is not reported) | nothing |
@@ -56,7 +58,7 @@
 //! | [`Work::CancelIdleCheck`] | work | stop that timer | nothing |
 //! | [`Work::IdleLogoutDue`] | work | claim the idle logout for this deadline among the app's tabs (one holder per deadline, held for the tab's life: the Web Locks API), or grant it at once when tabs are not synchronised | [`Event::IdleLogoutClaimed`] with the answer |
 //! | [`News::Answer`] | news | resolve the caller's request with the result ([`SdkResult::from`] gives Symphony's JSON) | nothing |
-//! | [`News::StateChanged`] | news | tell the application; a driver may also listen for `message` events only while the state is `Rendered` or `LoggingOut` | nothing |
+//! | [`News::StateChanged`] | news | tell the application | nothing |
 //! | [`News::LoadedChanged`] | news | tell the application (the main frame shows the pod's page; child chats may be opened) | nothing |
 //! | [`News::ReadyChanged`] | news | tell the application | nothing |
 //! | [`News::InteractionRequiredChanged`] | news | tell the application (the chat most likely waits for the user: show it) | nothing |

@@ -12,10 +12,10 @@ use crate::error::SymphonyError;
 use crate::protocol::{session_mark_key, Action, ActionKind, HostMessage, LogoutAction, TabMessage};
 use crate::resolved::Resolved;
 use crate::session::{Phase, Session, TimerPurpose};
+use crate::vocabulary::Work;
 use crate::vocabulary::{
     FrameId, LogoutAttemptId, LogoutReason, RequestId, SessionState, StoredMark, TimerId,
 };
-use crate::vocabulary::{News, Work};
 
 /// A logout in progress.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,10 +83,12 @@ impl Session {
                 };
                 self.phase = Phase::LoggingOut(run);
                 self.logout_reason = Some(reason);
+                // Told before the pod is asked: asking may end the logout at once (nothing
+                // can be sent), and its end must come after its start.
+                self.announce_state(before);
                 if !follow {
                     self.ask_the_pod();
                 }
-                self.announce_state(before);
             }
             other @ (Phase::Unrendered | Phase::LoggedOut) => {
                 self.phase = other;
@@ -121,10 +123,10 @@ impl Session {
                     following: follow,
                 });
                 self.logout_reason = Some(reason);
+                self.announce_state(before);
                 if !follow {
                     self.ask_over_http();
                 }
-                self.announce_state(before);
             }
         }
     }
@@ -206,7 +208,7 @@ impl Session {
         self.outbox.remove_frames(run.frames);
         self.subscriptions.clear();
         self.phase = Phase::LoggedOut;
-        self.outbox.emit(News::StateChanged(SessionState::LoggedOut));
+        self.state_news(SessionState::LoggingOut, SessionState::LoggedOut);
         // A caller of ours stops the following (`begin_logout`), so nobody waits here.
         debug_assert!(run.waiters.is_empty(), "a followed logout has no callers");
     }
@@ -295,7 +297,7 @@ impl Session {
             let key = session_mark_key(self.config.pod_origin());
             self.outbox.emit(Work::ClearSessionMark { key });
         }
-        self.outbox.emit(News::StateChanged(SessionState::LoggedOut));
+        self.state_news(SessionState::LoggingOut, SessionState::LoggedOut);
         self.outbox.emit(Work::Broadcast(TabMessage::LoggedOut {
             pod: self.config.pod_origin().to_owned(),
             ok: result.is_ok(),

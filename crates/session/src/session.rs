@@ -383,8 +383,21 @@ impl Session {
     pub(crate) fn announce_state(&mut self, before: SessionState) {
         let after = self.state();
         if before != after {
-            self.outbox.emit(News::StateChanged(after));
+            self.state_news(before, after);
         }
+    }
+
+    /// The news of a state change from `before` to `after`, preceded by the work of
+    /// listening when that changes: the driver hears the main frame's messages exactly while
+    /// the state is `Rendered` or `LoggingOut`.
+    pub(crate) fn state_news(&mut self, before: SessionState, after: SessionState) {
+        let listens = |state| matches!(state, SessionState::Rendered | SessionState::LoggingOut);
+        match (listens(before), listens(after)) {
+            (false, true) => self.outbox.emit(Work::ListenForMessages),
+            (true, false) => self.outbox.emit(Work::StopListeningForMessages),
+            _ => {}
+        }
+        self.outbox.emit(News::StateChanged(after));
     }
 
     /// Ends a view other than by our own logout: hides its frames first if `hide`, answers

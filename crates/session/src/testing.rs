@@ -42,7 +42,7 @@ use crate::protocol::{HostMessage, PodMessage, Settings, TabMessage};
 use crate::vocabulary::{News, Work};
 use crate::{
     Command, Config, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, Resolved, SdkResult,
-    Session, StoredMark, SubscriptionId, SymphonyError, TimerId, Timestamp,
+    Session, SessionState, StoredMark, SubscriptionId, SymphonyError, TimerId, Timestamp,
 };
 
 /// The app's persistent storage (`localStorage`) in the fake: shared by a tab and the
@@ -101,6 +101,10 @@ pub struct FakeDriver {
     held: Vec<Timestamp>,
     /// The deadline of the idle warning standing now.
     idle_warning: Option<Timestamp>,
+    /// Listening for the main frame's messages ([`Work::ListenForMessages`]).
+    listening: bool,
+    /// The state the news last told.
+    announced: SessionState,
 }
 
 impl FakeDriver {
@@ -125,6 +129,8 @@ impl FakeDriver {
             hold_claims: false,
             held: Vec::new(),
             idle_warning: None,
+            listening: false,
+            announced: SessionState::Unrendered,
         }
     }
 
@@ -384,6 +390,13 @@ impl FakeDriver {
             self.idle_warning,
             "Session::idle_warning says what the warning news told"
         );
+        let state = self.session.state();
+        assert_eq!(self.announced, state, "the state news tells the state");
+        assert_eq!(
+            self.listening,
+            matches!(state, SessionState::Rendered | SessionState::LoggingOut),
+            "driver contract: listening for messages in {state}"
+        );
         all
     }
 
@@ -485,12 +498,26 @@ impl FakeDriver {
             Effect::News(News::Notify { subscription, data }) => {
                 self.notifications.push((*subscription, data.clone()))
             }
-            Effect::News(News::StateChanged(_))
-            | Effect::News(News::ReadyChanged(_))
+            Effect::News(News::StateChanged(state)) => {
+                let old = std::mem::replace(&mut self.announced, *state);
+                assert_ne!(old, *state, "driver contract: the same state announced twice");
+            }
+            Effect::News(News::ReadyChanged(_))
             | Effect::News(News::InteractionRequiredChanged(_))
             | Effect::News(News::LoadedChanged(_)) => {}
             Effect::Work(Work::ScheduleIdleCheck { after }) => self.idle_check = Some(self.now + *after),
             Effect::Work(Work::CancelIdleCheck) => self.idle_check = None,
+            Effect::Work(Work::ListenForMessages) => {
+                assert!(!self.listening, "driver contract: asked to listen twice");
+                self.listening = true;
+            }
+            Effect::Work(Work::StopListeningForMessages) => {
+                assert!(
+                    self.listening,
+                    "driver contract: asked to stop listening, not listening"
+                );
+                self.listening = false;
+            }
             Effect::Work(Work::IdleLogoutDue { deadline }) => {
                 if self.hold_claims {
                     self.held.push(*deadline);
@@ -526,6 +553,13 @@ impl FakeDriver {
             self.reported_gone.contains(&frame),
             "driver contract: {doing} frame {frame}, never in the page"
         );
+    }
+
+    /// True while the driver listens for the main frame's messages
+    /// ([`Work::ListenForMessages`]); always so while the state is `Rendered` or
+    /// `LoggingOut` (the fake checks it after every step).
+    pub fn listening(&self) -> bool {
+        self.listening
     }
 
     /// The answer to `request`, once given.

@@ -406,6 +406,12 @@ pub enum Work {
         /// The deadline, the same in every tab that heard the same activity.
         deadline: Timestamp,
     },
+    /// Listen for the main frame's messages (the window's `message` events) and feed each
+    /// that comes from the pod's origin and the main frame's window as [`Event::Message`];
+    /// until [`Work::StopListeningForMessages`].
+    ListenForMessages,
+    /// Stop listening for the main frame's messages.
+    StopListeningForMessages,
     /// Post this to the app's other documents on the tab channel
     /// ([`TabMessage::channel_name`]); a driver without a channel drops it.
     Broadcast(TabMessage),

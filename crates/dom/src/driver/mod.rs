@@ -317,23 +317,23 @@ impl Driver {
                     let _ = waiter.send(result);
                 }
             }
+            Effect::Work(Work::ListenForMessages) => {
+                // With the messages, the page's reports on the frames: their removal, a
+                // policy that blocks them.
+                self.attach_message_listener();
+                self.attach_policy_listener();
+                self.watch_removals();
+            }
+            Effect::Work(Work::StopListeningForMessages) => {
+                frames::take_out_reattached(&self.detached);
+                // We may be inside one of their callbacks: drop them afterwards.
+                let listener = self.message_listener.take();
+                let policy = self.policy_listener.take();
+                let watch = self.removal_watch.take();
+                wasm_bindgen_futures::spawn_local(async move { drop((listener, policy, watch)) });
+            }
             Effect::News(News::StateChanged(state)) => {
                 self.follow_chat_activity(state == SessionState::Rendered);
-                match state {
-                    SessionState::Rendered | SessionState::LoggingOut => {
-                        self.attach_message_listener();
-                        self.attach_policy_listener();
-                        self.watch_removals();
-                    }
-                    SessionState::LoggedOut | SessionState::Unrendered => {
-                        frames::take_out_reattached(&self.detached);
-                        // We may be inside one of their callbacks: drop them afterwards.
-                        let listener = self.message_listener.take();
-                        let policy = self.policy_listener.take();
-                        let watch = self.removal_watch.take();
-                        wasm_bindgen_futures::spawn_local(async move { drop((listener, policy, watch)) });
-                    }
-                }
                 let listeners = self.listeners(|c| match c {
                     ChangeCallback::State(callback) => Some(callback.clone()),
                     _ => None,

@@ -327,9 +327,12 @@ impl Observer {
                     assert_ne!(self.ready, *ready, "readiness announced twice");
                     self.ready = *ready;
                 }
+                // The fake driver checks listening against the state after every step.
                 Effect::News(News::StateChanged(_))
                 | Effect::News(News::Notify { .. })
-                | Effect::Work(Work::Broadcast(_)) => {}
+                | Effect::Work(Work::Broadcast(_))
+                | Effect::Work(Work::ListenForMessages)
+                | Effect::Work(Work::StopListeningForMessages) => {}
                 Effect::Work(Work::SetSessionMark { .. }) => {
                     assert!(
                         self.server_alive,

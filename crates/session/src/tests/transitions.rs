@@ -30,8 +30,9 @@ fn render_creates_the_main_frame_and_answers_on_client_ready() {
         url,
         "http://127.0.0.1:9090/apps/embed/default?embed=true&partnerId=partner&streamId=s+1&sdkOrigin=http%3A%2F%2F127.0.0.1%3A8080&mode=dark"
     );
+    assert_eq!(effects[2], Effect::Work(Work::ListenForMessages));
     assert_eq!(
-        effects[2],
+        effects[3],
         Effect::News(News::StateChanged(SessionState::Rendered))
     );
     assert_eq!(answers(&effects), vec![], "answered only once the frame loaded");

@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use crate::protocol::TabMessage;
+use crate::protocol::{HostMessage, NotificationKind, Subscription, SubscriptionParams, TabMessage};
 use crate::session::{Phase, Session, TimerPurpose};
 use crate::time::Timestamp;
 use crate::vocabulary::{FrameId, LogoutReason, TimerId};
@@ -36,6 +36,21 @@ pub(crate) struct IdleClock {
     claim_timer: Option<TimerId>,
     /// An [`Work::ScheduleIdleCheck`] was emitted and not cancelled.
     check_scheduled: bool,
+}
+
+/// The protocol id of the machine's own subscription to the chats' activity
+/// (`ActivityNotifications`), made at every `clientReady` while an idle policy is on: a
+/// notification of it is activity, not news.
+pub(crate) const CHAT_ACTIVITY: &str = "idle-chat-activity";
+
+/// The subscription to the chats' activity, with an idle policy.
+pub(crate) fn chat_activity_subscription(config: &crate::config::Config) -> Option<HostMessage> {
+    config.idle()?;
+    Some(HostMessage::Subscription(Subscription {
+        kind: NotificationKind::ActivityNotifications,
+        id: CHAT_ACTIVITY.to_owned(),
+        params: SubscriptionParams { stream_id: None },
+    }))
 }
 
 impl IdleClock {
@@ -85,6 +100,16 @@ impl Session {
     fn schedule_idle_check(&mut self, after: Duration) {
         self.idle.check_scheduled = true;
         self.outbox.emit(Work::ScheduleIdleCheck { after });
+    }
+
+    /// A notification of that subscription: the user did something in a chat. The driver
+    /// tells when ([`Work::ChatActivity`]); false while the clock does not run.
+    pub(crate) fn chat_activity(&mut self) -> bool {
+        if self.idle.running_for.is_none() {
+            return false;
+        }
+        self.outbox.emit(Work::ChatActivity);
+        true
     }
 
     /// A check of the clock: scheduled, or whenever the driver likes (a page shown again).

@@ -56,6 +56,7 @@
 //! | [`Work::Broadcast`] | work | post the message's JSON on the app's tab channel ([`protocol::TabMessage::channel_name`]), or drop it when tabs are not synchronised | the other tabs feed [`Event::TabMessage`] for what they hear on that channel |
 //! | [`Work::ScheduleIdleCheck`] | work | keep one timer for the idle check (a new one replaces it) | [`Event::IdleCheck`] with the wall clock when it elapses; also at any other time the driver likes (a page shown again) |
 //! | [`Work::CancelIdleCheck`] | work | stop that timer | nothing |
+//! | [`Work::ChatActivity`] | work | the user did something in a chat (the machine's own `ActivityNotifications` subscription was notified) | [`Event::Activity`] with the wall clock (sampled like the page's activity) |
 //! | [`Work::IdleLogoutDue`] | work | claim the idle logout for this deadline among the app's tabs (one holder per deadline, held for the tab's life: the Web Locks API), or grant it at once when tabs are not synchronised | [`Event::IdleLogoutClaimed`] with the answer |
 //! | [`News::Answer`] | news | resolve the caller's request with the result ([`SdkResult::from`] gives Symphony's JSON) | nothing |
 //! | [`News::StateChanged`] | news | tell the application | nothing |
@@ -66,8 +67,10 @@
 //! | [`News::IdleWarningStarted`], [`News::IdleWarningCleared`] | news | tell the application (show or hide "stay signed in") | nothing |
 //!
 //! With an idle policy ([`IdlePolicy`]), the driver also feeds [`Event::Activity`] when the
-//! user does something in the page or in a chat (sampled: once a second is plenty), with
-//! its wall clock, and every [`Event::TabMessage`] with the time it was heard.
+//! user does something in the page (sampled: once a second is plenty), with its wall clock,
+//! and every [`Event::TabMessage`] with the time it was heard. The chats' activity is the
+//! machine's to follow: it subscribes to `ActivityNotifications` at every `clientReady` and
+//! asks for the time of each notification ([`Work::ChatActivity`]).
 //!
 //! What the machine promises in return: every request gets exactly one [`News::Answer`]
 //! (a render's comes at `clientReady`: once its main frame has loaded it waits for the user

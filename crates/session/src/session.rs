@@ -686,6 +686,7 @@ impl Session {
                             .values()
                             .map(|(_, sub)| HostMessage::Subscription(sub.clone())),
                     );
+                    again.extend(crate::idle::chat_activity_subscription(&self.config));
                     for message in again {
                         self.outbox.emit(Work::Post(message));
                     }
@@ -726,6 +727,9 @@ impl Session {
                             self.outbox.emit(Work::Post(message));
                         }
                     }
+                    if let Some(message) = crate::idle::chat_activity_subscription(&self.config) {
+                        self.outbox.emit(Work::Post(message));
+                    }
                 }
                 true
             }
@@ -750,6 +754,9 @@ impl Session {
                 }
             }
             PodMessage::CallbackData { id, data } => {
+                if id == crate::idle::CHAT_ACTIVITY {
+                    return self.chat_activity();
+                }
                 if !matches!(self.phase, Phase::Rendered(_)) {
                     return false;
                 }

@@ -507,6 +507,8 @@ impl FakeDriver {
             | Effect::News(News::LoadedChanged(_)) => {}
             Effect::Work(Work::ScheduleIdleCheck { after }) => self.idle_check = Some(self.now + *after),
             Effect::Work(Work::CancelIdleCheck) => self.idle_check = None,
+            // The chat activity happens now, on the fake's clock.
+            Effect::Work(Work::ChatActivity) => return Some(Event::Activity { at: self.clock() }),
             Effect::Work(Work::ListenForMessages) => {
                 assert!(!self.listening, "driver contract: asked to listen twice");
                 self.listening = true;

@@ -406,6 +406,10 @@ pub enum Work {
         /// The deadline, the same in every tab that heard the same activity.
         deadline: Timestamp,
     },
+    /// The user did something in a chat (the machine's own `ActivityNotifications`
+    /// subscription, made while an idle policy is on, was notified): feed
+    /// [`Event::Activity`] with the wall clock, as for activity in the page (sampled alike).
+    ChatActivity,
     /// Listen for the main frame's messages (the window's `message` events) and feed each
     /// that comes from the pod's origin and the main frame's window as [`Event::Message`];
     /// until [`Work::StopListeningForMessages`].

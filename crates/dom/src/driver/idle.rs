@@ -1,14 +1,17 @@
 //! Inactivity, when the configuration carries an idle policy: the host page's activity
-//! (pointer, keys, wheel, touch; passive listeners, sampled), the chats' activity (an
-//! `ActivityNotifications` subscription while rendered), the one idle check timer, and the
-//! claim of an idle logout among the app's tabs through the Web Locks API.
+//! (pointer, keys, wheel, touch; passive listeners, sampled), the time of the chats'
+//! activity (the session subscribes to it and asks, [`Work::ChatActivity`]), the one idle
+//! check timer, and the claim of an idle logout among the app's tabs through the Web Locks
+//! API.
+//!
+//! [`Work::ChatActivity`]: symphony_session::Work::ChatActivity
 
 use std::time::Duration;
 
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Timeout;
 use symphony_session::protocol::TabMessage;
-use symphony_session::{Command, Event, NotificationKind, SubscriptionId, Timestamp};
+use symphony_session::{Event, Timestamp};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -28,8 +31,6 @@ pub(super) struct IdleWatch {
     /// When activity was last passed to the session, and the latest seen since.
     passed_at: f64,
     pending: Option<f64>,
-    /// Our own `ActivityNotifications` subscription, while rendered.
-    pub(super) chat_subscription: Option<SubscriptionId>,
     /// Web Locks callbacks waiting to be called.
     claim_callbacks: Vec<Closure<dyn FnMut(JsValue) -> JsValue>>,
     /// The Web Locks this tab holds; all are released with the driver.
@@ -90,7 +91,6 @@ impl Driver {
             check: None,
             passed_at: f64::NEG_INFINITY,
             pending: None,
-            chat_subscription: None,
             claim_callbacks: Vec::new(),
             held: Vec::new(),
         }
@@ -134,40 +134,15 @@ impl Driver {
         }
     }
 
-    /// Subscribes to the chats' activity when the session becomes `Rendered`; a logout or
-    /// a lost main frame ends every subscription, so the next render subscribes again.
-    pub(super) fn follow_chat_activity(&mut self, rendered: bool) {
-        let Some(idle) = self.idle.as_mut() else {
-            return;
-        };
-        if !rendered {
-            idle.chat_subscription = None;
-            return;
-        }
-        if idle.chat_subscription.is_some() {
-            return;
-        }
-        let request = self.session.handle_command(Command::Subscribe {
-            kind: NotificationKind::ActivityNotifications,
-            stream_id: None,
-        });
-        if let Some(idle) = self.idle.as_mut() {
-            idle.chat_subscription = Some(SubscriptionId(request.0));
-        }
-    }
-
-    /// A notification of our own chat activity subscription: activity, not news.
-    pub(super) fn chat_activity(&mut self, subscription: SubscriptionId) -> bool {
-        if self.idle.as_ref().and_then(|i| i.chat_subscription) != Some(subscription) {
-            return false;
-        }
+    /// The user did something in a chat (the session's own subscription was notified):
+    /// activity now, sampled as the page's is.
+    pub(super) fn chat_activity(&mut self) {
         let at = now();
         if self.sample(at) {
             self.session.handle_event(Event::Activity {
                 at: Timestamp::from_millis_f64(at),
             });
         }
-        true
     }
 
     /// Claims the idle logout of `deadline` for this tab with an exclusive Web Lock named

@@ -333,7 +333,6 @@ impl Driver {
                 wasm_bindgen_futures::spawn_local(async move { drop((listener, policy, watch)) });
             }
             Effect::News(News::StateChanged(state)) => {
-                self.follow_chat_activity(state == SessionState::Rendered);
                 let listeners = self.listeners(|c| match c {
                     ChangeCallback::State(callback) => Some(callback.clone()),
                     _ => None,
@@ -346,15 +345,13 @@ impl Driver {
                 return Some(self.flag_news(Flag::InteractionRequired, required))
             }
             Effect::News(News::Notify { subscription, data }) => {
-                if self.chat_activity(subscription) {
-                    return None;
-                }
                 if let Some(callback) = self.notification_listeners.get(&subscription) {
                     return Some(Deferred::Notify(callback.clone(), data));
                 }
             }
             Effect::Work(Work::ScheduleIdleCheck { after }) => self.schedule_idle_check(after),
             Effect::Work(Work::CancelIdleCheck) => self.cancel_idle_check(),
+            Effect::Work(Work::ChatActivity) => self.chat_activity(),
             Effect::Work(Work::IdleLogoutDue { deadline }) => self.claim_idle_logout(deadline),
             Effect::News(News::IdleWarningStarted { deadline }) => {
                 return Some(self.idle_warning_news(Some(deadline)))

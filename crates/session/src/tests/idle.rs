@@ -70,6 +70,14 @@ fn rendered(page: &mut FakeDriver) -> Vec<Effect> {
 }
 
 impl FakeDriver {
+    /// The main frame notifies the machine's own chat activity subscription.
+    fn chat_activity(&mut self) -> Vec<Effect> {
+        self.pod_message(crate::protocol::PodMessage::CallbackData {
+            id: crate::idle::CHAT_ACTIVITY.to_owned(),
+            data: Value::Null,
+        })
+    }
+
     fn render_loaded_main_effects(&mut self) -> Vec<Effect> {
         let (_, mut effects) = self.render("main");
         let main = created_frames(&effects)[0];
@@ -557,6 +565,57 @@ fn a_followed_logout_that_the_pod_did_not_confirm_is_asked_here() {
 }
 
 #[test]
+fn the_chats_activity_is_the_machines_own_subscription() {
+    let subscription = crate::protocol::HostMessage::Subscription(crate::protocol::Subscription {
+        kind: crate::NotificationKind::ActivityNotifications,
+        id: crate::idle::CHAT_ACTIVITY.to_owned(),
+        params: crate::protocol::SubscriptionParams { stream_id: None },
+    });
+    // Without an idle policy, nothing is asked for.
+    let mut plain = FakeDriver::new(config(Mode::Focus));
+    plain.render_ready_main();
+    assert!(!plain.posted().contains(&subscription));
+
+    let mut page = tab();
+    let main = page.render_ready_main();
+    assert_eq!(
+        page.posted().iter().filter(|m| **m == subscription).count(),
+        1,
+        "asked for at clientReady"
+    );
+    page.advance(Duration::from_secs(8));
+    assert_eq!(page.idle_warning(), Some(ms(10_000)));
+    let effects = page.chat_activity();
+    assert!(effects.contains(&Effect::Work(Work::ChatActivity)), "{effects:?}");
+    assert_eq!(warnings(&effects), vec![None], "the warning ends");
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::News(News::Notify { .. }))),
+        "activity, not news"
+    );
+    assert!(
+        effects.contains(&Effect::Work(Work::Broadcast(TabMessage::Activity {
+            pod: POD.into(),
+            at: 8_000
+        })))
+    );
+    assert!(dues(&page.advance(Duration::from_millis(9_999))).is_empty());
+    assert_eq!(page.idle_warning(), Some(ms(18_000)), "the deadline moved");
+    // A main frame that says clientReady again (reloaded after a sign-in) is asked again.
+    page.client_ready();
+    assert_eq!(page.posted().iter().filter(|m| **m == subscription).count(), 2);
+    // Once the clock stopped, a late notification is stale.
+    page.event(Event::FrameRemoved(main));
+    let effects = page.command(Command::Logout).1;
+    page.answer_http(200);
+    drop(effects);
+    let stale = page.session().diagnostics().stale_events;
+    assert!(page.chat_activity().is_empty());
+    assert_eq!(page.session().diagnostics().stale_events, stale + 1);
+}
+
+#[test]
 fn a_claim_answer_for_another_deadline_is_stale() {
     let mut page = tab();
     rendered(&mut page);
@@ -774,15 +833,19 @@ proptest! {
         interval_ms in 100u64..3_000,
         http_delay_ms in prop_oneof![Just(0u64), 1u64..400],
         claim_delay_ms in prop_oneof![Just(None), (0u64..400).prop_map(Some)],
-        activity in proptest::collection::vec((0u64..30_000, 0usize..3), 0..25),
+        // When, in which tab, and whether in a chat (the machine's own subscription) or
+        // in the page.
+        activity in proptest::collection::vec((0u64..30_000, 0usize..3, any::<bool>()), 0..25),
     ) {
         let timeout = Duration::from_millis(timeout_ms);
         let lead = Duration::from_millis(timeout_ms * warning_share / 100);
         let policy = IdlePolicy::new(timeout).warning(lead).check_interval(Duration::from_millis(interval_ms));
         let claim_delay = claim_delay_ms.map(Duration::from_millis);
         let mut tabs = Tabs::new(tab_count, policy, Duration::from_millis(http_delay_ms), claim_delay);
-        let mut activity: Vec<(u64, usize)> =
-            activity.into_iter().map(|(at, tab)| (at, tab % tab_count)).collect();
+        let mut activity: Vec<(u64, usize, bool)> = activity
+            .into_iter()
+            .map(|(at, tab, in_chat)| (at, tab % tab_count, in_chat))
+            .collect();
         activity.sort();
         // The render's first check (at 0) counts as activity.
         let mut last_activity = 0u64;
@@ -813,7 +876,7 @@ proptest! {
             }
             Ok(())
         };
-        for (at, tab) in activity {
+        for (at, tab, in_chat) in activity {
             tabs.run_until(Duration::from_millis(at));
             check_logouts(&tabs, last_activity, &mut first_logout, &mut states)?;
             if tabs.tabs[tab].session().state() != SessionState::Rendered {
@@ -825,7 +888,11 @@ proptest! {
             if renews {
                 last_activity = at;
             }
-            let effects = tabs.tabs[tab].activity();
+            let effects = if in_chat {
+                tabs.tabs[tab].chat_activity()
+            } else {
+                tabs.tabs[tab].activity()
+            };
             tabs.record(tab, effects);
             tabs.deliver();
             check_logouts(&tabs, last_activity, &mut first_logout, &mut states)?;

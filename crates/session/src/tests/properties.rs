@@ -353,6 +353,7 @@ impl Observer {
                 }
                 Effect::Work(Work::ScheduleIdleCheck { .. })
                 | Effect::Work(Work::CancelIdleCheck)
+                | Effect::Work(Work::ChatActivity)
                 | Effect::Work(Work::IdleLogoutDue { .. })
                 | Effect::News(News::IdleWarningStarted { .. })
                 | Effect::News(News::IdleWarningCleared) => {

@@ -5,7 +5,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_symphony::{
     use_idle, use_logout, use_render, use_session_status, SessionState, SessionStatus, SymphonyChat,
-    UseLogout,
+    UseLogoutHandle,
 };
 
 use crate::connection::Connection;
@@ -112,7 +112,7 @@ fn brand() -> Html {
 
 #[derive(Properties, PartialEq)]
 struct HeaderProps {
-    logout: UseLogout,
+    logout: UseLogoutHandle,
 }
 
 #[function_component]
@@ -128,7 +128,7 @@ fn Header(props: &HeaderProps) -> Html {
             </nav>
             <div class="session">
                 <span class={session_tone(status)} data-testid="signed-in">{ session_label(status) }</span>
-                <button class="button ghost" onclick={props.logout.callback()} disabled={props.logout.running}>
+                <button class="button ghost" onclick={props.logout.onclick()} disabled={props.logout.running}>
                     { "Log out" }
                 </button>
             </div>
@@ -198,7 +198,7 @@ fn IdleWarning() -> Html {
                 <span class="countdown" data-testid="idle-countdown">{ seconds }</span>
                 { " s" }
             </span>
-            <button class="button primary" onclick={idle.callback()} data-testid="stay-signed-in">
+            <button class="button primary" onclick={idle.onclick()} data-testid="stay-signed-in">
                 { "Stay signed in" }
             </button>
         </div>
@@ -207,7 +207,7 @@ fn IdleWarning() -> Html {
 
 #[derive(Properties, PartialEq)]
 struct StatusPanelProps {
-    logout: UseLogout,
+    logout: UseLogoutHandle,
 }
 
 #[function_component]
@@ -223,7 +223,7 @@ fn StatusPanel(props: &StatusPanelProps) -> Html {
         <section class="card status" aria-label="Session">
             <div class="card-head">
                 <h2>{ "Session" }</h2>
-                <button class="button primary" onclick={render.callback()} disabled={render.running}>{ "Render" }</button>
+                <button class="button primary" onclick={render.onclick()} disabled={render.running}>{ "Render" }</button>
             </div>
             <dl class="rows">
                 <div><dt>{ "State" }</dt><dd><code data-testid="session-state">{ status.state.as_str() }</code></dd></div>

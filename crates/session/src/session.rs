@@ -12,7 +12,7 @@ use crate::idle::IdleClock;
 use crate::logout::LogoutRun;
 use crate::protocol::{ActionKind, HostMessage, PodMessage, TabMessage};
 use crate::resolved::Resolved;
-use crate::view::{self, Request, Subscriptions, View};
+use crate::view::{self, Intent, Subscriptions, View};
 use crate::vocabulary::{
     Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, RequestId,
     SessionState, TimerId,
@@ -259,9 +259,9 @@ impl Session {
         self.outbox.next_request += 1;
         let request = RequestId(self.outbox.next_request);
         let operation = command.operation();
-        match Request::from(command) {
-            Request::Logout => self.logout(request),
-            Request::Render {
+        match Intent::from(command) {
+            Intent::Logout => self.logout(request),
+            Intent::Render {
                 container,
                 stream_id,
                 settings,
@@ -270,11 +270,11 @@ impl Session {
                     self.outbox.answer(request, Err(err));
                 }
             }
-            Request::Unavailable => {
+            Intent::Unavailable => {
                 self.outbox
                     .answer(request, Err(SymphonyError::NotAvailable { operation }));
             }
-            Request::Act(action) => {
+            Intent::Act(action) => {
                 let result = match &mut self.phase {
                     Phase::Rendered(view) => view::act(
                         &self.config,

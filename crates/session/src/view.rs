@@ -18,7 +18,7 @@ use crate::vocabulary::{Command, FrameId, FrameKind, RequestId, SubscriptionId, 
 /// What a [`Command`] asks of the machine: the two that change the phase, or an action on
 /// rendered frames. Built by an exhaustive match, so that no later match needs an arm that
 /// cannot happen.
-pub(crate) enum Request {
+pub(crate) enum Intent {
     Render {
         container: String,
         stream_id: Option<String>,
@@ -54,7 +54,7 @@ pub(crate) enum ViewAction {
     Unsubscribe(SubscriptionId),
 }
 
-impl From<Command> for Request {
+impl From<Command> for Intent {
     fn from(command: Command) -> Self {
         match command {
             Command::Render {

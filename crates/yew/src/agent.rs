@@ -33,7 +33,7 @@ type Chats = Rc<RefCell<Vec<ChatSpec>>>;
 /// frame can join it). Logouts are not among them: they go to the session at once, even
 /// while a render waits for the pod, so that a logout is never held up by a render and
 /// concurrent logouts meet in the session and share one server round trip.
-enum Request {
+enum RenderJob {
     RenderChats(Reply),
     Render {
         container: String,
@@ -51,12 +51,12 @@ enum Request {
 struct Inner {
     symphony: Symphony,
     /// Rendering requests waiting for their turn ([`serve_in_order`]).
-    queue: RefCell<VecDeque<Request>>,
+    queue: RefCell<VecDeque<RenderJob>>,
     /// A task is serving the queue.
     serving: Cell<bool>,
     chats: Chats,
     next_chat: RefCell<u64>,
-    /// Asks for [`Request::RetryChats`] each time the session becomes ready.
+    /// Asks for [`RenderJob::RetryChats`] each time the session becomes ready.
     ready_watch: RefCell<Option<StateListener>>,
 }
 
@@ -148,7 +148,7 @@ impl SymphonyAgent {
         let weak = agent.downgrade();
         let watch = agent.inner.symphony.on_ready_change(move |ready| {
             if let (true, Some(agent)) = (ready, weak.upgrade()) {
-                agent.enqueue(Request::RetryChats);
+                agent.enqueue(RenderJob::RetryChats);
             }
         });
         *agent.inner.ready_watch.borrow_mut() = Some(watch);
@@ -156,7 +156,7 @@ impl SymphonyAgent {
     }
 
     /// Queues a rendering request, and starts serving the queue unless a task already does.
-    fn enqueue(&self, request: Request) {
+    fn enqueue(&self, request: RenderJob) {
         self.inner.queue.borrow_mut().push_back(request);
         if !self.inner.serving.replace(true) {
             wasm_bindgen_futures::spawn_local(serve_in_order(self.inner.clone()));
@@ -165,7 +165,7 @@ impl SymphonyAgent {
 
     async fn ask(
         &self,
-        make: impl FnOnce(Reply) -> Request,
+        make: impl FnOnce(Reply) -> RenderJob,
         operation: &'static str,
     ) -> Result<(), SymphonyError> {
         let (reply, answer) = oneshot::channel();
@@ -194,7 +194,7 @@ impl SymphonyAgent {
     /// long); a logout or a new render answers it. This is how an app renders again after
     /// a logout.
     pub async fn render(&self) -> Result<(), SymphonyError> {
-        self.ask(Request::RenderChats, "render").await
+        self.ask(RenderJob::RenderChats, "render").await
     }
 
     /// Renders the main frame into `container` explicitly; resolves when the chat is ready,
@@ -202,7 +202,7 @@ impl SymphonyAgent {
     pub async fn render_into(&self, container: &str, options: RenderOptions) -> Result<(), SymphonyError> {
         let container = container.to_owned();
         self.ask(
-            |reply| Request::Render {
+            |reply| RenderJob::Render {
                 container,
                 options,
                 reply,
@@ -233,7 +233,7 @@ impl SymphonyAgent {
     /// Shows a registered chat: renders every chat if nothing is rendered yet, else opens
     /// its stream unless it already shows it.
     pub(crate) async fn show_chat(&self, chat: u64) -> Result<(), SymphonyError> {
-        self.ask(|reply| Request::ShowChat { chat, reply }, "open stream")
+        self.ask(|reply| RenderJob::ShowChat { chat, reply }, "open stream")
             .await
     }
 
@@ -380,7 +380,7 @@ async fn serve_in_order(inner: Rc<Inner>) {
         };
         let (symphony, chats) = (&inner.symphony, &inner.chats);
         match request {
-            Request::Render {
+            RenderJob::Render {
                 container,
                 options,
                 reply,
@@ -395,7 +395,7 @@ async fn serve_in_order(inner: Rc<Inner>) {
                     }),
                 }
             }
-            Request::RenderChats(reply) => {
+            RenderJob::RenderChats(reply) => {
                 // The queue moves on once the main frame has loaded; the answer comes when
                 // the chats are ready (the user may be signing in meanwhile).
                 let rest = render_chats(symphony, chats).await;
@@ -403,7 +403,7 @@ async fn serve_in_order(inner: Rc<Inner>) {
                     let _ = reply.send(rest.await);
                 });
             }
-            Request::ShowChat { chat, reply } => match symphony.state() {
+            RenderJob::ShowChat { chat, reply } => match symphony.state() {
                 // Never rendered: the first chat mounted becomes the main frame.
                 SessionState::Unrendered => {
                     let rest = render_chats(symphony, chats).await;
@@ -419,7 +419,7 @@ async fn serve_in_order(inner: Rc<Inner>) {
                     let _ = reply.send(Ok(()));
                 }
             },
-            Request::RetryChats => {
+            RenderJob::RetryChats => {
                 if symphony.state() == SessionState::Rendered {
                     // A failure shows in that chat's frame; it is tried again next time.
                     let _ = show_unconfirmed(symphony, chats, None).await;
@@ -464,7 +464,7 @@ fn start_streams(
 
 /// Like [`start_streams`], each answer recorded ([`confirm`]) as soon as it comes: a child
 /// refused while the main frame waits for a sign-in must be unmarked before the session is
-/// ready, so that [`Request::RetryChats`] shows it again.
+/// ready, so that [`RenderJob::RetryChats`] shows it again.
 fn start_streams_confirmed(
     symphony: &Symphony,
     chats: &Chats,
@@ -556,7 +556,7 @@ type RenderRest = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), 
 /// for (or the render ended first), with the rest to await: the render's answer, which comes
 /// at `clientReady` (the user may be signing in: no timeout), and the children's. A child
 /// whose request times out (a sign-in slower than the request timeout) is shown again once
-/// the session is ready ([`Request::RetryChats`]).
+/// the session is ready ([`RenderJob::RetryChats`]).
 async fn render_chats(symphony: &Symphony, chats: &Chats) -> RenderRest {
     let specs: Vec<ChatSpec> = {
         let mut chats = chats.borrow_mut();

@@ -27,8 +27,8 @@
 //!     html! {
 //!         <header>
 //!             <span>{ state.as_str() }</span>
-//!             <button onclick={render.callback()} disabled={render.running}>{ "Render" }</button>
-//!             <button onclick={logout.callback()} disabled={logout.running}>{ "Log out" }</button>
+//!             <button onclick={render.onclick()} disabled={render.running}>{ "Render" }</button>
+//!             <button onclick={logout.onclick()} disabled={logout.running}>{ "Log out" }</button>
 //!             if let Some(json) = logout.last_json() { <code>{ json }</code> }
 //!         </header>
 //!     }
@@ -263,7 +263,7 @@ pub fn use_interaction_required() -> bool {
 /// renders (as long as the provider's session is the same), so passing them down does not
 /// re-render children.
 #[derive(Clone, Debug, PartialEq)]
-pub struct UseAction {
+pub struct UseActionHandle {
     run: Callback<()>,
     onclick: Callback<MouseEvent>,
     /// The last result of a request started here, once one finished.
@@ -273,23 +273,23 @@ pub struct UseAction {
 }
 
 /// What [`use_logout`] returns.
-pub type UseLogout = UseAction;
+pub type UseLogoutHandle = UseActionHandle;
 /// What [`use_render`] returns.
-pub type UseRender = UseAction;
+pub type UseRenderHandle = UseActionHandle;
 
-impl UseAction {
+impl UseActionHandle {
     /// Starts the request (a logout joins any logout already running).
     pub fn run(&self) {
         self.run.emit(());
     }
 
     /// The request as a `Callback<()>`, the same one on every render.
-    pub fn runner(&self) -> Callback<()> {
+    pub fn run_callback(&self) -> Callback<()> {
         self.run.clone()
     }
 
     /// The request as an `onclick` callback, the same one on every render.
-    pub fn callback(&self) -> Callback<MouseEvent> {
+    pub fn onclick(&self) -> Callback<MouseEvent> {
         self.onclick.clone()
     }
 
@@ -331,7 +331,7 @@ type Request = fn(SymphonyAgent) -> LocalBoxFuture<'static, Result<(), SymphonyE
 
 /// A request to the agent with its running flag and last result, and stable callbacks.
 #[hook]
-fn use_action(request: Request) -> UseAction {
+fn use_action(request: Request) -> UseActionHandle {
     let agent = use_symphony();
     let state = use_reducer_eq(ActionState::default);
     let run = {
@@ -346,7 +346,7 @@ fn use_action(request: Request) -> UseAction {
         })
     };
     let onclick = use_callback(run.clone(), |_: MouseEvent, run| run.emit(()));
-    UseAction {
+    UseActionHandle {
         run,
         onclick,
         last: state.last.clone(),
@@ -354,31 +354,31 @@ fn use_action(request: Request) -> UseAction {
     }
 }
 
-/// A logout button in one line: `<button onclick={use_logout().callback()}>`. Every
+/// A logout button in one line: `<button onclick={use_logout().onclick()}>`. Every
 /// component's logout joins any logout already running (one server round trip).
 ///
 /// # Panics
 ///
 /// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[hook]
-pub fn use_logout() -> UseLogout {
+pub fn use_logout() -> UseLogoutHandle {
     use_action(|agent| Box::pin(async move { agent.logout().await }))
 }
 
-/// A Render button in one line: `<button onclick={use_render().callback()}>` renders every
+/// A Render button in one line: `<button onclick={use_render().onclick()}>` renders every
 /// mounted [`SymphonyChat`] again (after a logout, say; see [`SymphonyAgent::render`]).
 ///
 /// # Panics
 ///
 /// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[hook]
-pub fn use_render() -> UseRender {
+pub fn use_render() -> UseRenderHandle {
     use_action(|agent| Box::pin(async move { agent.render().await }))
 }
 
 /// What [`use_idle`] returns.
 #[derive(Clone, Debug, PartialEq)]
-pub struct UseIdle {
+pub struct UseIdleHandle {
     /// While the idle warning stands: the time left before the idle logout, counting down
     /// (the component re-renders once a second while it stands).
     pub remaining: Option<Duration>,
@@ -390,7 +390,7 @@ pub struct UseIdle {
     onclick: Callback<MouseEvent>,
 }
 
-impl UseIdle {
+impl UseIdleHandle {
     /// True while the idle warning stands.
     pub fn warning(&self) -> bool {
         self.deadline.is_some()
@@ -398,7 +398,7 @@ impl UseIdle {
 
     /// [`stay_signed_in`](Self::stay_signed_in) as an `onclick` callback, the same one on
     /// every render.
-    pub fn callback(&self) -> Callback<MouseEvent> {
+    pub fn onclick(&self) -> Callback<MouseEvent> {
         self.onclick.clone()
     }
 }
@@ -418,7 +418,7 @@ impl UseIdle {
 ///         Some(left) => html! {
 ///             <div role="alertdialog">
 ///                 { format!("Signing out in {} s", left.as_secs()) }
-///                 <button onclick={idle.callback()}>{ "Stay signed in" }</button>
+///                 <button onclick={idle.onclick()}>{ "Stay signed in" }</button>
 ///             </div>
 ///         },
 ///         None => html! {},
@@ -430,7 +430,7 @@ impl UseIdle {
 ///
 /// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[hook]
-pub fn use_idle() -> UseIdle {
+pub fn use_idle() -> UseIdleHandle {
     let agent = use_symphony();
     let deadline = use_state_eq(|| agent.idle_warning());
     {
@@ -455,7 +455,7 @@ pub fn use_idle() -> UseIdle {
         let now = Timestamp::from_millis_f64(js_sys::Date::now());
         now.until(deadline)
     });
-    UseIdle {
+    UseIdleHandle {
         remaining,
         deadline: *deadline,
         stay_signed_in,

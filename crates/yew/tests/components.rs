@@ -31,7 +31,7 @@ fn Requester(props: &RequesterProps) -> Html {
     let state = use_session_state();
     html! {
         <div class="requester" data-name={props.name.clone()}>
-            <button onclick={logout.callback()}>{ "Log out" }</button>
+            <button onclick={logout.onclick()}>{ "Log out" }</button>
             <span class="state">{ state.as_str() }</span>
             <span class="result">{ logout.last_json().unwrap_or_default() }</span>
         </div>
@@ -584,8 +584,8 @@ struct Seen {
     agent_only_renders: std::cell::Cell<u32>,
     status_renders: std::cell::Cell<u32>,
     callbacks: RefCell<Vec<HookCallbacks>>,
-    logout: RefCell<Option<yew_symphony::UseLogout>>,
-    render: RefCell<Option<yew_symphony::UseRender>>,
+    logout: RefCell<Option<yew_symphony::UseLogoutHandle>>,
+    render: RefCell<Option<yew_symphony::UseRenderHandle>>,
 }
 
 #[derive(Properties)]
@@ -621,7 +621,7 @@ fn StatusUser(props: &SeenProps) -> Html {
     seen.status_renders.set(seen.status_renders.get() + 1);
     seen.callbacks
         .borrow_mut()
-        .push((logout.callback(), render.callback(), logout.runner()));
+        .push((logout.onclick(), render.onclick(), logout.run_callback()));
     *seen.logout.borrow_mut() = Some(logout);
     *seen.render.borrow_mut() = Some(render);
     html! { <span class="counted-state">{ state.as_str() }</span> }
@@ -920,13 +920,13 @@ fn IdlePrompt(props: &IdleProps) -> Html {
         .seen
         .callbacks
         .borrow_mut()
-        .push((idle.stay_signed_in.clone(), idle.callback()));
+        .push((idle.stay_signed_in.clone(), idle.onclick()));
     html! {
         <div>
             if let Some(left) = idle.remaining {
                 <div class="idle-warning">
                     { left.as_secs() }
-                    <button class="stay" onclick={idle.callback()}>{ "Stay signed in" }</button>
+                    <button class="stay" onclick={idle.onclick()}>{ "Stay signed in" }</button>
                 </div>
             }
             <span class="reason">{ status.logout_reason.map(|r| r.as_str()).unwrap_or_default() }</span>

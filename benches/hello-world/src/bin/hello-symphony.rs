@@ -8,7 +8,7 @@ use yew_symphony::{use_logout, Config, SymphonyChat, SymphonyProvider};
 #[function_component]
 fn LogoutButton() -> Html {
     let logout = use_logout();
-    html! { <button onclick={logout.callback()}>{ "Log out" }</button> }
+    html! { <button onclick={logout.onclick()}>{ "Log out" }</button> }
 }
 
 #[function_component]

@@ -57,7 +57,7 @@ pub const MAX_IDLE_SECONDS: u64 = 24 * 60 * 60;
 /// The desk warns halfway through short timeouts, and a minute before longer ones.
 fn idle_policy(seconds: u64) -> IdlePolicy {
     let timeout = Duration::from_secs(seconds);
-    IdlePolicy::new(timeout).warning(IdlePolicy::DEFAULT_WARNING.min(timeout / 2))
+    IdlePolicy::new(timeout).with_warning_lead(IdlePolicy::DEFAULT_WARNING.min(timeout / 2))
 }
 
 impl Connection {

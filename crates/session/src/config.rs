@@ -628,7 +628,7 @@ fn logout_url(pod: &WebUrl, path: &str) -> Result<String, ConfigError> {
 /// use std::time::Duration;
 /// use symphony_session::{Config, IdlePolicy};
 ///
-/// let policy = IdlePolicy::new(Duration::from_secs(15 * 60)).warning(Duration::from_secs(90));
+/// let policy = IdlePolicy::new(Duration::from_secs(15 * 60)).with_warning_lead(Duration::from_secs(90));
 /// let config = Config::builder("https://acme.symphony.com", "https://app.example.com")
 ///     .idle(policy)
 ///     .build()?;
@@ -669,7 +669,7 @@ impl IdlePolicy {
 
     /// Sets how long before the logout the warning starts (zero: no warning). Never more
     /// than the timeout: a longer lead is the whole timeout.
-    pub fn warning(mut self, lead: Duration) -> Self {
+    pub fn with_warning_lead(mut self, lead: Duration) -> Self {
         self.warning = lead;
         self
     }
@@ -677,7 +677,7 @@ impl IdlePolicy {
     /// Sets the longest time between two checks of the clock (default 10 s): the logout
     /// comes at most this long after it is due even when the clock jumps (a computer waking
     /// from sleep may hold a long timer back).
-    pub fn check_interval(mut self, interval: Duration) -> Self {
+    pub fn with_check_interval(mut self, interval: Duration) -> Self {
         self.check_interval = interval;
         self
     }
@@ -693,7 +693,7 @@ impl IdlePolicy {
     }
 
     /// The longest time between two checks of the clock.
-    pub fn interval(&self) -> Duration {
+    pub fn check_interval(&self) -> Duration {
         self.check_interval
     }
 

@@ -175,7 +175,7 @@ impl Session {
         };
         if now >= deadline {
             self.idle_due(deadline);
-            self.schedule_idle_check(policy.interval());
+            self.schedule_idle_check(policy.check_interval());
             return;
         }
         let warn_at = deadline.before(policy.warning_lead());
@@ -191,7 +191,7 @@ impl Session {
             }
             warn_at
         };
-        self.schedule_idle_check(now.until(next).min(policy.interval()));
+        self.schedule_idle_check(now.until(next).min(policy.check_interval()));
     }
 
     /// Asks the driver to claim this idle logout for this tab (once per deadline), and

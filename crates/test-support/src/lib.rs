@@ -60,8 +60,8 @@ fn builder(mode: Mode) -> symphony_dom::ConfigBuilder {
 /// `warning_ms` before, the clock checked at least every 250 ms.
 pub fn idle_config(timeout_ms: u64, warning_ms: u64) -> Config {
     let policy = symphony_dom::IdlePolicy::new(Duration::from_millis(timeout_ms))
-        .warning(Duration::from_millis(warning_ms))
-        .check_interval(Duration::from_millis(250));
+        .with_warning_lead(Duration::from_millis(warning_ms))
+        .with_check_interval(Duration::from_millis(250));
     builder(Mode::Focus)
         .idle(policy)
         .build()

@@ -190,7 +190,7 @@ fn with_idle_props(config: &Config, timeout: Option<Duration>, warning: Option<D
     let policy = |timeout| {
         let policy = IdlePolicy::new(timeout);
         match warning {
-            Some(warning) => policy.warning(warning),
+            Some(warning) => policy.with_warning_lead(warning),
             None => policy,
         }
     };

@@ -22,7 +22,9 @@ fn idle_config(policy: IdlePolicy) -> Config {
 }
 
 fn policy() -> IdlePolicy {
-    IdlePolicy::new(TIMEOUT).warning(WARNING).check_interval(INTERVAL)
+    IdlePolicy::new(TIMEOUT)
+        .with_warning_lead(WARNING)
+        .with_check_interval(INTERVAL)
 }
 
 fn tab() -> FakeDriver {
@@ -634,7 +636,7 @@ fn the_policy_is_validated_and_the_warning_bounded_by_the_timeout() {
     for policy in [
         IdlePolicy::new(Duration::ZERO),
         IdlePolicy::new(IdlePolicy::MAX + Duration::from_millis(1)),
-        IdlePolicy::new(TIMEOUT).check_interval(Duration::ZERO),
+        IdlePolicy::new(TIMEOUT).with_check_interval(Duration::ZERO),
     ] {
         let err = builder().idle(policy).build().expect_err("refused");
         assert!(err.to_string().contains("idle"), "{err}");
@@ -642,18 +644,21 @@ fn the_policy_is_validated_and_the_warning_bounded_by_the_timeout() {
     // The bounds: a millisecond at least, a day at most.
     let ms = Duration::from_millis(1);
     assert!(builder()
-        .idle(IdlePolicy::new(ms).check_interval(ms))
+        .idle(IdlePolicy::new(ms).with_check_interval(ms))
         .build()
         .is_ok());
     let day = Duration::from_secs(24 * 60 * 60);
     assert!(builder()
-        .idle(IdlePolicy::new(day).check_interval(day))
+        .idle(IdlePolicy::new(day).with_check_interval(day))
         .build()
         .is_ok());
     let policy = IdlePolicy::new(Duration::from_secs(4));
     assert_eq!(policy.warning_lead(), Duration::from_secs(4));
-    assert_eq!(policy.warning(Duration::ZERO).warning_lead(), Duration::ZERO);
-    assert_eq!(policy.interval(), IdlePolicy::DEFAULT_CHECK_INTERVAL);
+    assert_eq!(
+        policy.with_warning_lead(Duration::ZERO).warning_lead(),
+        Duration::ZERO
+    );
+    assert_eq!(policy.check_interval(), IdlePolicy::DEFAULT_CHECK_INTERVAL);
     assert_eq!(policy.timeout(), Duration::from_secs(4));
     let config = builder().idle(policy).build().expect("valid");
     assert_eq!(config.idle(), Some(policy));
@@ -839,7 +844,7 @@ proptest! {
     ) {
         let timeout = Duration::from_millis(timeout_ms);
         let lead = Duration::from_millis(timeout_ms * warning_share / 100);
-        let policy = IdlePolicy::new(timeout).warning(lead).check_interval(Duration::from_millis(interval_ms));
+        let policy = IdlePolicy::new(timeout).with_warning_lead(lead).with_check_interval(Duration::from_millis(interval_ms));
         let claim_delay = claim_delay_ms.map(Duration::from_millis);
         let mut tabs = Tabs::new(tab_count, policy, Duration::from_millis(http_delay_ms), claim_delay);
         let mut activity: Vec<(u64, usize, bool)> = activity

@@ -96,17 +96,15 @@ impl Session {
                     let Some(request) = request else {
                         return;
                     };
-                    if matches!(self.phase, Phase::Unrendered) {
-                        // Nothing rendered in this page, but an earlier page of this browser
-                        // may have left a session of the pod: the storage tells.
-                        if self.mark_waiters.is_empty() {
-                            let key = session_mark_key(self.config.pod_origin());
-                            self.outbox.emit(Work::ReadSessionMark { key });
-                        }
-                        self.mark_waiters.push(request);
-                    } else {
-                        self.outbox.answer_ok(request);
+                    // Nothing of this page may be alive (never rendered, or its own logout
+                    // was confirmed), but another page of this browser may hold a session
+                    // of the pod (an earlier page, or another tab signed in since): the
+                    // storage tells.
+                    if self.mark_waiters.is_empty() {
+                        let key = session_mark_key(self.config.pod_origin());
+                        self.outbox.emit(Work::ReadSessionMark { key });
                     }
+                    self.mark_waiters.push(request);
                     return;
                 }
                 // The frames are gone already; only the server part is left to do (for a
@@ -140,7 +138,7 @@ impl Session {
             return false;
         }
         match self.phase {
-            Phase::Unrendered => {
+            Phase::Unrendered | Phase::LoggedOut => {
                 if mark != StoredMark::Absent {
                     self.server_session_may_be_alive = true;
                 }
@@ -162,8 +160,8 @@ impl Session {
                     self.outbox.answer(request, Err(error));
                 }
             }
-            // A render and a logout came first: join it, or decide as after it.
-            Phase::LoggingOut(_) | Phase::LoggedOut => {
+            // A render and a logout came first: join it.
+            Phase::LoggingOut(_) => {
                 for request in waiters {
                     self.logout(request);
                 }

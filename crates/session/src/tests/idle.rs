@@ -618,6 +618,30 @@ fn the_chats_activity_is_the_machines_own_subscription() {
 }
 
 #[test]
+fn a_logged_out_tab_asks_the_pod_when_another_tab_signed_in_since() {
+    // This tab logged out, the pod confirmed: nothing of its own may be alive.
+    let mut first = FakeDriver::new(config(Mode::Focus));
+    let mut second = first.another_tab(config(Mode::Focus));
+    first.render_loaded_main();
+    first.command(Command::Logout);
+    first.answer_http(200);
+    assert_eq!(first.session().state(), SessionState::LoggedOut);
+    assert!(!first.session().server_session_may_be_alive());
+    // Another tab of the app signs in again (its main frame loads: the mark is set).
+    second.render_ready_main();
+    // A logout here must reach the pod: the mark says a session may be alive.
+    let (logout, effects) = first.command(Command::Logout);
+    assert_eq!(http_attempts(&effects).len(), 1, "{effects:?}");
+    first.answer_http(200);
+    assert_eq!(first.answer(logout), Some(&Ok(Resolved::new())));
+    assert_eq!(first.session().state(), SessionState::LoggedOut);
+    // Without the mark (nobody signed in since), `{}` at once, as before.
+    let (again, effects) = first.command(Command::Logout);
+    assert!(http_attempts(&effects).is_empty(), "{effects:?}");
+    assert_eq!(first.answer(again), Some(&Ok(Resolved::new())));
+}
+
+#[test]
 fn a_claim_answer_for_another_deadline_is_stale() {
     let mut page = tab();
     rendered(&mut page);

@@ -702,14 +702,20 @@ fn logout_through_the_main_frame() {
     );
     assert!(h.session().frames().is_empty());
     assert_eq!(h.session().state(), SessionState::LoggedOut);
-    // Logged out for good: a second logout does nothing.
+    // Logged out for good: a second logout only reads the session mark (absent: no page of
+    // this browser signed in since) and answers `{}`.
     let (again, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
-        vec![Effect::News(News::Answer {
-            request: again,
-            result: Ok(Resolved::new())
-        })]
+        vec![
+            Effect::Work(Work::ReadSessionMark {
+                key: crate::protocol::session_mark_key(POD)
+            }),
+            Effect::News(News::Answer {
+                request: again,
+                result: Ok(Resolved::new())
+            })
+        ]
     );
 }
 
@@ -965,10 +971,15 @@ fn not_ready_main_frame_logs_out_over_http_and_fails_closed() {
     let (last, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
-        vec![Effect::News(News::Answer {
-            request: last,
-            result: Ok(Resolved::new())
-        })]
+        vec![
+            Effect::Work(Work::ReadSessionMark {
+                key: crate::protocol::session_mark_key(POD)
+            }),
+            Effect::News(News::Answer {
+                request: last,
+                result: Ok(Resolved::new())
+            })
+        ]
     );
 }
 

@@ -248,26 +248,38 @@ impl Symphony {
     }
 
     /// The one future behind every request method (they build the command and return this,
-    /// its answer mapped to their type, rather than wrap it in a future of their own).
-    async fn request(&self, command: Command) -> Result<Resolved, SymphonyError> {
-        let operation = command.operation();
-        let (sender, receiver) = oneshot::channel();
-        loop {
-            // Called from inside our own work (a DOM event we caused): go on once it is done.
-            match self.shared.try_borrow_mut() {
-                Ok(mut driver) => {
-                    let request = driver.session.handle_command(command);
-                    driver.waiters.insert(request, sender);
-                    break;
-                }
-                Err(_) => next_microtask().await,
+    /// its answer mapped to their type, rather than wrap it in a future of their own). It
+    /// holds the session weakly: a request does not keep the session alive, so that a render
+    /// waiting for the user (sign-in, no timeout) does not keep frames in a page whose app
+    /// dropped the session; it then answers `Interrupted`.
+    fn request(&self, command: Command) -> impl Future<Output = Result<Resolved, SymphonyError>> + 'static {
+        let shared = Rc::downgrade(&self.shared);
+        async move {
+            let operation = command.operation();
+            let dropped = || SymphonyError::Interrupted {
+                operation,
+                by: "the Symphony handle being dropped",
+            };
+            let (sender, receiver) = oneshot::channel();
+            let mut asked = Some((command, sender));
+            while let Some((command, sender)) = asked.take() {
+                let Some(shared) = shared.upgrade() else {
+                    return Err(dropped());
+                };
+                // Called from inside our own work (a DOM event we caused): go on once it is done.
+                let Ok(mut driver) = shared.try_borrow_mut() else {
+                    asked = Some((command, sender));
+                    drop(shared);
+                    next_microtask().await;
+                    continue;
+                };
+                let request = driver.session.handle_command(command);
+                driver.waiters.insert(request, sender);
+                drop(driver);
+                pump(&shared);
             }
+            receiver.await.unwrap_or_else(|_| Err(dropped()))
         }
-        pump(&self.shared);
-        receiver.await.unwrap_or(Err(SymphonyError::Interrupted {
-            operation,
-            by: "the Symphony handle being dropped",
-        }))
     }
 
     /// Renders the main frame into the element with id `container`. Resolves when the chat
@@ -282,7 +294,7 @@ impl Symphony {
         &self,
         container: &str,
         options: RenderOptions,
-    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+    ) -> impl Future<Output = Result<(), SymphonyError>> + 'static {
         self.request(Command::Render {
             container: container.to_owned(),
             stream_id: options.stream_id,
@@ -299,7 +311,7 @@ impl Symphony {
         &self,
         stream_id: &str,
         container: Option<&str>,
-    ) -> impl Future<Output = Result<ChatOpened, SymphonyError>> + '_ {
+    ) -> impl Future<Output = Result<ChatOpened, SymphonyError>> + 'static {
         self.request(Command::OpenStream {
             stream_id: stream_id.to_owned(),
             container: container.map(str::to_owned),
@@ -315,7 +327,7 @@ impl Symphony {
         &self,
         users: &[&str],
         container: Option<&str>,
-    ) -> impl Future<Output = Result<ChatOpened, SymphonyError>> + '_ {
+    ) -> impl Future<Output = Result<ChatOpened, SymphonyError>> + 'static {
         self.request(Command::StartRoom {
             user_ids: users.iter().map(|u| (*u).to_owned()).collect(),
             container: container.map(str::to_owned),
@@ -332,7 +344,7 @@ impl Symphony {
         name: &str,
         users: &[&str],
         options: Value,
-    ) -> impl Future<Output = Result<Resolved, SymphonyError>> + '_ {
+    ) -> impl Future<Output = Result<Resolved, SymphonyError>> + 'static {
         self.request(Command::CreateRoom {
             name: name.to_owned(),
             users: users.iter().map(|u| (*u).to_owned()).collect(),
@@ -343,13 +355,13 @@ impl Symphony {
     /// Whether the user is already authenticated (Symphony's `checkAuth`). Not available
     /// over the built-in protocol: answers [`SymphonyError::NotAvailable`]. Symphony does not
     /// document the object it resolves to: it comes as it is.
-    pub fn check_auth(&self) -> impl Future<Output = Result<Resolved, SymphonyError>> + '_ {
+    pub fn check_auth(&self) -> impl Future<Output = Result<Resolved, SymphonyError>> + 'static {
         self.request(Command::CheckAuth)
     }
 
     /// Changes the theme's colours (Symphony's `updateTheme`, Focus mode). Not available
     /// over the built-in protocol: answers [`SymphonyError::NotAvailable`].
-    pub fn update_theme(&self, theme: Value) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+    pub fn update_theme(&self, theme: Value) -> impl Future<Output = Result<(), SymphonyError>> + 'static {
         self.request(Command::UpdateTheme(theme)).map(done)
     }
 
@@ -360,7 +372,7 @@ impl Symphony {
         &self,
         message: &str,
         options: SendMessageOptions,
-    ) -> impl Future<Output = Result<MessageSent, SymphonyError>> + '_ {
+    ) -> impl Future<Output = Result<MessageSent, SymphonyError>> + 'static {
         self.request(Command::SendMessage {
             message: message.to_owned(),
             stream_ids: options.stream_ids,
@@ -373,7 +385,7 @@ impl Symphony {
     pub fn update_settings(
         &self,
         settings: Settings,
-    ) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+    ) -> impl Future<Output = Result<(), SymphonyError>> + 'static {
         self.request(Command::UpdateSettings(settings)).map(done)
     }
 
@@ -390,7 +402,7 @@ impl Symphony {
     /// this browser left for it, or cannot be read; else the answer is `{}` at once.
     ///
     /// Mind Symphony's warning: this ends the user's session in every app of this browser.
-    pub fn logout(&self) -> impl Future<Output = Result<(), SymphonyError>> + '_ {
+    pub fn logout(&self) -> impl Future<Output = Result<(), SymphonyError>> + 'static {
         self.request(Command::Logout).map(done)
     }
 

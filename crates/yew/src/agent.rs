@@ -163,14 +163,24 @@ impl SymphonyAgent {
         }
     }
 
-    async fn ask(
+    /// Queues a rendering request when first polled, and waits for its answer. It holds
+    /// the agent weakly: a render waiting for the user (sign-in, no timeout) must not keep
+    /// the session, and its frames, alive once the provider dropped it (it then answers
+    /// that the provider went).
+    fn ask(
         &self,
-        make: impl FnOnce(Reply) -> RenderJob,
+        make: impl FnOnce(Reply) -> RenderJob + 'static,
         operation: &'static str,
-    ) -> Result<(), SymphonyError> {
-        let (reply, answer) = oneshot::channel();
-        self.enqueue(make(reply));
-        answer.await.unwrap_or(Err(gone(operation)))
+    ) -> impl std::future::Future<Output = Result<(), SymphonyError>> + 'static {
+        let agent = self.downgrade();
+        async move {
+            let (reply, answer) = oneshot::channel();
+            match agent.upgrade() {
+                Some(agent) => agent.enqueue(make(reply)),
+                None => return Err(gone(operation)),
+            }
+            answer.await.unwrap_or(Err(gone(operation)))
+        }
     }
 
     /// Logs the user out of the pod and removes every frame (see
@@ -193,13 +203,17 @@ impl SymphonyAgent {
     /// ([`SessionStatus::interaction_required`](crate::SessionStatus) tells when that takes
     /// long); a logout or a new render answers it. This is how an app renders again after
     /// a logout.
-    pub async fn render(&self) -> Result<(), SymphonyError> {
-        self.ask(RenderJob::RenderChats, "render").await
+    pub fn render(&self) -> impl std::future::Future<Output = Result<(), SymphonyError>> + 'static {
+        self.ask(RenderJob::RenderChats, "render")
     }
 
     /// Renders the main frame into `container` explicitly; resolves when the chat is ready,
     /// like [`render`](Self::render).
-    pub async fn render_into(&self, container: &str, options: RenderOptions) -> Result<(), SymphonyError> {
+    pub fn render_into(
+        &self,
+        container: &str,
+        options: RenderOptions,
+    ) -> impl std::future::Future<Output = Result<(), SymphonyError>> + 'static {
         let container = container.to_owned();
         self.ask(
             |reply| RenderJob::Render {
@@ -209,7 +223,6 @@ impl SymphonyAgent {
             },
             "render",
         )
-        .await
     }
 
     pub(crate) fn register_chat(&self, container: &str, stream_id: &str) -> ChatRegistration {
@@ -232,9 +245,11 @@ impl SymphonyAgent {
 
     /// Shows a registered chat: renders every chat if nothing is rendered yet, else opens
     /// its stream unless it already shows it.
-    pub(crate) async fn show_chat(&self, chat: u64) -> Result<(), SymphonyError> {
-        self.ask(|reply| RenderJob::ShowChat { chat, reply }, "open stream")
-            .await
+    pub(crate) fn show_chat(
+        &self,
+        chat: u64,
+    ) -> impl std::future::Future<Output = Result<(), SymphonyError>> + 'static {
+        self.ask(move |reply| RenderJob::ShowChat { chat, reply }, "open stream")
     }
 
     /// Shows a stream in the main frame, or in Focus mode in `container`'s frame.
@@ -455,9 +470,8 @@ fn start_streams(
     chats
         .iter()
         .map(|chat| {
-            let symphony = symphony.clone();
-            let (stream_id, container) = (chat.stream_id.clone(), chat.container.clone());
-            in_own_task(async move { symphony.open_stream(&stream_id, Some(&container)).await.map(drop) })
+            let opening = symphony.open_stream(&chat.stream_id, Some(&chat.container));
+            in_own_task(async move { opening.await.map(drop) })
         })
         .collect()
 }
@@ -474,12 +488,10 @@ fn start_streams_confirmed(
     specs
         .iter()
         .map(|spec| {
-            let (symphony, chats, spec) = (symphony.clone(), chats.clone(), spec.clone());
+            let opening = symphony.open_stream(&spec.stream_id, Some(&spec.container));
+            let (chats, spec) = (chats.clone(), spec.clone());
             in_own_task(async move {
-                let result = symphony
-                    .open_stream(&spec.stream_id, Some(&spec.container))
-                    .await
-                    .map(drop);
+                let result = opening.await.map(drop);
                 confirm(&chats, std::slice::from_ref(&spec), std::slice::from_ref(&result));
                 result
             })
@@ -628,10 +640,9 @@ enum Started {
 /// was answered first: a render waits for the user (sign-in) without a timeout, and the
 /// agent's queue must not wait with it.
 async fn start_render(symphony: &Symphony, container: String, options: RenderOptions) -> Started {
-    let rendering = {
-        let symphony = symphony.clone();
-        in_own_task(async move { symphony.render(&container, options).await })
-    };
+    // The render's future holds the session weakly: a render waiting for the user does not
+    // keep the session (and its frames) alive once the provider is gone.
+    let rendering = in_own_task(symphony.render(&container, options));
     let loaded = Box::pin(main_frame_loaded(symphony));
     match futures::future::select(rendering, loaded).await {
         Either::Left((answer, _)) => Started::Answered(answer.unwrap_or(Err(gone("render")))),

@@ -373,7 +373,7 @@ pub fn use_logout() -> UseLogoutHandle {
 /// Outside a `<SymphonyProvider>`, like [`use_symphony`].
 #[hook]
 pub fn use_render() -> UseRenderHandle {
-    use_action(|agent| Box::pin(async move { agent.render().await }))
+    use_action(|agent| Box::pin(agent.render()))
 }
 
 /// What [`use_idle`] returns.
@@ -506,12 +506,14 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
                     id
                 }
             };
-            let agent = agent.clone();
+            // Holds the agent weakly: a render waiting for a sign-in does not keep the
+            // session alive once the provider dropped it.
+            let showing = agent.show_chat(chat);
             wasm_bindgen_futures::spawn_local(async move {
                 // A failure shows in the frame or the session state; nobody awaits it here.
                 // A chat whose stream was not confirmed is shown again once the session is
                 // ready (a sign-in slower than the request timeout).
-                let _ = agent.show_chat(chat).await;
+                let _ = showing.await;
             });
         },
     );

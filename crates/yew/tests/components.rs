@@ -465,6 +465,45 @@ async fn a_logout_does_not_wait_for_a_render_stuck_on_the_sign_in_page() {
     app.unmount();
 }
 
+/// A render that waits for the user (the pod's sign-in page: no timeout) does not keep the
+/// session alive: a new config for the provider drops the old session, whose frames leave
+/// the page at once (the chats' containers stay: only the session changes), as they do
+/// when no render waits. Found by the chaos run (`SYMPHONY_CHAOS_SEED=0x18eeea3aa13299aa`).
+#[wasm_bindgen_test]
+async fn a_new_config_while_the_render_waits_for_sign_in_leaves_only_the_new_frames() {
+    fresh().await;
+    faults(serde_json::json!({"mainFrame": "neverReady"})).await;
+    let mut app = mount("waiting", config(Mode::Focus));
+    app.until("both chats' frames, the main one waiting", |_| {
+        our_frames().len() == 2
+    })
+    .await;
+    let old: Vec<_> = our_frames();
+    assert!(!app.agent().is_ready(), "the render still waits for the user");
+    let other = Config::builder(emulator(), page_origin())
+        .partner_id("another-partner")
+        .build()
+        .expect("config");
+    let props = AppProps {
+        config: other,
+        agent: app.agent.clone(),
+        prefix: AttrValue::from("waiting"),
+    };
+    app.handle.as_mut().expect("mounted").update(props);
+    eventually(3000, "the old session's frames gone", || {
+        let gone = old.iter().all(|frame| !frame.is_connected());
+        async move { gone }
+    })
+    .await;
+    app.until("the new session's two frames", |_| our_frames().len() == 2)
+        .await;
+    app.unmount();
+    eventually(3000, "every session, frame and listener released", || async {
+        yew_symphony::live_counts() == yew_symphony::LiveCounts::default()
+    })
+    .await;
+}
+
 /// An app that leaves the page when the idle logout begins (it redirects to a sign-in page,
 /// say) unmounts the provider mid-logout: the logout still ends the pod session, and then
 /// nothing of the session lives on.

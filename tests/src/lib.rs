@@ -462,6 +462,23 @@ pub async fn screenshot(client: &Client, name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// `{base}/?pod={pod}`, encoded by a URL API.
+pub fn with_pod(base: &str, pod: &str) -> String {
+    match reqwest::Url::parse_with_params(&format!("{base}/"), [("pod", pod)]) {
+        Ok(url) => url.into(),
+        Err(e) => panic!("bad base URL {base}: {e}"),
+    }
+}
+
+/// `Ok` when `condition` holds, else the failure `failure` describes.
+pub fn check(condition: bool, failure: impl FnOnce() -> String) -> Result<()> {
+    if condition {
+        Ok(())
+    } else {
+        Err(failure())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,7 +41,8 @@ use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use symphony_e2e::{
-    click_button, demo_dist, eventually, screenshot, seen, Browser, BrowserKind, Pod, Result, StaticCsp, USER,
+    check, click_button, demo_dist, eventually, screenshot, seen, with_pod, Browser, BrowserKind, Pod,
+    Result, StaticCsp, USER,
 };
 
 /// The documents of the run.
@@ -225,22 +226,6 @@ async fn run(label: &'static str, seed: u64, budget: Duration, max_steps: Option
         }
         Ok(Err(failure)) => panic!("{failure}"),
         Err(panicked) => std::panic::resume_unwind(panicked.into_panic()),
-    }
-}
-
-/// `{base}/?pod={pod}`, encoded by a URL API.
-fn with_pod(base: &str, pod: &str) -> String {
-    match reqwest::Url::parse_with_params(&format!("{base}/"), [("pod", pod)]) {
-        Ok(url) => url.into(),
-        Err(e) => panic!("bad base URL {base}: {e}"),
-    }
-}
-
-fn check(condition: bool, failure: impl FnOnce() -> String) -> Result<()> {
-    if condition {
-        Ok(())
-    } else {
-        Err(failure())
     }
 }
 

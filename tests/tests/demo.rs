@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use symphony_e2e::{
-    click_button, demo_dist, eventually, screenshot, seen, text_of, Browser, Pod, Result, StaticCsp, USER,
+    check, click_button, demo_dist, eventually, screenshot, seen, text_of, with_pod, Browser, Pod, Result,
+    StaticCsp, USER,
 };
 
 /// The longest any one condition may take to come true.
@@ -76,22 +77,6 @@ async fn the_demo_renders_logs_out_everywhere_and_fails_closed() {
         Ok(Ok(())) => eprintln!("end-to-end scenario passed in {:?}", started.elapsed()),
         Ok(Err(failure)) => panic!("{failure}"),
         Err(panicked) => std::panic::resume_unwind(panicked.into_panic()),
-    }
-}
-
-/// `{base}/?pod={pod}`, encoded by a URL API.
-fn with_pod(base: &str, pod: &str) -> String {
-    match reqwest::Url::parse_with_params(&format!("{base}/"), [("pod", pod)]) {
-        Ok(url) => url.into(),
-        Err(e) => panic!("bad base URL {base}: {e}"),
-    }
-}
-
-fn check(condition: bool, failure: impl FnOnce() -> String) -> Result<()> {
-    if condition {
-        Ok(())
-    } else {
-        Err(failure())
     }
 }
 

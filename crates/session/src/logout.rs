@@ -39,6 +39,9 @@ pub(crate) struct LogoutRun {
     /// Another tab performs this (idle) logout: nothing asked here unless it stays silent
     /// until the deadline or a caller of ours asks for a logout.
     pub following: bool,
+    /// A frame of ours navigated (loaded, or said `clientReady`) after the request in
+    /// flight left: a sign-in may have reached the pod after it, so its "ok" is not the end.
+    pub navigated_since_asked: bool,
 }
 
 impl Session {
@@ -80,6 +83,7 @@ impl Session {
                     frames,
                     main_ready: view.ready,
                     following: follow,
+                    navigated_since_asked: false,
                 };
                 self.phase = Phase::LoggingOut(run);
                 self.logout_reason = Some(reason);
@@ -119,6 +123,7 @@ impl Session {
                     frames: Vec::new(),
                     main_ready: false,
                     following: follow,
+                    navigated_since_asked: false,
                 });
                 self.logout_reason = Some(reason);
                 self.announce_state(before);
@@ -229,6 +234,7 @@ impl Session {
         });
         if let Phase::LoggingOut(run) = &mut self.phase {
             run.frame_attempt = Some((id, timer));
+            run.navigated_since_asked = false;
         }
     }
 
@@ -258,6 +264,7 @@ impl Session {
         };
         let attempt = self.outbox.new_attempt();
         run.http_attempt = Some(attempt);
+        run.navigated_since_asked = false;
         self.outbox.emit(Work::SendLogoutRequest {
             attempt,
             method: method.to_owned(),
@@ -314,7 +321,10 @@ impl Session {
     ) -> bool {
         match &self.phase {
             Phase::LoggingOut(run) if run.http_attempt == Some(attempt) => {
-                self.finish_logout(result, true);
+                match result {
+                    Ok(()) => self.pod_confirmed(true),
+                    Err(error) => self.finish_logout(Err(error), true),
+                }
                 true
             }
             _ => false,
@@ -332,11 +342,65 @@ impl Session {
             return false;
         }
         match error {
-            None => self.finish_logout(Ok(()), false),
+            None => self.pod_confirmed(false),
             Some((message, data)) => {
                 run.frame_refusal = Some(logout_error_from_frame(message, data));
                 self.ask_over_http();
             }
+        }
+        true
+    }
+
+    /// The pod confirmed the end of the session it was asked about (over HTTP, or through
+    /// the main frame): the logout ends with success, unless a frame of ours navigated
+    /// since the request left. Then the pod is asked again (a sign-in may have reached it
+    /// after the logout did); the deadline still bounds the whole.
+    fn pod_confirmed(&mut self, from_http: bool) {
+        let Phase::LoggingOut(run) = &mut self.phase else {
+            return;
+        };
+        if !run.navigated_since_asked {
+            self.finish_logout(Ok(()), from_http);
+            return;
+        }
+        if from_http {
+            run.http_attempt = None;
+        }
+        if let Some((_, Some(timer))) = run.frame_attempt.take() {
+            self.outbox.cancel_timer(timer);
+        }
+        if run.frame_refusal.is_some() {
+            // The frame said no once: do not ask it again.
+            self.ask_over_http();
+        } else {
+            self.ask_the_pod();
+        }
+    }
+
+    /// A frame of ours loaded (`ready`: the main frame said `clientReady`) during the
+    /// logout: it navigated, perhaps after a sign-in that reaches the pod after our request.
+    /// The pod's next "ok" is then not the end (fail closed); a followed logout is
+    /// performed here, where the navigation was seen. False when the frame is not ours.
+    pub(crate) fn navigated_during_logout(&mut self, frame: Option<FrameId>, ready: bool) -> bool {
+        let Phase::LoggingOut(run) = &mut self.phase else {
+            return false;
+        };
+        let frame = match frame {
+            Some(frame) if run.frames.contains(&frame) => frame,
+            Some(_) => return false,
+            None => match run.main {
+                Some(main) => main,
+                None => return false,
+            },
+        };
+        if run.main == Some(frame) {
+            // A new document: ready only once it says so.
+            run.main_ready = ready;
+        }
+        if run.following {
+            self.stop_following();
+        } else if run.http_attempt.is_some() || run.frame_attempt.is_some() {
+            run.navigated_since_asked = true;
         }
         true
     }

@@ -537,7 +537,7 @@ impl Session {
 
     fn frame_loaded(&mut self, frame: FrameId) -> bool {
         let Phase::Rendered(view) = &mut self.phase else {
-            return false;
+            return self.navigated_during_logout(Some(frame), false);
         };
         if view.main == frame {
             if !view.main_loaded {
@@ -676,7 +676,7 @@ impl Session {
         match message {
             PodMessage::ClientReady => {
                 let Phase::Rendered(view) = &mut self.phase else {
-                    return false;
+                    return self.navigated_during_logout(None, true);
                 };
                 if view.ready {
                     // The main frame reloaded (after a sign-in): tell it again what it lost.

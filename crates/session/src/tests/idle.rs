@@ -1000,3 +1000,19 @@ fn durations_in_messages_at_the_edges() {
         "idle timeout of 500µs is out of range: it must be between 1 ms and 86400s"
     );
 }
+
+#[test]
+fn a_followed_logout_is_performed_here_when_the_main_frame_navigates() {
+    // A sign-in in this tab may reach the pod after the other tab's logout did: only this
+    // tab can ask the pod about it (fail closed).
+    let (_, mut second, _, _) = two_tabs_at_the_deadline();
+    let main = second
+        .session()
+        .main_frame()
+        .expect("the main frame stays, hidden");
+    let effects = second.event(Event::FrameLoaded(main));
+    assert_eq!(server_requests(&effects), 1, "{effects:?}");
+    second.answer_http(200);
+    assert_eq!(second.session().state(), SessionState::LoggedOut);
+    assert!(!second.session().server_session_may_be_alive());
+}

@@ -140,6 +140,14 @@ fn arb_op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// The server request a step's event answers, if any.
+#[derive(Default)]
+struct Answered {
+    http: Option<LogoutAttemptId>,
+    /// The action id of a pod message's answer.
+    frame: Option<String>,
+}
+
 /// What the test has seen of the machine, from its effects alone.
 #[derive(Default)]
 struct Observer {
@@ -185,11 +193,22 @@ struct Observer {
     last_render: Option<RequestId>,
     /// The main frame's load last announced.
     loaded: bool,
+    /// A frame of ours navigated (loaded, or said `clientReady`) during a logout after its
+    /// request in flight left: that request's "ok" must not end the logout.
+    navigated_since_asked: bool,
 }
 
 impl Observer {
     /// Records a step's effects and checks the invariants that concern them.
-    fn observe(&mut self, h: &Harness, effects: &[Effect], answered_http: Option<LogoutAttemptId>) {
+    fn observe(&mut self, h: &Harness, effects: &[Effect], answered: Answered) {
+        // An answered request is over, whatever follows it (the end, or the pod asked again).
+        if answered.http.is_some() && answered.http == self.http_logout {
+            self.http_logout = None;
+        }
+        if answered.frame.is_some() && answered.frame == self.frame_logout {
+            self.abandoned.extend(self.frame_logout.take());
+            self.frame_logout_timer = None;
+        }
         // Items of this step belong to the epoch the step ends in.
         self.epoch += effects
             .iter()
@@ -248,6 +267,7 @@ impl Observer {
                                 "a server step before every frame was hidden"
                             );
                             self.frame_logout = Some(action.id.clone());
+                            self.navigated_since_asked = false;
                             frame_logout_posted = true;
                         }
                         if let Some(target) = action_target(&action.kind) {
@@ -289,6 +309,7 @@ impl Observer {
                         self.abandoned.insert(id);
                     }
                     self.http_logout = Some(*attempt);
+                    self.navigated_since_asked = false;
                     self.attempts.push((*attempt, epoch));
                 }
                 Effect::Work(Work::AbortLogoutRequest { attempt }) => {
@@ -362,9 +383,6 @@ impl Observer {
             }
         }
         if logged_out {
-            if answered_http.is_some() && answered_http == self.http_logout {
-                self.http_logout = None;
-            }
             if let Some(id) = self.frame_logout.take() {
                 self.abandoned.insert(id);
             }
@@ -386,6 +404,13 @@ impl Observer {
                 results.windows(2).all(|w| w[0] == w[1]),
                 "concurrent logouts got different results: {results:?}"
             );
+            if let Some(Some(Ok(_))) = results.first() {
+                assert!(
+                    !self.navigated_since_asked,
+                    "a logout confirmed by a request that left before a frame navigated"
+                );
+            }
+            self.navigated_since_asked = false;
             // Our own logout decides; another tab's (no waiter here) changes nothing.
             if let Some(Some(result)) = results.first() {
                 self.server_alive = result.is_err();
@@ -617,7 +642,7 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
                     "a logout with nothing rendered asks the pod exactly when the session may be alive"
                 );
             }
-            observer.observe(&h, &effects, None);
+            observer.observe(&h, &effects, Answered::default());
         } else if let Some((event, item_generation)) = event_for(op, &observer) {
             let abandoned = match &event {
                 Event::Message(value) => value["payload"]["id"]
@@ -627,10 +652,31 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
             };
             let stale = abandoned || item_generation.is_some_and(|epoch| epoch < observer.epoch);
             let snapshot = stale.then(|| h.session().core_snapshot());
-            let answered_http = match &event {
-                Event::LogoutAnswered { attempt, .. } | Event::LogoutFailed { attempt, .. } => Some(*attempt),
-                _ => None,
+            let answered = Answered {
+                http: match &event {
+                    Event::LogoutAnswered { attempt, .. } | Event::LogoutFailed { attempt, .. } => {
+                        Some(*attempt)
+                    }
+                    _ => None,
+                },
+                frame: match &event {
+                    Event::Message(value) => value["payload"]["id"].as_str().map(str::to_owned),
+                    _ => None,
+                },
             };
+            let client_ready = matches!(&event, Event::Message(value)
+                if crate::protocol::PodMessage::parse(value)
+                    .is_ok_and(|m| m == crate::protocol::PodMessage::ClientReady));
+            let navigated = match &event {
+                Event::FrameLoaded(frame) => observer.live.contains(frame),
+                _ => client_ready && observer.current_main.is_some_and(|m| observer.live.contains(&m)),
+            };
+            if before == SessionState::LoggingOut
+                && navigated
+                && (observer.http_logout.is_some() || observer.frame_logout.is_some())
+            {
+                observer.navigated_since_asked = true;
+            }
             let current_main = before == SessionState::Rendered && observer.current_main.is_some();
             match &event {
                 Event::FrameLoaded(frame) if current_main && observer.current_main == Some(*frame) => {
@@ -673,7 +719,7 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
                     "a stale event changed the session"
                 );
             }
-            observer.observe(&h, &effects, answered_http);
+            observer.observe(&h, &effects, answered);
         }
     }
     // Let every timer run out: then every request has its answer, but for a render whose
@@ -700,7 +746,7 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
         observer.issued.insert(logout);
         observer.episode.push(logout);
         let effects = h.drain();
-        observer.observe(&h, &effects, None);
+        observer.observe(&h, &effects, Answered::default());
         run_out_timers(&mut h, &mut observer);
         let unanswered: Vec<_> = observer
             .issued
@@ -720,7 +766,7 @@ fn run_out_timers(h: &mut Harness, observer: &mut Observer) {
             break;
         };
         let effects = h.event(Event::TimerFired(timer));
-        observer.observe(h, &effects, None);
+        observer.observe(h, &effects, Answered::default());
     }
     assert!(observer.active_timers.is_empty(), "timers keep starting");
 }

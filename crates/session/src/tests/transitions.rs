@@ -1654,3 +1654,103 @@ fn a_theme_goes_with_set_settings_once_ready_and_the_render_waits_for_it() {
         ActionKind::SetSettings(Settings::new().with("theme", theme))
     );
 }
+
+/// How the main frame shows that it navigated (a sign-in) during the logout.
+#[derive(Clone, Copy, Debug)]
+enum Navigated {
+    Load,
+    ClientReady,
+}
+
+fn navigate(h: &mut Harness, main: FrameId, how: Navigated) -> Vec<Effect> {
+    match how {
+        Navigated::Load => h.event(Event::FrameLoaded(main)),
+        Navigated::ClientReady => h.client_ready(),
+    }
+}
+
+#[test]
+fn a_frame_that_navigates_after_the_pod_was_asked_makes_it_ask_again() {
+    // A sign-in submitted in the main frame just before the logout may reach the pod after
+    // the logout did: the session it creates outlives that logout. The frame's next load
+    // (or `clientReady`) is the only sign of it here: fail closed, ask the pod again before
+    // answering. Found by the chaos run (SYMPHONY_CHAOS_SEED=0x18ee9c953c0acf07).
+    for how in [Navigated::Load, Navigated::ClientReady] {
+        let mut h = Harness::with_mode(Mode::Focus);
+        let main = h.render_loaded_main();
+        assert!(h.storage().keys.contains(&mark_key()));
+        let (request, effects) = h.command(Command::Logout);
+        let first = http_attempts(&effects)[0];
+        let effects = navigate(&mut h, main, how);
+        assert!(
+            http_attempts(&effects).is_empty(),
+            "{how:?}: one request at a time"
+        );
+        let effects = h.event(Event::LogoutAnswered {
+            attempt: first,
+            status: 204,
+        });
+        assert_eq!(answer_of(&effects, request), None, "{how:?}: not yet");
+        assert_eq!(h.session().state(), SessionState::LoggingOut);
+        assert!(h.frames().values().all(|f| f.hidden), "{how:?}: still hidden");
+        assert!(h.storage().keys.contains(&mark_key()), "{how:?}: mark kept");
+        // Asked again: over HTTP, or through the frame that said it is ready again.
+        let effects = match how {
+            Navigated::Load => {
+                let second = http_attempts(&effects);
+                assert_eq!(second.len(), 1, "{how:?}: asked again: {effects:?}");
+                assert_ne!(second[0], first);
+                h.answer_http(204)
+            }
+            Navigated::ClientReady => {
+                let id = logout_action(&effects).expect("the ready frame is asked");
+                h.resolve_json(&id, ok_data())
+            }
+        };
+        assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())), "{how:?}");
+        assert!(h.frames().is_empty());
+        assert!(!h.storage().keys.contains(&mark_key()));
+        assert!(!h.session().server_session_may_be_alive());
+    }
+}
+
+#[test]
+fn a_frame_that_navigated_before_the_request_left_is_covered_by_it() {
+    // The frame reloads while its logout action is pending (that document will not answer):
+    // the HTTP step that follows left after the reload, so one request is enough.
+    let mut h = Harness::with_mode(Mode::Focus);
+    let main = h.render_ready_main();
+    let (request, effects) = h.command(Command::Logout);
+    let frame_timer = timers_started(&effects)[1].0;
+    h.event(Event::FrameLoaded(main));
+    let effects = h.event(Event::TimerFired(frame_timer));
+    assert_eq!(http_attempts(&effects).len(), 1);
+    let effects = h.answer_http(204);
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
+    assert_eq!(h.session().state(), SessionState::LoggedOut);
+}
+
+#[test]
+fn a_frame_that_keeps_navigating_is_bounded_by_the_logout_deadline() {
+    let mut h = Harness::with_mode(Mode::Focus);
+    let main = h.render_loaded_main();
+    let (request, effects) = h.command(Command::Logout);
+    let deadline = timers_started(&effects)[0].0;
+    for _ in 0..3 {
+        h.event(Event::FrameLoaded(main));
+        let effects = h.answer_http(204);
+        assert_eq!(http_attempts(&effects).len(), 1, "{effects:?}");
+    }
+    h.event(Event::FrameLoaded(main));
+    let effects = h.event(Event::TimerFired(deadline));
+    assert!(matches!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::Timeout {
+            operation: "logout",
+            ..
+        }))
+    ));
+    assert!(h.frames().is_empty());
+    assert!(h.session().server_session_may_be_alive());
+    assert!(h.storage().keys.contains(&mark_key()), "a later logout asks");
+}

@@ -158,8 +158,7 @@ struct ReadmeDoctests;
 
 mod config;
 mod error;
-mod idle;
-mod logout;
+mod outbox;
 pub mod protocol;
 mod resolved;
 mod session;

@@ -473,6 +473,11 @@ fn resolve_data(data: Value) -> SdkResult {
     }
 }
 
+/// The protocol id of the machine's own subscription to the chats' activity
+/// (`ActivityNotifications`), made at every `clientReady` while an idle policy is on: a
+/// notification of it is activity, not news.
+pub(crate) const CHAT_ACTIVITY: &str = "idle-chat-activity";
+
 #[cfg(test)]
 mod tests {
     use super::*;

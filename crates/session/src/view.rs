@@ -6,11 +6,11 @@ use litemap::LiteMap;
 
 use crate::config::{Config, Mode};
 use crate::error::SymphonyError;
+use crate::outbox::{Outbox, TimerPurpose};
 use crate::protocol::{
     Action, ActionKind, HostMessage, NotificationKind, Register, SendMessageOptions, Settings, Subscription,
     SubscriptionParams,
 };
-use crate::session::{Outbox, TimerPurpose};
 use crate::validate;
 use crate::vocabulary::Work;
 use crate::vocabulary::{Command, FrameId, FrameKind, RequestId, SubscriptionId, TimerId};

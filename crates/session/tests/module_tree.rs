@@ -2,16 +2,11 @@
 //! and `use super::` lines of `src/` (test modules left out), with names re-exported by
 //! `lib.rs` traced to the module that defines them.
 //!
-//! The edges in [`NOT_YET`] still close cycles: they are the `impl Session` partials that
-//! issue 24 folds into a `session/` directory. The test fails when one of them disappears
-//! (take it off the list) and when any other edge closes a cycle.
+//! A module directory (`src/x/`) is one module: its files' `use super::` lines stay inside it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-/// Edges (from, to) allowed to close a cycle for now.
-const NOT_YET: [(&str, &str); 3] = [("idle", "session"), ("logout", "session"), ("view", "session")];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -55,9 +50,9 @@ fn code(path: &Path) -> String {
     }
 }
 
-/// The `use` statements naming the crate's root (`crate::` or, from a top-level module,
-/// `super::`), each as the text after that prefix.
-fn uses(text: &str) -> Vec<String> {
+/// The `use` statements naming the crate's root (`crate::` or, from a top-level module
+/// file, `super::`), each as the text after that prefix.
+fn uses(text: &str, top_level: bool) -> Vec<String> {
     let mut found = Vec::new();
     for (at, _) in text.match_indices("use ") {
         let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
@@ -68,7 +63,7 @@ fn uses(text: &str) -> Vec<String> {
         let rest = &text[at + 4..];
         let Some(path) = rest
             .strip_prefix("crate::")
-            .or_else(|| rest.strip_prefix("super::"))
+            .or_else(|| rest.strip_prefix("super::").filter(|_| top_level))
         else {
             continue;
         };
@@ -129,7 +124,8 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
     for (name, files) in &modules {
         let mut targets = BTreeSet::new();
         for file in files {
-            for tree in uses(&code(file)) {
+            let top_level = file.parent() == Some(src().as_path());
+            for tree in uses(&code(file), top_level) {
                 for head in heads(&tree) {
                     let target = if modules.contains_key(&head) {
                         Some(head)
@@ -179,17 +175,10 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 
 #[test]
 fn the_modules_import_each_other_as_a_tree() {
-    let mut graph = graph();
-    for (from, to) in NOT_YET {
-        let removed = graph.get_mut(from).is_some_and(|targets| targets.remove(to));
-        assert!(
-            removed,
-            "{from} no longer imports {to}: take the edge off NOT_YET"
-        );
-    }
+    let graph = graph();
     assert_eq!(cycle(&graph), None, "a cycle of imports in {graph:#?}");
     // The leaves stay leaves.
-    for leaf in ["time", "resolved"] {
+    for leaf in ["time", "resolved", "weburl"] {
         assert_eq!(
             graph.get(leaf),
             Some(&BTreeSet::new()),
@@ -202,10 +191,10 @@ fn the_modules_import_each_other_as_a_tree() {
 fn the_scan_reads_use_trees_and_finds_cycles() {
     assert_eq!(heads("a::b::C"), ["a"]);
     assert_eq!(heads("{a::b, C,\n    d::{e, f}, }"), ["a", "C", "d"]);
-    assert_eq!(
-        uses("use crate::a::B;\npub(crate) use super::{c, d::E};\n// use crate::x;\nlet y = 1;"),
-        ["a::B", "{c, d::E}"]
-    );
+    let text = "use crate::a::B;\npub(crate) use super::{c, d::E};\n// use crate::x;\nlet y = 1;";
+    assert_eq!(uses(text, true), ["a::B", "{c, d::E}"]);
+    // In a module directory's file, `super::` is that module.
+    assert_eq!(uses(text, false), ["a::B"]);
     let graph: BTreeMap<String, BTreeSet<String>> = [("a", "b"), ("b", "c"), ("c", "a")]
         .into_iter()
         .map(|(from, to)| (from.to_owned(), BTreeSet::from([to.to_owned()])))

@@ -75,7 +75,7 @@ impl FakeDriver {
     /// The main frame notifies the machine's own chat activity subscription.
     fn chat_activity(&mut self) -> Vec<Effect> {
         self.pod_message(crate::protocol::PodMessage::CallbackData {
-            id: crate::idle::CHAT_ACTIVITY.to_owned(),
+            id: crate::protocol::CHAT_ACTIVITY.to_owned(),
             data: Value::Null,
         })
     }
@@ -570,7 +570,7 @@ fn a_followed_logout_that_the_pod_did_not_confirm_is_asked_here() {
 fn the_chats_activity_is_the_machines_own_subscription() {
     let subscription = crate::protocol::HostMessage::Subscription(crate::protocol::Subscription {
         kind: crate::NotificationKind::ActivityNotifications,
-        id: crate::idle::CHAT_ACTIVITY.to_owned(),
+        id: crate::protocol::CHAT_ACTIVITY.to_owned(),
         params: crate::protocol::SubscriptionParams { stream_id: None },
     });
     // Without an idle policy, nothing is asked for.

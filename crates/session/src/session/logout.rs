@@ -8,10 +8,11 @@
 
 use serde_json::Value;
 
+use super::{Phase, Session};
 use crate::error::SymphonyError;
+use crate::outbox::TimerPurpose;
 use crate::protocol::{session_mark_key, Action, ActionKind, HostMessage, LogoutAction, TabMessage};
 use crate::resolved::Resolved;
-use crate::session::{Phase, Session, TimerPurpose};
 use crate::vocabulary::Work;
 use crate::vocabulary::{
     FrameId, LogoutAttemptId, LogoutReason, RequestId, SessionState, StoredMark, TimerId,

@@ -1,36 +1,24 @@
-//! The session: dispatch of commands and events to the phase they concern, the timers, and
-//! the output queue with its id counters.
+//! The session: dispatch of commands and events to the phase they concern. Its phases'
+//! runs live in the submodules: the logout ([`logout`]) and the idle clock ([`idle`]); the
+//! Rendered phase is the [`View`].
 
-use std::collections::VecDeque;
+mod idle;
+mod logout;
 
 use litemap::LiteMap;
-use std::time::Duration;
 
 use crate::config::Config;
 use crate::error::SymphonyError;
-use crate::idle::IdleClock;
-use crate::logout::LogoutRun;
+use crate::outbox::{Outbox, TimerPurpose};
 use crate::protocol::{ActionKind, HostMessage, PodMessage, TabMessage};
-use crate::resolved::Resolved;
 use crate::view::{self, Intent, Subscriptions, View};
 use crate::vocabulary::{
-    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, RequestId,
-    SessionState, TimerId,
+    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutReason, RequestId, SessionState, TimerId,
 };
 use crate::vocabulary::{News, Work};
 
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum TimerPurpose {
-    Action(String),
-    /// The render's timeout, while its main frame loads.
-    Render,
-    /// The main frame loaded; not ready by now means the user may have to act.
-    Interaction,
-    LogoutFrame,
-    LogoutDeadline,
-    /// The claim of the idle logout of this deadline got no answer in time.
-    IdleClaim(crate::Timestamp),
-}
+use idle::IdleClock;
+use logout::LogoutRun;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Phase {
@@ -38,76 +26,6 @@ pub(crate) enum Phase {
     Rendered(View),
     LoggingOut(LogoutRun),
     LoggedOut,
-}
-
-/// The outbox: the queue of effects, the id counters and the timers the effects started:
-/// everything of the machine that is not the phase.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Outbox {
-    effects: VecDeque<Effect>,
-    timers: LiteMap<TimerId, TimerPurpose>,
-    next_request: u64,
-    next_frame: u64,
-    next_timer: u64,
-    next_action: u64,
-    next_attempt: u64,
-}
-
-impl Outbox {
-    pub(crate) fn emit(&mut self, effect: impl Into<Effect>) {
-        self.effects.push_back(effect.into());
-    }
-
-    pub(crate) fn answer(&mut self, request: RequestId, result: Result<Resolved, SymphonyError>) {
-        self.emit(News::Answer { request, result });
-    }
-
-    /// Answers `request` with success and no data, `{}`.
-    pub(crate) fn answer_ok(&mut self, request: RequestId) {
-        self.answer(request, Ok(Resolved::new()));
-    }
-
-    pub(crate) fn start_timer(&mut self, purpose: TimerPurpose, after: Duration) -> TimerId {
-        self.next_timer += 1;
-        let timer = TimerId(self.next_timer);
-        self.timers.insert(timer, purpose);
-        self.emit(Work::StartTimer { timer, after });
-        timer
-    }
-
-    pub(crate) fn cancel_timer(&mut self, timer: TimerId) {
-        if self.timers.remove(&timer).is_some() {
-            self.emit(Work::CancelTimer { timer });
-        }
-    }
-
-    pub(crate) fn new_frame(&mut self) -> FrameId {
-        self.next_frame += 1;
-        FrameId(self.next_frame)
-    }
-
-    pub(crate) fn new_attempt(&mut self) -> LogoutAttemptId {
-        self.next_attempt += 1;
-        LogoutAttemptId(self.next_attempt)
-    }
-
-    pub(crate) fn new_action_id(&mut self, kind: &ActionKind) -> String {
-        self.next_action += 1;
-        format!("{}-{}", kind.name(), self.next_action)
-    }
-
-    /// Stores the mark that tells a later page of this browser that a session of the pod
-    /// may be alive ([`Work::SetSessionMark`]).
-    pub(crate) fn mark_session(&mut self, config: &Config) {
-        let key = crate::protocol::session_mark_key(config.pod_origin());
-        self.emit(Work::SetSessionMark { key });
-    }
-
-    pub(crate) fn remove_frames(&mut self, frames: impl IntoIterator<Item = FrameId>) {
-        for frame in frames {
-            self.emit(Work::RemoveFrame { frame });
-        }
-    }
 }
 
 /// The session state machine. See the [crate documentation](crate) for the driver contract
@@ -686,7 +604,7 @@ impl Session {
                             .values()
                             .map(|(_, sub)| HostMessage::Subscription(sub.clone())),
                     );
-                    again.extend(crate::idle::chat_activity_subscription(&self.config));
+                    again.extend(idle::chat_activity_subscription(&self.config));
                     for message in again {
                         self.outbox.emit(Work::Post(message));
                     }
@@ -727,7 +645,7 @@ impl Session {
                             self.outbox.emit(Work::Post(message));
                         }
                     }
-                    if let Some(message) = crate::idle::chat_activity_subscription(&self.config) {
+                    if let Some(message) = idle::chat_activity_subscription(&self.config) {
                         self.outbox.emit(Work::Post(message));
                     }
                 }
@@ -754,7 +672,7 @@ impl Session {
                 }
             }
             PodMessage::CallbackData { id, data } => {
-                if id == crate::idle::CHAT_ACTIVITY {
+                if id == crate::protocol::CHAT_ACTIVITY {
                     return self.chat_activity();
                 }
                 if !matches!(self.phase, Phase::Rendered(_)) {

@@ -12,8 +12,9 @@
 
 use std::time::Duration;
 
+use super::{Phase, Session};
+use crate::outbox::TimerPurpose;
 use crate::protocol::{HostMessage, NotificationKind, Subscription, SubscriptionParams, TabMessage};
-use crate::session::{Phase, Session, TimerPurpose};
 use crate::time::Timestamp;
 use crate::vocabulary::{FrameId, LogoutReason, TimerId};
 use crate::vocabulary::{News, Work};
@@ -38,17 +39,12 @@ pub(crate) struct IdleClock {
     check_scheduled: bool,
 }
 
-/// The protocol id of the machine's own subscription to the chats' activity
-/// (`ActivityNotifications`), made at every `clientReady` while an idle policy is on: a
-/// notification of it is activity, not news.
-pub(crate) const CHAT_ACTIVITY: &str = "idle-chat-activity";
-
 /// The subscription to the chats' activity, with an idle policy.
 pub(crate) fn chat_activity_subscription(config: &crate::config::Config) -> Option<HostMessage> {
     config.idle()?;
     Some(HostMessage::Subscription(Subscription {
         kind: NotificationKind::ActivityNotifications,
-        id: CHAT_ACTIVITY.to_owned(),
+        id: crate::protocol::CHAT_ACTIVITY.to_owned(),
         params: SubscriptionParams { stream_id: None },
     }))
 }

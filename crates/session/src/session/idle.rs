@@ -12,11 +12,11 @@
 
 use std::time::Duration;
 
-use super::{Phase, Session};
-use crate::outbox::TimerPurpose;
+use crate::config::Config;
+use crate::outbox::{Outbox, TimerPurpose};
 use crate::protocol::{HostMessage, NotificationKind, Subscription, SubscriptionParams, TabMessage};
 use crate::time::Timestamp;
-use crate::vocabulary::{FrameId, LogoutReason, TimerId};
+use crate::vocabulary::{FrameId, TimerId};
 use crate::vocabulary::{News, Work};
 
 /// The idle clock of one render: it runs while the session is `Rendered`, and on after the
@@ -40,7 +40,7 @@ pub(crate) struct IdleClock {
 }
 
 /// The subscription to the chats' activity, with an idle policy.
-pub(crate) fn chat_activity_subscription(config: &crate::config::Config) -> Option<HostMessage> {
+pub(crate) fn chat_activity_subscription(config: &Config) -> Option<HostMessage> {
     config.idle()?;
     Some(HostMessage::Subscription(Subscription {
         kind: NotificationKind::ActivityNotifications,
@@ -49,165 +49,175 @@ pub(crate) fn chat_activity_subscription(config: &crate::config::Config) -> Opti
     }))
 }
 
+/// What an answer to the claim of an idle logout means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ClaimAnswer {
+    /// It answers no claim waiting here: stale.
+    NotWaited,
+    /// Activity moved the deadline since the claim: dropped, nothing to do.
+    Outdated,
+    /// The logout is due: performed here, or (`follow`) performed by the tab that holds
+    /// the claim and followed here.
+    LogOut { follow: bool },
+}
+
 impl IdleClock {
     /// The deadline the standing warning announced.
     pub(crate) fn warning(&self) -> Option<Timestamp> {
         self.warning
     }
-}
 
-impl Session {
-    /// Starts, restarts or stops the idle clock so that it runs exactly while the session
-    /// is `Rendered` (a new render restarts it), or `Unrendered` after a render while the
-    /// pod session may be alive. Called after every input.
-    pub(crate) fn sync_idle(&mut self) {
-        if self.config.idle().is_none() {
+    /// Starts, restarts or stops the clock so that it runs for the render of this main
+    /// frame (`None`: stops). Called after every input with what the phase wants.
+    pub(crate) fn sync(&mut self, wanted: Option<FrameId>, out: &mut Outbox) {
+        if wanted == self.running_for {
             return;
         }
-        let wanted = match &self.phase {
-            Phase::Rendered(view) => Some(view.main),
-            // The main frame left the page (a chat route unmounted) but the pod session may
-            // live on: the clock of its render runs on, and logs out over HTTP when due.
-            Phase::Unrendered if self.server_session_may_be_alive => self.idle.running_for,
-            Phase::Unrendered | Phase::LoggingOut(_) | Phase::LoggedOut => None,
-        };
-        if wanted == self.idle.running_for {
-            return;
+        if self.warning.is_some() {
+            out.emit(News::IdleWarningCleared);
         }
-        if self.idle.warning.is_some() {
-            self.outbox.emit(News::IdleWarningCleared);
+        if self.check_scheduled {
+            out.emit(Work::CancelIdleCheck);
         }
-        if self.idle.check_scheduled {
-            self.outbox.emit(Work::CancelIdleCheck);
+        if let Some(timer) = self.claim_timer {
+            out.cancel_timer(timer);
         }
-        if let Some(timer) = self.idle.claim_timer {
-            self.outbox.cancel_timer(timer);
-        }
-        self.idle = IdleClock {
+        *self = IdleClock {
             running_for: wanted,
             ..IdleClock::default()
         };
         if wanted.is_some() {
             // The first check tells the time the render started, which counts as activity.
-            self.schedule_idle_check(std::time::Duration::ZERO);
+            self.schedule_check(Duration::ZERO, out);
         }
     }
 
-    fn schedule_idle_check(&mut self, after: Duration) {
-        self.idle.check_scheduled = true;
-        self.outbox.emit(Work::ScheduleIdleCheck { after });
+    /// The main frame of the render the clock runs for.
+    pub(crate) fn running_for(&self) -> Option<FrameId> {
+        self.running_for
+    }
+
+    fn schedule_check(&mut self, after: Duration, out: &mut Outbox) {
+        self.check_scheduled = true;
+        out.emit(Work::ScheduleIdleCheck { after });
     }
 
     /// A notification of that subscription: the user did something in a chat. The driver
     /// tells when ([`Work::ChatActivity`]); false while the clock does not run.
-    pub(crate) fn chat_activity(&mut self) -> bool {
-        if self.idle.running_for.is_none() {
+    pub(crate) fn chat_activity(&self, out: &mut Outbox) -> bool {
+        if self.running_for.is_none() {
             return false;
         }
-        self.outbox.emit(Work::ChatActivity);
+        out.emit(Work::ChatActivity);
         true
     }
 
     /// A check of the clock: scheduled, or whenever the driver likes (a page shown again).
-    pub(crate) fn idle_check(&mut self, now: Timestamp) {
-        if self.idle.running_for.is_none() {
+    pub(crate) fn check(&mut self, now: Timestamp, out: &mut Outbox, config: &Config) {
+        if self.running_for.is_none() {
             return;
         }
-        self.idle.check_scheduled = false;
-        self.idle.now = self.idle.now.max(Some(now));
-        if self.idle.last_activity.is_none() {
-            self.record_activity(now, true);
+        self.check_scheduled = false;
+        self.now = self.now.max(Some(now));
+        if self.last_activity.is_none() {
+            self.record_activity(now, Some(config), out);
         }
-        self.evaluate_idle();
+        self.evaluate(out, config);
     }
 
     /// Activity seen here (the page, a chat, "stay signed in"), or reported by another tab
     /// (`heard_at`: when; the report is already capped to it). Activity at or after the
     /// deadline never renews the session: here it makes the logout due at once (a late
     /// timer must not let a returning user in), from another tab it is ignored.
-    pub(crate) fn idle_activity(&mut self, at: Timestamp, heard_at: Option<Timestamp>) {
-        if self.idle.running_for.is_none() {
+    pub(crate) fn activity(
+        &mut self,
+        at: Timestamp,
+        heard_at: Option<Timestamp>,
+        out: &mut Outbox,
+        config: &Config,
+    ) {
+        if self.running_for.is_none() {
             return;
         }
         let from_another_tab = heard_at.is_some();
-        self.idle.now = self.idle.now.max(Some(heard_at.unwrap_or(at)));
-        if let Some(deadline) = self.idle_deadline() {
+        self.now = self.now.max(Some(heard_at.unwrap_or(at)));
+        if let Some(deadline) = self.deadline(config) {
             if at >= deadline {
                 if !from_another_tab {
-                    self.idle_due(deadline);
+                    self.due(deadline, out, config);
                 }
                 return;
             }
         }
-        self.record_activity(at, !from_another_tab);
-        if self.idle.warning.take().is_some() {
-            self.outbox.emit(News::IdleWarningCleared);
-            self.evaluate_idle();
+        self.record_activity(at, (!from_another_tab).then_some(config), out);
+        if self.warning.take().is_some() {
+            out.emit(News::IdleWarningCleared);
+            self.evaluate(out, config);
         }
     }
 
-    fn record_activity(&mut self, at: Timestamp, tell_other_tabs: bool) {
-        self.idle.last_activity = self.idle.last_activity.max(Some(at));
-        if tell_other_tabs {
-            self.outbox.emit(Work::Broadcast(TabMessage::Activity {
-                pod: self.config.pod_origin().to_owned(),
+    /// Counts activity at `at`; with `tell` (the config: its pod), tells the other tabs.
+    fn record_activity(&mut self, at: Timestamp, tell: Option<&Config>, out: &mut Outbox) {
+        self.last_activity = self.last_activity.max(Some(at));
+        if let Some(config) = tell {
+            out.emit(Work::Broadcast(TabMessage::Activity {
+                pod: config.pod_origin().to_owned(),
                 at: at.0,
             }));
         }
     }
 
-    fn idle_deadline(&self) -> Option<Timestamp> {
-        let policy = self.config.idle()?;
-        Some(self.idle.last_activity?.after(policy.timeout()))
+    fn deadline(&self, config: &Config) -> Option<Timestamp> {
+        let policy = config.idle()?;
+        Some(self.last_activity?.after(policy.timeout()))
     }
 
     /// Compares the clock with the deadline: warns, makes the logout due, and schedules the
     /// next check (never further away than the check interval).
-    fn evaluate_idle(&mut self) {
-        let (Some(policy), Some(now), Some(deadline)) =
-            (self.config.idle(), self.idle.now, self.idle_deadline())
+    fn evaluate(&mut self, out: &mut Outbox, config: &Config) {
+        let (Some(policy), Some(now), Some(deadline)) = (config.idle(), self.now, self.deadline(config))
         else {
             return;
         };
         if now >= deadline {
-            self.idle_due(deadline);
-            self.schedule_idle_check(policy.check_interval());
+            self.due(deadline, out, config);
+            self.schedule_check(policy.check_interval(), out);
             return;
         }
         let warn_at = deadline.before(policy.warning_lead());
         let next = if now >= warn_at {
-            if self.idle.warning != Some(deadline) {
-                self.idle.warning = Some(deadline);
-                self.outbox.emit(News::IdleWarningStarted { deadline });
+            if self.warning != Some(deadline) {
+                self.warning = Some(deadline);
+                out.emit(News::IdleWarningStarted { deadline });
             }
             deadline
         } else {
-            if self.idle.warning.take().is_some() {
-                self.outbox.emit(News::IdleWarningCleared);
+            if self.warning.take().is_some() {
+                out.emit(News::IdleWarningCleared);
             }
             warn_at
         };
-        self.schedule_idle_check(now.until(next).min(policy.check_interval()));
+        self.schedule_check(now.until(next).min(policy.check_interval()), out);
     }
 
     /// Asks the driver to claim this idle logout for this tab (once per deadline), and
     /// bounds the wait for its answer by the logout timeout.
-    fn idle_due(&mut self, deadline: Timestamp) {
-        if self.idle.claimed == Some(deadline) {
+    fn due(&mut self, deadline: Timestamp, out: &mut Outbox, config: &Config) {
+        if self.claimed == Some(deadline) {
             return;
         }
-        self.drop_idle_claim();
-        self.idle.claimed = Some(deadline);
-        let after = self.config.logout_timeout();
-        self.idle.claim_timer = Some(self.outbox.start_timer(TimerPurpose::IdleClaim(deadline), after));
-        self.outbox.emit(Work::IdleLogoutDue { deadline });
+        self.drop_claim(out);
+        self.claimed = Some(deadline);
+        let after = config.logout_timeout();
+        self.claim_timer = Some(out.start_timer(TimerPurpose::IdleClaim(deadline), after));
+        out.emit(Work::IdleLogoutDue { deadline });
     }
 
     /// Forgets the claim waiting for an answer, if any.
-    fn drop_idle_claim(&mut self) {
-        self.idle.claimed = None;
-        if let Some(timer) = self.idle.claim_timer.take() {
-            self.outbox.cancel_timer(timer);
+    fn drop_claim(&mut self, out: &mut Outbox) {
+        self.claimed = None;
+        if let Some(timer) = self.claim_timer.take() {
+            out.cancel_timer(timer);
         }
     }
 
@@ -216,25 +226,36 @@ impl Session {
     /// as timed before it) moved the deadline, and then the claim is dropped, granted or
     /// not. Granted, this tab performs the logout; refused, another tab performs it and this
     /// one follows (hidden at once, closed when that tab reports the end, and performing its
-    /// own logout if no report comes within the logout timeout). False when it answers no
-    /// current claim.
-    pub(crate) fn idle_claimed(&mut self, deadline: Timestamp, granted: bool) -> bool {
-        if self.idle.running_for.is_none() || self.idle.claimed != Some(deadline) {
-            return false;
+    /// own logout if no report comes within the logout timeout).
+    pub(crate) fn claimed(
+        &mut self,
+        deadline: Timestamp,
+        granted: bool,
+        out: &mut Outbox,
+        config: &Config,
+    ) -> ClaimAnswer {
+        if self.running_for.is_none() || self.claimed != Some(deadline) {
+            return ClaimAnswer::NotWaited;
         }
-        let current = self.idle_deadline() == Some(deadline);
-        self.drop_idle_claim();
+        let current = self.deadline(config) == Some(deadline);
+        self.drop_claim(out);
         if current {
-            self.begin_logout(None, LogoutReason::Idle, !granted);
+            ClaimAnswer::LogOut { follow: !granted }
+        } else {
+            ClaimAnswer::Outdated
         }
-        true
     }
 
     /// No answer to the claim within the logout timeout (a browser whose lock request
     /// neither grants nor refuses): this tab logs out itself (more requests, never none).
-    pub(crate) fn idle_claim_unanswered(&mut self, deadline: Timestamp) {
-        self.idle.claim_timer = None;
+    pub(crate) fn claim_unanswered(
+        &mut self,
+        deadline: Timestamp,
+        out: &mut Outbox,
+        config: &Config,
+    ) -> ClaimAnswer {
+        self.claim_timer = None;
         // Judged as a granted answer would be: it counts only while it is the current claim.
-        self.idle_claimed(deadline, true);
+        self.claimed(deadline, true, out, config)
     }
 }

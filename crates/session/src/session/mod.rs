@@ -17,7 +17,7 @@ use crate::vocabulary::{
 };
 use crate::vocabulary::{News, Work};
 
-use idle::IdleClock;
+use idle::{ClaimAnswer, IdleClock};
 use logout::LogoutRun;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -250,7 +250,9 @@ impl Session {
                 }
                 Some(TabMessage::Activity { pod, at }) => {
                     if pod == self.config.pod_origin() {
-                        self.idle_activity(crate::Timestamp(at).min(heard_at), Some(heard_at));
+                        let at = crate::Timestamp(at).min(heard_at);
+                        self.idle
+                            .activity(at, Some(heard_at), &mut self.outbox, &self.config);
                     }
                     true
                 }
@@ -260,14 +262,19 @@ impl Session {
                 }
             },
             Event::Activity { at } => {
-                self.idle_activity(at, None);
+                self.idle.activity(at, None, &mut self.outbox, &self.config);
                 true
             }
             Event::IdleCheck { now } => {
-                self.idle_check(now);
+                self.idle.check(now, &mut self.outbox, &self.config);
                 true
             }
-            Event::IdleLogoutClaimed { deadline, granted } => self.idle_claimed(deadline, granted),
+            Event::IdleLogoutClaimed { deadline, granted } => {
+                let answer = self
+                    .idle
+                    .claimed(deadline, granted, &mut self.outbox, &self.config);
+                self.idle_claim_answered(answer)
+            }
             Event::SessionMarkRead(mark) => self.session_mark_read(mark),
         };
         if !handled {
@@ -275,6 +282,34 @@ impl Session {
         }
         self.announce_readiness();
         self.sync_idle();
+    }
+
+    /// Keeps the idle clock running exactly while the session is `Rendered` (a new render
+    /// restarts it), or `Unrendered` after a render while the pod session may be alive (the
+    /// main frame left the page, a chat route unmounted: the clock of its render runs on,
+    /// and logs out over HTTP when due). Called after every input.
+    fn sync_idle(&mut self) {
+        if self.config.idle().is_none() {
+            return;
+        }
+        let wanted = match &self.phase {
+            Phase::Rendered(view) => Some(view.main),
+            Phase::Unrendered if self.server_session_may_be_alive => self.idle.running_for(),
+            Phase::Unrendered | Phase::LoggingOut(_) | Phase::LoggedOut => None,
+        };
+        self.idle.sync(wanted, &mut self.outbox);
+    }
+
+    /// Acts on the answer to the idle logout's claim; false when it answered none waiting.
+    fn idle_claim_answered(&mut self, answer: ClaimAnswer) -> bool {
+        match answer {
+            ClaimAnswer::NotWaited => false,
+            ClaimAnswer::Outdated => true,
+            ClaimAnswer::LogOut { follow } => {
+                self.begin_logout(None, LogoutReason::Idle, follow);
+                true
+            }
+        }
     }
 
     /// Emits [`News::LoadedChanged`], [`News::ReadyChanged`] and
@@ -435,7 +470,12 @@ impl Session {
                     view.interaction_required = true;
                 }
             }
-            TimerPurpose::IdleClaim(deadline) => self.idle_claim_unanswered(deadline),
+            TimerPurpose::IdleClaim(deadline) => {
+                let answer = self
+                    .idle
+                    .claim_unanswered(deadline, &mut self.outbox, &self.config);
+                self.idle_claim_answered(answer);
+            }
             TimerPurpose::Action(id) => {
                 if let Phase::Rendered(view) = &mut self.phase {
                     if let Some(pending) = view.pending.remove(&id) {
@@ -673,7 +713,7 @@ impl Session {
             }
             PodMessage::CallbackData { id, data } => {
                 if id == crate::protocol::CHAT_ACTIVITY {
-                    return self.chat_activity();
+                    return self.idle.chat_activity(&mut self.outbox);
                 }
                 if !matches!(self.phase, Phase::Rendered(_)) {
                     return false;

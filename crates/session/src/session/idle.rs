@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use super::logout::Performer;
 use crate::config::Config;
 use crate::outbox::{Outbox, TimerPurpose};
 use crate::protocol::{HostMessage, NotificationKind, Subscription, SubscriptionParams, TabMessage};
@@ -56,9 +57,9 @@ pub(crate) enum ClaimAnswer {
     NotWaited,
     /// Activity moved the deadline since the claim: dropped, nothing to do.
     Outdated,
-    /// The logout is due: performed here, or (`follow`) performed by the tab that holds
-    /// the claim and followed here.
-    LogOut { follow: bool },
+    /// The logout is due: performed here (granted), or by the tab that holds the claim
+    /// and followed here (refused).
+    LogOut(Performer),
 }
 
 impl IdleClock {
@@ -240,7 +241,11 @@ impl IdleClock {
         let current = self.deadline(config) == Some(deadline);
         self.drop_claim(out);
         if current {
-            ClaimAnswer::LogOut { follow: !granted }
+            ClaimAnswer::LogOut(if granted {
+                Performer::ThisTab
+            } else {
+                Performer::AnotherTab
+            })
         } else {
             ClaimAnswer::Outdated
         }

@@ -1,428 +1,357 @@
 //! The logout run: hide everything, ask the main frame (when it is ready) or the pod's
 //! logout URL, fall back from the first to the second (when the frame is silent, gone, or
-//! says no), bound it all by a deadline, then remove the frames and answer every caller
-//! with the same result. A logout in a page that never rendered first asks the storage
-//! whether an earlier page left a session of the pod. An idle logout that
-//! another tab performs is followed: hidden at once, closed when that tab reports the end,
-//! performed here after all if no report comes in time.
+//! says no), ask again when a frame navigated after the request left, bound it all by a
+//! deadline, then remove the frames and answer every caller with the same result. An idle
+//! logout that another tab performs is followed: hidden at once, closed when that tab
+//! reports the end, performed here after all if no report comes in time.
+//!
+//! The run decides its steps; the session ([`super`]) acts on the [`Next`] each returns:
+//! the end of the phase, the state news, the answers and the other tabs.
 
 use serde_json::Value;
 
-use super::{Phase, Session};
+use crate::config::Config;
 use crate::error::SymphonyError;
-use crate::outbox::TimerPurpose;
-use crate::protocol::{session_mark_key, Action, ActionKind, HostMessage, LogoutAction, TabMessage};
-use crate::resolved::Resolved;
-use crate::vocabulary::Work;
-use crate::vocabulary::{
-    FrameId, LogoutAttemptId, LogoutReason, RequestId, SessionState, StoredMark, TimerId,
-};
+use crate::outbox::{Outbox, TimerPurpose};
+use crate::protocol::{Action, ActionKind, HostMessage, LogoutAction};
+use crate::vocabulary::{FrameId, LogoutAttemptId, RequestId, TimerId, Work};
+
+/// What the session does after a step of the run.
+#[derive(Debug, PartialEq)]
+#[must_use]
+pub(crate) enum Next {
+    /// The run goes on.
+    Runs,
+    /// The server part is over with this result: end the run ([`LogoutRun::end`]).
+    Ends(Result<(), SymphonyError>),
+    /// The tab whose logout this run follows reported a confirmed end: close without
+    /// believing that the server session ended ([`LogoutRun::end_followed`]).
+    FollowedEnds,
+}
 
 /// A logout in progress.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct LogoutRun {
     /// Everyone who asked; all get the same answer.
-    pub waiters: Vec<RequestId>,
-    pub deadline: crate::vocabulary::TimerId,
+    waiters: Vec<RequestId>,
+    deadline: TimerId,
     /// The logout action posted to the main frame and its answer timer (none without an
     /// HTTP step: then the frame has until the deadline).
-    pub frame_attempt: Option<(String, Option<TimerId>)>,
+    frame_attempt: Option<(String, Option<TimerId>)>,
     /// What the main frame answered when it refused the logout; the HTTP step follows.
-    pub frame_refusal: Option<SymphonyError>,
+    frame_refusal: Option<SymphonyError>,
     /// The HTTP request; never in flight beside `frame_attempt`.
-    pub http_attempt: Option<LogoutAttemptId>,
+    http_attempt: Option<LogoutAttemptId>,
     /// The main frame while it is in the document.
-    pub main: Option<FrameId>,
+    main: Option<FrameId>,
     /// The frames still in the document, hidden; removed when the server part is done.
-    pub frames: Vec<FrameId>,
+    frames: Vec<FrameId>,
     /// The main frame had said `clientReady`, so it can be asked.
-    pub main_ready: bool,
+    main_ready: bool,
     /// Another tab performs this (idle) logout: nothing asked here unless it stays silent
-    /// until the deadline or a caller of ours asks for a logout.
-    pub following: bool,
+    /// until the deadline, it reports a failure, a frame of ours navigates, or a caller of
+    /// ours asks for a logout.
+    following: bool,
     /// A frame of ours navigated (loaded, or said `clientReady`) after the request in
     /// flight left: a sign-in may have reached the pod after it, so its "ok" is not the end.
-    pub navigated_since_asked: bool,
+    navigated_since_asked: bool,
 }
 
-impl Session {
-    pub(crate) fn logout(&mut self, request: RequestId) {
-        self.begin_logout(Some(request), LogoutReason::Requested, false);
-    }
+/// Who performs the server part of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Performer {
+    /// This tab asks the pod.
+    ThisTab,
+    /// Another tab holds the idle logout's claim: this one follows it.
+    AnotherTab,
+}
 
-    /// Starts a logout (or joins the one running), for a caller (`request`) or for the idle
-    /// policy (none). With `follow`, another tab performs the server part.
-    pub(crate) fn begin_logout(&mut self, request: Option<RequestId>, reason: LogoutReason, follow: bool) {
-        let before = self.state();
-        match std::mem::replace(&mut self.phase, Phase::Unrendered) {
-            Phase::LoggingOut(mut run) => {
-                run.waiters.extend(request);
-                let stop_following = run.following && request.is_some();
-                self.phase = Phase::LoggingOut(run);
-                if stop_following {
-                    // A caller of ours wants the pod asked: we cannot vouch for another tab.
-                    self.stop_following();
-                }
-            }
-            Phase::Rendered(mut view) => {
-                // Nothing of the session stays visible while the server answers: hide first.
-                let frames = view.frames();
-                self.outbox.emit(Work::HideFrames {
-                    frames: frames.clone(),
-                });
-                view.interrupt(&mut self.outbox, |operation| SymphonyError::Interrupted {
-                    operation,
-                    by: "logout",
-                });
-                let run = LogoutRun {
-                    waiters: request.into_iter().collect(),
-                    deadline: self.start_logout_deadline(),
-                    frame_attempt: None,
-                    frame_refusal: None,
-                    http_attempt: None,
-                    main: Some(view.main),
-                    frames,
-                    main_ready: view.ready,
-                    following: follow,
-                    navigated_since_asked: false,
-                };
-                self.phase = Phase::LoggingOut(run);
-                self.logout_reason = Some(reason);
-                // Told before the pod is asked: asking may end the logout at once (nothing
-                // can be sent), and its end must come after its start.
-                self.announce_state(before);
-                if !follow {
-                    self.ask_the_pod();
-                }
-            }
-            other @ (Phase::Unrendered | Phase::LoggedOut) => {
-                self.phase = other;
-                if !self.server_session_may_be_alive {
-                    let Some(request) = request else {
-                        return;
-                    };
-                    // Nothing of this page may be alive (never rendered, or its own logout
-                    // was confirmed), but another page of this browser may hold a session
-                    // of the pod (an earlier page, or another tab signed in since): the
-                    // storage tells.
-                    if self.mark_waiters.is_empty() {
-                        let key = session_mark_key(self.config.pod_origin());
-                        self.outbox.emit(Work::ReadSessionMark { key });
-                    }
-                    self.mark_waiters.push(request);
-                    return;
-                }
-                // The frames are gone already; only the server part is left to do (for a
-                // caller, or for the idle clock that ran on after the main frame left).
-                self.phase = Phase::LoggingOut(LogoutRun {
-                    waiters: request.into_iter().collect(),
-                    deadline: self.start_logout_deadline(),
-                    frame_attempt: None,
-                    frame_refusal: None,
-                    http_attempt: None,
-                    main: None,
-                    frames: Vec::new(),
-                    main_ready: false,
-                    following: follow,
-                    navigated_since_asked: false,
-                });
-                self.logout_reason = Some(reason);
-                self.announce_state(before);
-                if !follow {
-                    self.ask_over_http();
-                }
-            }
+impl LogoutRun {
+    /// A run over these frames (already hidden), for these callers, bounded by the logout
+    /// timeout from now. Nothing is asked yet ([`LogoutRun::start`]): the state news of the
+    /// run's start must come before anything that may end it.
+    pub(crate) fn new(
+        waiters: Vec<RequestId>,
+        main: Option<FrameId>,
+        frames: Vec<FrameId>,
+        main_ready: bool,
+        performer: Performer,
+        out: &mut Outbox,
+        config: &Config,
+    ) -> Self {
+        Self {
+            waiters,
+            deadline: out.start_timer(TimerPurpose::LogoutDeadline, config.logout_timeout()),
+            frame_attempt: None,
+            frame_refusal: None,
+            http_attempt: None,
+            main,
+            frames,
+            main_ready,
+            following: performer == Performer::AnotherTab,
+            navigated_since_asked: false,
         }
     }
 
-    /// The storage answered [`Work::ReadSessionMark`]: the logouts that waited for it
-    /// ask the pod over HTTP when an earlier page may have left a session (or the storage
-    /// could not tell), else they are answered `{}`. False when nobody waited.
-    pub(crate) fn session_mark_read(&mut self, mark: StoredMark) -> bool {
-        let waiters = std::mem::take(&mut self.mark_waiters);
-        if waiters.is_empty() {
-            return false;
+    /// The frames still in the document.
+    pub(crate) fn frames(&self) -> &[FrameId] {
+        &self.frames
+    }
+
+    /// The main frame, while it is in the document.
+    pub(crate) fn main(&self) -> Option<FrameId> {
+        self.main
+    }
+
+    /// Asks the pod, unless another tab performs the run.
+    pub(crate) fn start(&mut self, out: &mut Outbox, config: &Config) -> Next {
+        if self.following {
+            Next::Runs
+        } else {
+            self.ask(out, config)
         }
-        match self.phase {
-            Phase::Unrendered | Phase::LoggedOut => {
-                if mark != StoredMark::Absent {
-                    self.server_session_may_be_alive = true;
-                }
-                for request in waiters {
-                    if self.server_session_may_be_alive {
-                        self.logout(request);
-                    } else {
-                        self.outbox.answer_ok(request);
-                    }
-                }
-            }
-            // A render came first: these logouts were asked before it, not of it.
-            Phase::Rendered(_) => {
-                for request in waiters {
-                    let error = SymphonyError::Interrupted {
-                        operation: "logout",
-                        by: "a new render",
-                    };
-                    self.outbox.answer(request, Err(error));
-                }
-            }
-            // A render and a logout came first: join it.
-            Phase::LoggingOut(_) => {
-                for request in waiters {
-                    self.logout(request);
-                }
-            }
+    }
+
+    /// Another caller joins the run; a caller of ours wants the pod asked: a followed run
+    /// is performed here from now on (we cannot vouch for another tab).
+    pub(crate) fn join(&mut self, request: Option<RequestId>, out: &mut Outbox, config: &Config) -> Next {
+        self.waiters.extend(request);
+        if self.following && request.is_some() {
+            self.stop_following(out, config)
+        } else {
+            Next::Runs
         }
-        true
     }
 
     /// Asks the main frame when the frame step is on and the frame is there and ready,
     /// else the pod over HTTP.
-    fn ask_the_pod(&mut self) {
-        match (&self.phase, self.config.logout_action()) {
-            (Phase::LoggingOut(run), Some(name)) if run.main.is_some() && run.main_ready => {
-                let name = name.to_owned();
-                self.ask_main_frame(name);
+    fn ask(&mut self, out: &mut Outbox, config: &Config) -> Next {
+        match config.logout_action() {
+            Some(name) if self.main.is_some() && self.main_ready => {
+                self.ask_main_frame(name.to_owned(), out, config);
+                Next::Runs
             }
-            _ => self.ask_over_http(),
+            _ => self.ask_over_http(out, config),
         }
     }
 
-    pub(crate) fn following_another_tab(&self) -> bool {
-        matches!(&self.phase, Phase::LoggingOut(run) if run.following)
-    }
-
     /// Stops following another tab's idle logout and performs it here, with a fresh
-    /// deadline: that tab stayed silent, or a caller of ours asked.
-    pub(crate) fn stop_following(&mut self) {
-        let deadline = self.start_logout_deadline();
-        let Phase::LoggingOut(run) = &mut self.phase else {
-            return;
-        };
-        run.following = false;
-        let old = std::mem::replace(&mut run.deadline, deadline);
-        self.outbox.cancel_timer(old);
-        self.ask_the_pod();
-    }
-
-    /// The tab performing the idle logout we follow reported its end: close here, without
-    /// believing that the server session ended (nobody here asked the pod).
-    pub(crate) fn finish_following(&mut self, run: LogoutRun) {
-        self.outbox.cancel_timer(run.deadline);
-        self.outbox.remove_frames(run.frames);
-        self.subscriptions.clear();
-        self.phase = Phase::LoggedOut;
-        self.state_news(SessionState::LoggingOut, SessionState::LoggedOut);
-        // A caller of ours stops the following (`begin_logout`), so nobody waits here.
-        debug_assert!(run.waiters.is_empty(), "a followed logout has no callers");
-    }
-
-    fn start_logout_deadline(&mut self) -> crate::vocabulary::TimerId {
-        self.outbox
-            .start_timer(TimerPurpose::LogoutDeadline, self.config.logout_timeout())
+    /// deadline: that tab stayed silent or failed, a frame of ours navigated, or a caller
+    /// of ours asked.
+    fn stop_following(&mut self, out: &mut Outbox, config: &Config) -> Next {
+        self.following = false;
+        let deadline = out.start_timer(TimerPurpose::LogoutDeadline, config.logout_timeout());
+        out.cancel_timer(std::mem::replace(&mut self.deadline, deadline));
+        self.ask(out, config)
     }
 
     /// Posts the logout action (named `name`) to the (ready) main frame and, when an HTTP
     /// step can follow, starts the frame's answer timer.
-    fn ask_main_frame(&mut self, name: String) {
+    fn ask_main_frame(&mut self, name: String, out: &mut Outbox, config: &Config) {
         let kind = ActionKind::Logout(LogoutAction::named(name));
-        let id = self.outbox.new_action_id(&kind);
-        self.outbox
-            .emit(Work::Post(HostMessage::Action(Action { id: id.clone(), kind })));
-        let timer = self.config.logout_url().is_some().then(|| {
-            self.outbox
-                .start_timer(TimerPurpose::LogoutFrame, self.config.frame_logout_timeout())
-        });
-        if let Phase::LoggingOut(run) = &mut self.phase {
-            run.frame_attempt = Some((id, timer));
-            run.navigated_since_asked = false;
-        }
+        let id = out.new_action_id(&kind);
+        out.emit(Work::Post(HostMessage::Action(Action { id: id.clone(), kind })));
+        let timer = config
+            .logout_url()
+            .is_some()
+            .then(|| out.start_timer(TimerPurpose::LogoutFrame, config.frame_logout_timeout()));
+        self.frame_attempt = Some((id, timer));
+        self.navigated_since_asked = false;
     }
 
     /// Sends the HTTP logout, unless one is in flight; abandons the frame attempt first.
-    /// Without an HTTP step the logout ends here: with the frame's refusal, or with
+    /// Without an HTTP step the run ends here: with the frame's refusal, or with
     /// [`SymphonyError::LogoutNotSent`].
-    pub(crate) fn ask_over_http(&mut self) {
-        let Phase::LoggingOut(run) = &mut self.phase else {
-            return;
-        };
-        if run.http_attempt.is_some() {
-            return;
+    fn ask_over_http(&mut self, out: &mut Outbox, config: &Config) -> Next {
+        if self.http_attempt.is_some() {
+            return Next::Runs;
         }
-        if let Some((_, Some(timer))) = run.frame_attempt.take() {
-            self.outbox.cancel_timer(timer);
+        if let Some((_, Some(timer))) = self.frame_attempt.take() {
+            out.cancel_timer(timer);
         }
-        let (Some(method), Some(url)) = (self.config.logout_method(), self.config.logout_url()) else {
-            let error = run.frame_refusal.take().unwrap_or(SymphonyError::LogoutNotSent {
-                reason: if run.main.is_some() {
+        let (Some(method), Some(url)) = (config.logout_method(), config.logout_url()) else {
+            return Next::Ends(Err(self.frame_refusal.take().unwrap_or(SymphonyError::LogoutNotSent {
+                reason: if self.main.is_some() {
                     "the main frame is not ready (the user has not signed in there) and the HTTP step is off"
                 } else {
                     "no main frame is in the page and the HTTP step is off"
                 },
-            });
-            self.finish_logout(Err(error), false);
-            return;
+            })));
         };
-        let attempt = self.outbox.new_attempt();
-        run.http_attempt = Some(attempt);
-        run.navigated_since_asked = false;
-        self.outbox.emit(Work::SendLogoutRequest {
+        let attempt = out.new_attempt();
+        self.http_attempt = Some(attempt);
+        self.navigated_since_asked = false;
+        out.emit(Work::SendLogoutRequest {
             attempt,
             method: method.to_owned(),
             url: url.to_owned(),
         });
+        Next::Runs
     }
 
-    /// Ends the logout: removes the frames, tells the other tabs, then answers every
-    /// waiter with `result` (after a refusal of the main frame, an error carries it too).
-    /// `from_http` tells whether `result` is the HTTP request's own answer (else a request
-    /// in flight is aborted).
-    pub(crate) fn finish_logout(&mut self, result: Result<(), SymphonyError>, from_http: bool) {
-        let Phase::LoggingOut(run) = std::mem::replace(&mut self.phase, Phase::LoggedOut) else {
-            return;
+    /// The deadline passed: a followed run is performed here (that tab stayed silent),
+    /// our own ends with a timeout.
+    pub(crate) fn deadline_passed(&mut self, out: &mut Outbox, config: &Config) -> Next {
+        if self.following {
+            return self.stop_following(out, config);
+        }
+        Next::Ends(Err(SymphonyError::Timeout {
+            operation: "logout",
+            after: config.logout_timeout(),
+        }))
+    }
+
+    /// The main frame did not answer the logout action in time: its answer is now stale,
+    /// the HTTP step follows.
+    pub(crate) fn frame_silent(&mut self, out: &mut Outbox, config: &Config) -> Next {
+        self.frame_attempt = None;
+        self.ask_over_http(out, config)
+    }
+
+    /// The HTTP logout's outcome; `None` when it is not the request in flight.
+    pub(crate) fn http_done(
+        &mut self,
+        attempt: LogoutAttemptId,
+        result: Result<(), SymphonyError>,
+        out: &mut Outbox,
+        config: &Config,
+    ) -> Option<Next> {
+        if self.http_attempt != Some(attempt) {
+            return None;
+        }
+        self.http_attempt = None;
+        Some(match result {
+            Ok(()) => self.pod_confirmed(out, config),
+            Err(error) => Next::Ends(Err(error)),
+        })
+    }
+
+    /// The main frame's answer to the logout action; `None` when it is not the one asked.
+    /// A "no" (any error, "unknown action" included) is not the end: we cannot tell a pod
+    /// that failed from one that does not know our action, so the HTTP step follows.
+    pub(crate) fn frame_done(
+        &mut self,
+        id: &str,
+        error: Option<(String, Option<Value>)>,
+        out: &mut Outbox,
+        config: &Config,
+    ) -> Option<Next> {
+        if self.frame_attempt.as_ref().is_none_or(|(asked, _)| asked != id) {
+            return None;
+        }
+        Some(match error {
+            None => self.pod_confirmed(out, config),
+            Some((message, data)) => {
+                self.frame_refusal = Some(logout_error_from_frame(message, data));
+                self.ask_over_http(out, config)
+            }
+        })
+    }
+
+    /// The pod confirmed the end of the session it was asked about (over HTTP, or through
+    /// the main frame): the run ends with success, unless a frame of ours navigated since
+    /// the request left. Then the pod is asked again (a sign-in may have reached it after
+    /// the logout did); the deadline still bounds the whole.
+    fn pod_confirmed(&mut self, out: &mut Outbox, config: &Config) -> Next {
+        if !self.navigated_since_asked {
+            return Next::Ends(Ok(()));
+        }
+        if let Some((_, Some(timer))) = self.frame_attempt.take() {
+            out.cancel_timer(timer);
+        }
+        if self.frame_refusal.is_some() {
+            // The frame said no once: do not ask it again.
+            self.ask_over_http(out, config)
+        } else {
+            self.ask(out, config)
+        }
+    }
+
+    /// A frame loaded (`frame`; `None`: the main frame said `clientReady`, and then `ready`)
+    /// during the run: it navigated, perhaps after a sign-in that reaches the pod after our
+    /// request. The pod's next "ok" is then not the end (fail closed); a followed run is
+    /// performed here, where the navigation was seen. `None` when the frame is not ours.
+    pub(crate) fn navigated(
+        &mut self,
+        frame: Option<FrameId>,
+        ready: bool,
+        out: &mut Outbox,
+        config: &Config,
+    ) -> Option<Next> {
+        let frame = match frame {
+            Some(frame) => Some(frame).filter(|f| self.frames.contains(f))?,
+            None => self.main?,
         };
-        let result = match (result, run.frame_refusal) {
+        if self.main == Some(frame) {
+            // A new document: ready only once it says so.
+            self.main_ready = ready;
+        }
+        if self.following {
+            return Some(self.stop_following(out, config));
+        }
+        if self.http_attempt.is_some() || self.frame_attempt.is_some() {
+            self.navigated_since_asked = true;
+        }
+        Some(Next::Runs)
+    }
+
+    /// A frame left the document during the run; the main frame's going ends the frame
+    /// attempt at once (the HTTP request takes over). `None` when it is not ours.
+    pub(crate) fn frame_gone(&mut self, frame: FrameId, out: &mut Outbox, config: &Config) -> Option<Next> {
+        let at = self.frames.iter().position(|f| *f == frame)?;
+        self.frames.remove(at);
+        if self.main == Some(frame) {
+            self.main = None;
+            if self.frame_attempt.is_some() {
+                return Some(self.ask_over_http(out, config));
+            }
+        }
+        Some(Next::Runs)
+    }
+
+    /// Another tab reported the end of a logout from our pod (`ok`: the pod confirmed it
+    /// there). A followed run closes on a confirmed end and is performed here on any other
+    /// (fail closed); our own runs on to its own end.
+    pub(crate) fn another_tab_ended(&mut self, ok: bool, out: &mut Outbox, config: &Config) -> Next {
+        match (self.following, ok) {
+            (true, true) => Next::FollowedEnds,
+            (true, false) => self.stop_following(out, config),
+            (false, _) => Next::Runs,
+        }
+    }
+
+    /// Ends the run with `result`: cancels its timers, aborts a request still in flight,
+    /// removes the frames. Returns the result every caller gets (after a refusal of the
+    /// main frame, an error carries it too) and the callers.
+    pub(crate) fn end(
+        self,
+        result: Result<(), SymphonyError>,
+        out: &mut Outbox,
+    ) -> (Result<(), SymphonyError>, Vec<RequestId>) {
+        let result = match (result, self.frame_refusal) {
             (Err(http), Some(frame)) => Err(SymphonyError::LogoutRefused {
                 frame: Box::new(frame),
                 http: Box::new(http),
             }),
             (result, _) => result,
         };
-        self.outbox.cancel_timer(run.deadline);
-        if let Some((_, Some(timer))) = run.frame_attempt {
-            self.outbox.cancel_timer(timer);
+        out.cancel_timer(self.deadline);
+        if let Some((_, Some(timer))) = self.frame_attempt {
+            out.cancel_timer(timer);
         }
-        if let (Some(attempt), false) = (run.http_attempt, from_http) {
-            self.outbox.emit(Work::AbortLogoutRequest { attempt });
+        if let Some(attempt) = self.http_attempt {
+            out.emit(Work::AbortLogoutRequest { attempt });
         }
-        self.outbox.remove_frames(run.frames);
-        self.subscriptions.clear();
-        self.server_session_may_be_alive = result.is_err();
-        if result.is_ok() {
-            // The pod confirmed the end: no later page needs to ask it again.
-            let key = session_mark_key(self.config.pod_origin());
-            self.outbox.emit(Work::ClearSessionMark { key });
-        }
-        self.state_news(SessionState::LoggingOut, SessionState::LoggedOut);
-        self.outbox.emit(Work::Broadcast(TabMessage::LoggedOut {
-            pod: self.config.pod_origin().to_owned(),
-            ok: result.is_ok(),
-            reason: self.logout_reason,
-        }));
-        for request in run.waiters {
-            self.outbox.answer(request, result.clone().map(Resolved::from));
-        }
+        out.remove_frames(self.frames);
+        (result, self.waiters)
     }
 
-    /// The HTTP logout's outcome; false when it is not the request in flight.
-    pub(crate) fn http_logout_done(
-        &mut self,
-        attempt: LogoutAttemptId,
-        result: Result<(), SymphonyError>,
-    ) -> bool {
-        match &self.phase {
-            Phase::LoggingOut(run) if run.http_attempt == Some(attempt) => {
-                match result {
-                    Ok(()) => self.pod_confirmed(true),
-                    Err(error) => self.finish_logout(Err(error), true),
-                }
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// The main frame's answer to the logout action; false when it is not the one asked.
-    /// A "no" (any error, "unknown action" included) is not the end: we cannot tell a pod
-    /// that failed from one that does not know our action, so the HTTP step follows.
-    pub(crate) fn frame_logout_done(&mut self, id: &str, error: Option<(String, Option<Value>)>) -> bool {
-        let Phase::LoggingOut(run) = &mut self.phase else {
-            return false;
-        };
-        if run.frame_attempt.as_ref().is_none_or(|(asked, _)| asked != id) {
-            return false;
-        }
-        match error {
-            None => self.pod_confirmed(false),
-            Some((message, data)) => {
-                run.frame_refusal = Some(logout_error_from_frame(message, data));
-                self.ask_over_http();
-            }
-        }
-        true
-    }
-
-    /// The pod confirmed the end of the session it was asked about (over HTTP, or through
-    /// the main frame): the logout ends with success, unless a frame of ours navigated
-    /// since the request left. Then the pod is asked again (a sign-in may have reached it
-    /// after the logout did); the deadline still bounds the whole.
-    fn pod_confirmed(&mut self, from_http: bool) {
-        let Phase::LoggingOut(run) = &mut self.phase else {
-            return;
-        };
-        if !run.navigated_since_asked {
-            self.finish_logout(Ok(()), from_http);
-            return;
-        }
-        if from_http {
-            run.http_attempt = None;
-        }
-        if let Some((_, Some(timer))) = run.frame_attempt.take() {
-            self.outbox.cancel_timer(timer);
-        }
-        if run.frame_refusal.is_some() {
-            // The frame said no once: do not ask it again.
-            self.ask_over_http();
-        } else {
-            self.ask_the_pod();
-        }
-    }
-
-    /// A frame of ours loaded (`ready`: the main frame said `clientReady`) during the
-    /// logout: it navigated, perhaps after a sign-in that reaches the pod after our request.
-    /// The pod's next "ok" is then not the end (fail closed); a followed logout is
-    /// performed here, where the navigation was seen. False when the frame is not ours.
-    pub(crate) fn navigated_during_logout(&mut self, frame: Option<FrameId>, ready: bool) -> bool {
-        let Phase::LoggingOut(run) = &mut self.phase else {
-            return false;
-        };
-        let frame = match frame {
-            Some(frame) if run.frames.contains(&frame) => frame,
-            Some(_) => return false,
-            None => match run.main {
-                Some(main) => main,
-                None => return false,
-            },
-        };
-        if run.main == Some(frame) {
-            // A new document: ready only once it says so.
-            run.main_ready = ready;
-        }
-        if run.following {
-            self.stop_following();
-        } else if run.http_attempt.is_some() || run.frame_attempt.is_some() {
-            run.navigated_since_asked = true;
-        }
-        true
-    }
-
-    /// A frame left the document during the logout; the main frame's going ends the frame
-    /// attempt at once (the HTTP request takes over).
-    pub(crate) fn frame_gone_during_logout(&mut self, frame: FrameId) -> bool {
-        let Phase::LoggingOut(run) = &mut self.phase else {
-            return false;
-        };
-        let Some(at) = run.frames.iter().position(|f| *f == frame) else {
-            return false;
-        };
-        run.frames.remove(at);
-        if run.main == Some(frame) {
-            run.main = None;
-            if run.frame_attempt.is_some() {
-                self.ask_over_http();
-            }
-        }
-        true
+    /// Ends a followed run whose performer reported a confirmed end: cancels the deadline
+    /// and removes the frames. Nobody waits (a caller of ours stops the following).
+    pub(crate) fn end_followed(self, out: &mut Outbox) {
+        debug_assert!(self.waiters.is_empty(), "a followed logout has no callers");
+        out.cancel_timer(self.deadline);
+        out.remove_frames(self.frames);
     }
 }
 

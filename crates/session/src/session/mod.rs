@@ -10,15 +10,17 @@ use litemap::LiteMap;
 use crate::config::Config;
 use crate::error::SymphonyError;
 use crate::outbox::{Outbox, TimerPurpose};
-use crate::protocol::{ActionKind, HostMessage, PodMessage, TabMessage};
+use crate::protocol::{session_mark_key, ActionKind, HostMessage, PodMessage, TabMessage};
+use crate::resolved::Resolved;
 use crate::view::{self, Intent, Subscriptions, View};
 use crate::vocabulary::{
-    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutReason, RequestId, SessionState, TimerId,
+    Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutReason, RequestId, SessionState,
+    StoredMark, TimerId,
 };
 use crate::vocabulary::{News, Work};
 
 use idle::{ClaimAnswer, IdleClock};
-use logout::LogoutRun;
+use logout::{LogoutRun, Next, Performer};
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Phase {
@@ -117,7 +119,7 @@ impl Session {
     pub fn frames(&self) -> Vec<FrameId> {
         match &self.phase {
             Phase::Rendered(view) => view.frames(),
-            Phase::LoggingOut(run) => run.frames.clone(),
+            Phase::LoggingOut(run) => run.frames().to_vec(),
             Phase::Unrendered | Phase::LoggedOut => Vec::new(),
         }
     }
@@ -126,7 +128,7 @@ impl Session {
     pub fn main_frame(&self) -> Option<FrameId> {
         match &self.phase {
             Phase::Rendered(view) => Some(view.main),
-            Phase::LoggingOut(run) => run.main,
+            Phase::LoggingOut(run) => run.main(),
             Phase::Unrendered | Phase::LoggedOut => None,
         }
     }
@@ -238,10 +240,11 @@ impl Session {
                 } else {
                     Err(SymphonyError::ServerStatus { status })
                 };
-                self.http_logout_done(attempt, result)
+                self.step_logout(|run, out, config| run.http_done(attempt, result, out, config))
             }
             Event::LogoutFailed { attempt, message } => {
-                self.http_logout_done(attempt, Err(SymphonyError::Network { message }))
+                let result = Err(SymphonyError::Network { message });
+                self.step_logout(|run, out, config| run.http_done(attempt, result, out, config))
             }
             Event::TimerFired(timer) => self.timer_fired(timer),
             Event::TabMessage { message, heard_at } => match TabMessage::read(&message) {
@@ -305,8 +308,8 @@ impl Session {
         match answer {
             ClaimAnswer::NotWaited => false,
             ClaimAnswer::Outdated => true,
-            ClaimAnswer::LogOut { follow } => {
-                self.begin_logout(None, LogoutReason::Idle, follow);
+            ClaimAnswer::LogOut(performer) => {
+                self.begin_logout(None, LogoutReason::Idle, performer);
                 true
             }
         }
@@ -428,25 +431,174 @@ impl Session {
         Ok(())
     }
 
+    fn logout(&mut self, request: RequestId) {
+        self.begin_logout(Some(request), LogoutReason::Requested, Performer::ThisTab);
+    }
+
+    /// Starts a logout (or joins the one running), for a caller (`request`) or for the idle
+    /// policy (none), performed here or by another tab that holds the idle claim.
+    fn begin_logout(&mut self, request: Option<RequestId>, reason: LogoutReason, performer: Performer) {
+        let before = self.state();
+        let (main, frames, main_ready) = match &mut self.phase {
+            Phase::LoggingOut(_) => {
+                self.step_logout(|run, out, config| Some(run.join(request, out, config)));
+                return;
+            }
+            Phase::Rendered(view) => {
+                // Nothing of the session stays visible while the server answers: hide first.
+                let frames = view.frames();
+                self.outbox.emit(Work::HideFrames {
+                    frames: frames.clone(),
+                });
+                view.interrupt(&mut self.outbox, |operation| SymphonyError::Interrupted {
+                    operation,
+                    by: "logout",
+                });
+                (Some(view.main), frames, view.ready)
+            }
+            Phase::Unrendered | Phase::LoggedOut if !self.server_session_may_be_alive => {
+                let Some(request) = request else {
+                    return;
+                };
+                // Nothing of this page may be alive (never rendered, or its own logout was
+                // confirmed), but another page of this browser may hold a session of the
+                // pod (an earlier page, or another tab signed in since): the storage tells.
+                if self.mark_waiters.is_empty() {
+                    let key = session_mark_key(self.config.pod_origin());
+                    self.outbox.emit(Work::ReadSessionMark { key });
+                }
+                self.mark_waiters.push(request);
+                return;
+            }
+            // The frames are gone already; only the server part is left to do (for a
+            // caller, or for the idle clock that ran on after the main frame left).
+            Phase::Unrendered | Phase::LoggedOut => (None, Vec::new(), false),
+        };
+        let waiters = request.into_iter().collect();
+        let run = LogoutRun::new(
+            waiters,
+            main,
+            frames,
+            main_ready,
+            performer,
+            &mut self.outbox,
+            &self.config,
+        );
+        self.phase = Phase::LoggingOut(run);
+        self.logout_reason = Some(reason);
+        // Told before the pod is asked: asking may end the logout at once (nothing can be
+        // sent), and its end must come after its start.
+        self.announce_state(before);
+        self.step_logout(|run, out, config| Some(run.start(out, config)));
+    }
+
+    /// The storage answered [`Work::ReadSessionMark`]: the logouts that waited for it
+    /// ask the pod over HTTP when an earlier page may have left a session (or the storage
+    /// could not tell), else they are answered `{}`. False when nobody waited.
+    fn session_mark_read(&mut self, mark: StoredMark) -> bool {
+        let waiters = std::mem::take(&mut self.mark_waiters);
+        if waiters.is_empty() {
+            return false;
+        }
+        match self.phase {
+            Phase::Unrendered | Phase::LoggedOut => {
+                if mark != StoredMark::Absent {
+                    self.server_session_may_be_alive = true;
+                }
+                for request in waiters {
+                    if self.server_session_may_be_alive {
+                        self.logout(request);
+                    } else {
+                        self.outbox.answer_ok(request);
+                    }
+                }
+            }
+            // A render came first: these logouts were asked before it, not of it.
+            Phase::Rendered(_) => {
+                for request in waiters {
+                    let error = SymphonyError::Interrupted {
+                        operation: "logout",
+                        by: "a new render",
+                    };
+                    self.outbox.answer(request, Err(error));
+                }
+            }
+            // A render and a logout came first: join it.
+            Phase::LoggingOut(_) => {
+                for request in waiters {
+                    self.logout(request);
+                }
+            }
+        }
+        true
+    }
+
+    /// Runs a step of the logout run, if one runs, and acts on what it says next. False
+    /// when no run is in progress or the step concerned nothing of it (stale).
+    fn step_logout(
+        &mut self,
+        step: impl FnOnce(&mut LogoutRun, &mut Outbox, &Config) -> Option<Next>,
+    ) -> bool {
+        let Phase::LoggingOut(run) = &mut self.phase else {
+            return false;
+        };
+        let Some(next) = step(run, &mut self.outbox, &self.config) else {
+            return false;
+        };
+        match next {
+            Next::Runs => {}
+            Next::Ends(result) => self.end_logout(result),
+            Next::FollowedEnds => self.end_followed_logout(),
+        }
+        true
+    }
+
+    /// Ends our logout run: removes the frames, tells the other tabs, then answers every
+    /// caller with the same result.
+    fn end_logout(&mut self, result: Result<(), SymphonyError>) {
+        let Phase::LoggingOut(run) = std::mem::replace(&mut self.phase, Phase::LoggedOut) else {
+            unreachable!("only a running logout ends");
+        };
+        let (result, waiters) = run.end(result, &mut self.outbox);
+        self.subscriptions.clear();
+        self.server_session_may_be_alive = result.is_err();
+        if result.is_ok() {
+            // The pod confirmed the end: no later page needs to ask it again.
+            let key = session_mark_key(self.config.pod_origin());
+            self.outbox.emit(Work::ClearSessionMark { key });
+        }
+        self.state_news(SessionState::LoggingOut, SessionState::LoggedOut);
+        self.outbox.emit(Work::Broadcast(TabMessage::LoggedOut {
+            pod: self.config.pod_origin().to_owned(),
+            ok: result.is_ok(),
+            reason: self.logout_reason,
+        }));
+        for request in waiters {
+            self.outbox.answer(request, result.clone().map(Resolved::from));
+        }
+    }
+
+    /// The tab performing the idle logout we follow reported its confirmed end: close here,
+    /// without believing that the server session ended (nobody here asked the pod).
+    fn end_followed_logout(&mut self) {
+        let Phase::LoggingOut(run) = std::mem::replace(&mut self.phase, Phase::LoggedOut) else {
+            unreachable!("only a running logout ends");
+        };
+        run.end_followed(&mut self.outbox);
+        self.subscriptions.clear();
+        self.state_news(SessionState::LoggingOut, SessionState::LoggedOut);
+    }
+
     fn timer_fired(&mut self, timer: TimerId) -> bool {
         let Some(purpose) = self.outbox.timers.remove(&timer) else {
             return false;
         };
         match purpose {
-            TimerPurpose::LogoutDeadline if self.following_another_tab() => self.stop_following(),
-            TimerPurpose::LogoutDeadline => self.finish_logout(
-                Err(SymphonyError::Timeout {
-                    operation: "logout",
-                    after: self.config.logout_timeout(),
-                }),
-                false,
-            ),
+            TimerPurpose::LogoutDeadline => {
+                self.step_logout(|run, out, config| Some(run.deadline_passed(out, config)));
+            }
             TimerPurpose::LogoutFrame => {
-                if let Phase::LoggingOut(run) = &mut self.phase {
-                    // The timer is already gone; the frame attempt's answer is now stale.
-                    run.frame_attempt = None;
-                }
-                self.ask_over_http();
+                self.step_logout(|run, out, config| Some(run.frame_silent(out, config)));
             }
             TimerPurpose::Render => {
                 // The main frame did not load in time. It stays (it may load yet, and a
@@ -495,7 +647,7 @@ impl Session {
 
     fn frame_loaded(&mut self, frame: FrameId) -> bool {
         let Phase::Rendered(view) = &mut self.phase else {
-            return self.navigated_during_logout(Some(frame), false);
+            return self.step_logout(|run, out, config| run.navigated(Some(frame), false, out, config));
         };
         if view.main == frame {
             if !view.main_loaded {
@@ -583,7 +735,7 @@ impl Session {
             }
             phase @ Phase::LoggingOut(_) => {
                 self.phase = phase;
-                self.frame_gone_during_logout(frame)
+                self.step_logout(|run, out, config| run.frame_gone(frame, out, config))
             }
             phase @ (Phase::Unrendered | Phase::LoggedOut) => {
                 self.phase = phase;
@@ -615,16 +767,13 @@ impl Session {
                 self.announce_state(SessionState::Rendered);
             }
             // The tab that holds the idle logout's claim is done: close here too; but when
-            // the pod did not confirm the end there, ask it from here (fail closed).
-            Phase::LoggingOut(run) if run.following => {
-                if ok {
-                    self.finish_following(run);
-                } else {
-                    self.phase = Phase::LoggingOut(run);
-                    self.stop_following();
-                }
+            // the pod did not confirm the end there, ask it from here (fail closed). Our
+            // own logout runs to its end and answers its callers.
+            phase @ Phase::LoggingOut(_) => {
+                self.phase = phase;
+                self.step_logout(|run, out, config| Some(run.another_tab_ended(ok, out, config)));
             }
-            // Our own logout runs to its end and answers its callers; the rest has no frames.
+            // The rest has no frames.
             other => self.phase = other,
         }
         true
@@ -634,7 +783,7 @@ impl Session {
         match message {
             PodMessage::ClientReady => {
                 let Phase::Rendered(view) = &mut self.phase else {
-                    return self.navigated_during_logout(None, true);
+                    return self.step_logout(|run, out, config| run.navigated(None, true, out, config));
                 };
                 if view.ready {
                     // The main frame reloaded (after a sign-in): tell it again what it lost.
@@ -707,7 +856,10 @@ impl Session {
                         self.outbox.answer(pending.request, result);
                         true
                     }
-                    Phase::LoggingOut(_) => self.frame_logout_done(&id, result.err()),
+                    Phase::LoggingOut(_) => {
+                        let error = result.err();
+                        self.step_logout(|run, out, config| run.frame_done(&id, error, out, config))
+                    }
                     Phase::Unrendered | Phase::LoggedOut => false,
                 }
             }

@@ -45,6 +45,10 @@ impl Outbox {
         self.effects.push_back(effect.into());
     }
 
+    pub(crate) fn emit_all<E: Into<Effect>>(&mut self, effects: impl IntoIterator<Item = E>) {
+        self.effects.extend(effects.into_iter().map(Into::into));
+    }
+
     pub(crate) fn answer(&mut self, request: RequestId, result: Result<Resolved, SymphonyError>) {
         self.emit(News::Answer { request, result });
     }

@@ -478,6 +478,15 @@ fn resolve_data(data: Value) -> SdkResult {
 /// notification of it is activity, not news.
 pub(crate) const CHAT_ACTIVITY: &str = "idle-chat-activity";
 
+/// That subscription, posted while an idle policy is on.
+pub(crate) fn chat_activity_subscription() -> HostMessage {
+    HostMessage::Subscription(Subscription {
+        kind: NotificationKind::ActivityNotifications,
+        id: CHAT_ACTIVITY.to_owned(),
+        params: SubscriptionParams { stream_id: None },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

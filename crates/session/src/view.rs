@@ -7,10 +7,12 @@ use litemap::LiteMap;
 use crate::config::{Config, Mode};
 use crate::error::SymphonyError;
 use crate::outbox::{Outbox, TimerPurpose};
+use crate::protocol::chat_activity_subscription;
 use crate::protocol::{
     Action, ActionKind, HostMessage, NotificationKind, Register, SendMessageOptions, Settings, Subscription,
     SubscriptionParams,
 };
+use crate::resolved::Resolved;
 use crate::validate;
 use crate::vocabulary::Work;
 use crate::vocabulary::{Command, FrameId, FrameKind, RequestId, SubscriptionId, TimerId};
@@ -241,6 +243,158 @@ impl View {
             }
         }
         true
+    }
+}
+
+/// The Rendered phase's handlers: what the frames and the timers of the view report.
+impl View {
+    /// A frame of the view loaded; false when it is none of its frames. The main frame's
+    /// first load sets the session mark and starts the wait for `clientReady`; a child's
+    /// first load registers it and sends what waited for it.
+    pub(crate) fn frame_loaded(
+        &mut self,
+        frame: FrameId,
+        out: &mut Outbox,
+        config: &Config,
+        subscriptions: &Subscriptions,
+    ) -> bool {
+        if self.main == frame {
+            if !self.main_loaded {
+                self.main_loaded = true;
+                // From here a later page must assume a session of this pod may be alive.
+                out.mark_session(config);
+                // Loading is over: the render now waits for `clientReady`, without a
+                // timeout (the user may be signing in), and says so if it takes long.
+                if let Some(timer) = self.load_timer.take() {
+                    out.cancel_timer(timer);
+                }
+                if !self.ready {
+                    let after = config.interaction_timeout();
+                    self.interaction_timer = Some(out.start_timer(TimerPurpose::Interaction, after));
+                }
+            }
+            return true;
+        }
+        let Some(child) = self.children.get_mut(&frame) else {
+            return false;
+        };
+        if child.loaded {
+            return true;
+        }
+        child.loaded = true;
+        let queued = std::mem::take(&mut child.queued);
+        send(out, self, register(frame));
+        for message in queued {
+            if self.still_wanted(subscriptions, &message) {
+                send(out, self, message);
+            }
+        }
+        true
+    }
+
+    /// The main frame said `clientReady`: the first time, the render is answered (once the
+    /// theme is taken) and what waited is sent; again (the frame reloaded after a sign-in),
+    /// the frame is told again what it lost.
+    pub(crate) fn client_ready(&mut self, out: &mut Outbox, config: &Config, subscriptions: &Subscriptions) {
+        let activity = config.idle().map(|_| chat_activity_subscription());
+        if self.ready {
+            let mut again = self.registers();
+            again.extend(
+                subscriptions
+                    .values()
+                    .map(|(_, sub)| HostMessage::Subscription(sub.clone())),
+            );
+            again.extend(activity);
+            for message in again {
+                out.emit(Work::Post(message));
+            }
+            // The theme is not in the frame's URL: a reloaded frame needs it again.
+            if !self.settings_after_ready.is_empty() {
+                let settings = self.settings_after_ready.clone();
+                post_unanswered(out, self, ActionKind::SetSettings(settings));
+            }
+            return;
+        }
+        self.ready = true;
+        self.interaction_required = false;
+        if !self.main_loaded {
+            // `clientReady` came before the frame's `load` event: it loaded.
+            self.main_loaded = true;
+            out.mark_session(config);
+        }
+        for timer in [self.load_timer.take(), self.interaction_timer.take()]
+            .into_iter()
+            .flatten()
+        {
+            out.cancel_timer(timer);
+        }
+        let theme = (!self.settings_after_ready.is_empty())
+            .then(|| ActionKind::SetSettings(self.settings_after_ready.clone()));
+        match (self.render_request.take(), theme) {
+            (Some(request), None) => out.answer_ok(request),
+            // The render is done once the pod took its theme too.
+            (Some(request), Some(theme)) => post_now(config, out, self, request, "render", theme),
+            // The render was answered already (its frame loaded late): the theme goes all
+            // the same.
+            (None, Some(theme)) => post_unanswered(out, self, theme),
+            (None, None) => {}
+        }
+        for message in std::mem::take(&mut self.outbox) {
+            if self.still_wanted(subscriptions, &message) {
+                out.emit(Work::Post(message));
+            }
+        }
+        out.emit_all(activity.map(Work::Post));
+    }
+
+    /// The main frame's answer to a pending action; false when none waits for it.
+    pub(crate) fn resolved(
+        &mut self,
+        id: &str,
+        result: Result<Resolved, (String, Option<serde_json::Value>)>,
+        out: &mut Outbox,
+    ) -> bool {
+        let Some(pending) = self.pending.remove(id) else {
+            return false;
+        };
+        out.cancel_timer(pending.timer);
+        let result = result.map_err(|(message, data)| SymphonyError::Pod {
+            operation: pending.operation,
+            message,
+            data,
+        });
+        out.answer(pending.request, result);
+        true
+    }
+
+    /// The main frame did not load in time. It stays (it may load yet, and a logout still
+    /// removes it), but the render is answered.
+    pub(crate) fn render_timed_out(&mut self, out: &mut Outbox, config: &Config) {
+        self.load_timer = None;
+        if let Some(request) = self.render_request.take() {
+            let error = SymphonyError::Timeout {
+                operation: "render",
+                after: config.request_timeout(),
+            };
+            out.answer(request, Err(error));
+        }
+    }
+
+    /// The main frame loaded but is not ready by now: the user may have to act in it.
+    pub(crate) fn interaction_timed_out(&mut self) {
+        self.interaction_timer = None;
+        self.interaction_required = true;
+    }
+
+    /// The action `id` got no answer in time.
+    pub(crate) fn action_timed_out(&mut self, id: &str, out: &mut Outbox, config: &Config) {
+        if let Some(pending) = self.pending.remove(id) {
+            let error = SymphonyError::Timeout {
+                operation: pending.operation,
+                after: config.request_timeout(),
+            };
+            out.answer(pending.request, Err(error));
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use super::logout::Performer;
 use crate::config::Config;
 use crate::outbox::{Outbox, TimerPurpose};
-use crate::protocol::{HostMessage, NotificationKind, Subscription, SubscriptionParams, TabMessage};
+use crate::protocol::TabMessage;
 use crate::time::Timestamp;
 use crate::vocabulary::{FrameId, TimerId};
 use crate::vocabulary::{News, Work};
@@ -38,16 +38,6 @@ pub(crate) struct IdleClock {
     claim_timer: Option<TimerId>,
     /// An [`Work::ScheduleIdleCheck`] was emitted and not cancelled.
     check_scheduled: bool,
-}
-
-/// The subscription to the chats' activity, with an idle policy.
-pub(crate) fn chat_activity_subscription(config: &Config) -> Option<HostMessage> {
-    config.idle()?;
-    Some(HostMessage::Subscription(Subscription {
-        kind: NotificationKind::ActivityNotifications,
-        id: crate::protocol::CHAT_ACTIVITY.to_owned(),
-        params: SubscriptionParams { stream_id: None },
-    }))
 }
 
 /// What an answer to the claim of an idle logout means.

@@ -10,7 +10,7 @@ use litemap::LiteMap;
 use crate::config::Config;
 use crate::error::SymphonyError;
 use crate::outbox::{Outbox, TimerPurpose};
-use crate::protocol::{session_mark_key, ActionKind, HostMessage, PodMessage, TabMessage};
+use crate::protocol::{session_mark_key, PodMessage, TabMessage};
 use crate::resolved::Resolved;
 use crate::view::{self, Intent, Subscriptions, View};
 use crate::vocabulary::{
@@ -601,25 +601,13 @@ impl Session {
                 self.step_logout(|run, out, config| Some(run.frame_silent(out, config)));
             }
             TimerPurpose::Render => {
-                // The main frame did not load in time. It stays (it may load yet, and a
-                // logout still removes it), but the render is answered.
                 if let Phase::Rendered(view) = &mut self.phase {
-                    view.load_timer = None;
-                    if let Some(request) = view.render_request.take() {
-                        self.outbox.answer(
-                            request,
-                            Err(SymphonyError::Timeout {
-                                operation: "render",
-                                after: self.config.request_timeout(),
-                            }),
-                        );
-                    }
+                    view.render_timed_out(&mut self.outbox, &self.config);
                 }
             }
             TimerPurpose::Interaction => {
                 if let Phase::Rendered(view) = &mut self.phase {
-                    view.interaction_timer = None;
-                    view.interaction_required = true;
+                    view.interaction_timed_out();
                 }
             }
             TimerPurpose::IdleClaim(deadline) => {
@@ -630,15 +618,7 @@ impl Session {
             }
             TimerPurpose::Action(id) => {
                 if let Phase::Rendered(view) = &mut self.phase {
-                    if let Some(pending) = view.pending.remove(&id) {
-                        self.outbox.answer(
-                            pending.request,
-                            Err(SymphonyError::Timeout {
-                                operation: pending.operation,
-                                after: self.config.request_timeout(),
-                            }),
-                        );
-                    }
+                    view.action_timed_out(&id, &mut self.outbox, &self.config);
                 }
             }
         }
@@ -649,38 +629,7 @@ impl Session {
         let Phase::Rendered(view) = &mut self.phase else {
             return self.step_logout(|run, out, config| run.navigated(Some(frame), false, out, config));
         };
-        if view.main == frame {
-            if !view.main_loaded {
-                view.main_loaded = true;
-                // From here a later page must assume a session of this pod may be alive.
-                self.outbox.mark_session(&self.config);
-                // Loading is over: the render now waits for `clientReady`, without a
-                // timeout (the user may be signing in), and says so if it takes long.
-                if let Some(timer) = view.load_timer.take() {
-                    self.outbox.cancel_timer(timer);
-                }
-                if !view.ready {
-                    let after = self.config.interaction_timeout();
-                    view.interaction_timer = Some(self.outbox.start_timer(TimerPurpose::Interaction, after));
-                }
-            }
-            return true;
-        }
-        let Some(child) = view.children.get_mut(&frame) else {
-            return false;
-        };
-        if child.loaded {
-            return true;
-        }
-        child.loaded = true;
-        let queued = std::mem::take(&mut child.queued);
-        view::send(&mut self.outbox, view, view::register(frame));
-        for message in queued {
-            if view.still_wanted(&self.subscriptions, &message) {
-                view::send(&mut self.outbox, view, message);
-            }
-        }
-        true
+        view.frame_loaded(frame, &mut self.outbox, &self.config, &self.subscriptions)
     }
 
     /// The page's policy blocked the main frame: the render fails, and the frame (in the
@@ -785,77 +734,13 @@ impl Session {
                 let Phase::Rendered(view) = &mut self.phase else {
                     return self.step_logout(|run, out, config| run.navigated(None, true, out, config));
                 };
-                if view.ready {
-                    // The main frame reloaded (after a sign-in): tell it again what it lost.
-                    let mut again = view.registers();
-                    again.extend(
-                        self.subscriptions
-                            .values()
-                            .map(|(_, sub)| HostMessage::Subscription(sub.clone())),
-                    );
-                    again.extend(idle::chat_activity_subscription(&self.config));
-                    for message in again {
-                        self.outbox.emit(Work::Post(message));
-                    }
-                    // The theme is not in the frame's URL: a reloaded frame needs it again.
-                    if !view.settings_after_ready.is_empty() {
-                        let settings = view.settings_after_ready.clone();
-                        view::post_unanswered(&mut self.outbox, view, ActionKind::SetSettings(settings));
-                    }
-                } else {
-                    view.ready = true;
-                    view.interaction_required = false;
-                    if !view.main_loaded {
-                        // `clientReady` came before the frame's `load` event: it loaded.
-                        view.main_loaded = true;
-                        self.outbox.mark_session(&self.config);
-                    }
-                    for timer in [view.load_timer.take(), view.interaction_timer.take()]
-                        .into_iter()
-                        .flatten()
-                    {
-                        self.outbox.cancel_timer(timer);
-                    }
-                    let theme = (!view.settings_after_ready.is_empty())
-                        .then(|| ActionKind::SetSettings(view.settings_after_ready.clone()));
-                    match (view.render_request.take(), theme) {
-                        (Some(request), None) => self.outbox.answer_ok(request),
-                        // The render is done once the pod took its theme too.
-                        (Some(request), Some(theme)) => {
-                            view::post_now(&self.config, &mut self.outbox, view, request, "render", theme);
-                        }
-                        // The render was answered already (its frame loaded late): the
-                        // theme goes all the same.
-                        (None, Some(theme)) => view::post_unanswered(&mut self.outbox, view, theme),
-                        (None, None) => {}
-                    }
-                    for message in std::mem::take(&mut view.outbox) {
-                        if view.still_wanted(&self.subscriptions, &message) {
-                            self.outbox.emit(Work::Post(message));
-                        }
-                    }
-                    if let Some(message) = idle::chat_activity_subscription(&self.config) {
-                        self.outbox.emit(Work::Post(message));
-                    }
-                }
+                view.client_ready(&mut self.outbox, &self.config, &self.subscriptions);
                 true
             }
             PodMessage::Resolve { id, data } => {
                 let result = data.into_result().map_err(|error| (error.message, error.data));
                 match &mut self.phase {
-                    Phase::Rendered(view) => {
-                        let Some(pending) = view.pending.remove(&id) else {
-                            return false;
-                        };
-                        self.outbox.cancel_timer(pending.timer);
-                        let result = result.map_err(|(message, data)| SymphonyError::Pod {
-                            operation: pending.operation,
-                            message,
-                            data,
-                        });
-                        self.outbox.answer(pending.request, result);
-                        true
-                    }
+                    Phase::Rendered(view) => view.resolved(&id, result, &mut self.outbox),
                     Phase::LoggingOut(_) => {
                         let error = result.err();
                         self.step_logout(|run, out, config| run.frame_done(&id, error, out, config))

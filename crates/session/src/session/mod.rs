@@ -392,11 +392,12 @@ impl Session {
         let (settings, after_ready) = settings.split_objects();
         let url = crate::urls::main_frame(&self.config, stream_id.as_deref(), &settings)?;
         let before = self.state();
+        if matches!(self.phase, Phase::LoggingOut(_)) {
+            return Err(SymphonyError::LogoutInProgress);
+        }
+        // The view shown ends first (Unrendered, not announced), then the new one starts.
         match std::mem::replace(&mut self.phase, Phase::Unrendered) {
-            phase @ Phase::LoggingOut(_) => {
-                self.phase = phase;
-                return Err(SymphonyError::LogoutInProgress);
-            }
+            Phase::LoggingOut(_) => unreachable!("refused above"),
             Phase::Rendered(old) => {
                 let interrupted = |operation| SymphonyError::Interrupted {
                     operation,
@@ -647,84 +648,82 @@ impl Session {
 
     fn frame_gone(&mut self, frame: FrameId, gone: Gone) -> bool {
         let container_missing = !matches!(gone, Gone::Removed);
-        match std::mem::replace(&mut self.phase, Phase::Unrendered) {
-            Phase::Rendered(view) if view.main == frame => {
-                if container_missing && !view.main_loaded && !view.opened_children {
-                    // Nothing of this render reached the pod.
-                    self.server_session_may_be_alive = view.server_session_before;
-                }
-                let container = view.container.clone();
-                // A blocked frame is still in the document: it is removed with the rest.
-                let out = match gone {
-                    Gone::Blocked(_) => None,
-                    Gone::ContainerMissing | Gone::Removed => Some(frame),
-                };
-                let error = move |operation| match &gone {
-                    Gone::Blocked(directive) => SymphonyError::FrameBlockedByCsp {
-                        directive: directive.clone(),
-                    },
-                    Gone::ContainerMissing | Gone::Removed => frame_gone_error(
-                        container_missing,
-                        &container,
-                        operation,
-                        "removal of the main frame",
-                    ),
-                };
-                self.tear_down(view, false, out, error);
-                self.subscriptions.clear();
-                self.announce_state(SessionState::Rendered);
-                true
-            }
-            Phase::Rendered(mut view) => {
-                let removed = view.remove_child(&mut self.outbox, frame, |operation, container| {
+        match &mut self.phase {
+            Phase::Rendered(view) if view.main == frame => {}
+            Phase::Rendered(view) => {
+                return view.remove_child(&mut self.outbox, frame, |operation, container| {
                     frame_gone_error(container_missing, container, operation, "removal of its frame")
                 });
-                self.phase = Phase::Rendered(view);
-                removed
             }
-            phase @ Phase::LoggingOut(_) => {
-                self.phase = phase;
-                self.step_logout(|run, out, config| run.frame_gone(frame, out, config))
+            Phase::LoggingOut(_) => {
+                return self.step_logout(|run, out, config| run.frame_gone(frame, out, config));
             }
-            phase @ (Phase::Unrendered | Phase::LoggedOut) => {
-                self.phase = phase;
-                false
-            }
+            Phase::Unrendered | Phase::LoggedOut => return false,
         }
+        // The main frame went: the render ends, and the session is Unrendered.
+        let Phase::Rendered(view) = std::mem::replace(&mut self.phase, Phase::Unrendered) else {
+            unreachable!("matched above");
+        };
+        if container_missing && !view.main_loaded && !view.opened_children {
+            // Nothing of this render reached the pod.
+            self.server_session_may_be_alive = view.server_session_before;
+        }
+        let container = view.container.clone();
+        // A blocked frame is still in the document: it is removed with the rest.
+        let out = match gone {
+            Gone::Blocked(_) => None,
+            Gone::ContainerMissing | Gone::Removed => Some(frame),
+        };
+        let error = move |operation| match &gone {
+            Gone::Blocked(directive) => SymphonyError::FrameBlockedByCsp {
+                directive: directive.clone(),
+            },
+            Gone::ContainerMissing | Gone::Removed => frame_gone_error(
+                container_missing,
+                &container,
+                operation,
+                "removal of the main frame",
+            ),
+        };
+        self.tear_down(view, false, out, error);
+        self.subscriptions.clear();
+        self.announce_state(SessionState::Rendered);
+        true
     }
 
     /// Another tab finished a logout from our pod (`ok`: the pod confirmed it; `reason`: that
     /// tab's, shown here too; an older tab sends none): close here too, without a request of
     /// ours, and without believing that the server session ended.
     fn logged_out_elsewhere(&mut self, ok: bool, reason: Option<LogoutReason>) -> bool {
-        match std::mem::replace(&mut self.phase, Phase::Unrendered) {
-            Phase::Rendered(view) => {
-                let loaded = view.main_loaded;
-                let interrupted = |operation| SymphonyError::Interrupted {
-                    operation,
-                    by: "a logout in another tab",
-                };
-                self.tear_down(view, true, None, interrupted);
-                if loaded {
-                    // That tab's success cleared the mark, but this tab's frame may have
-                    // signed in after it: a later page must still ask (fail closed).
-                    self.outbox.mark_session(&self.config);
-                }
-                self.subscriptions.clear();
-                self.phase = Phase::LoggedOut;
-                self.logout_reason = Some(reason.unwrap_or(LogoutReason::AnotherTab));
-                self.announce_state(SessionState::Rendered);
-            }
+        match &self.phase {
+            Phase::Rendered(_) => {}
             // The tab that holds the idle logout's claim is done: close here too; but when
             // the pod did not confirm the end there, ask it from here (fail closed). Our
             // own logout runs to its end and answers its callers.
-            phase @ Phase::LoggingOut(_) => {
-                self.phase = phase;
+            Phase::LoggingOut(_) => {
                 self.step_logout(|run, out, config| Some(run.another_tab_ended(ok, out, config)));
+                return true;
             }
-            // The rest has no frames.
-            other => self.phase = other,
+            // No frames here.
+            Phase::Unrendered | Phase::LoggedOut => return true,
         }
+        let Phase::Rendered(view) = std::mem::replace(&mut self.phase, Phase::LoggedOut) else {
+            unreachable!("matched above");
+        };
+        let loaded = view.main_loaded;
+        let interrupted = |operation| SymphonyError::Interrupted {
+            operation,
+            by: "a logout in another tab",
+        };
+        self.tear_down(view, true, None, interrupted);
+        if loaded {
+            // That tab's success cleared the mark, but this tab's frame may have signed in
+            // after it: a later page must still ask (fail closed).
+            self.outbox.mark_session(&self.config);
+        }
+        self.subscriptions.clear();
+        self.logout_reason = Some(reason.unwrap_or(LogoutReason::AnotherTab));
+        self.announce_state(SessionState::Rendered);
         true
     }
 

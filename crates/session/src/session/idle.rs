@@ -111,7 +111,8 @@ impl IdleClock {
         self.check_scheduled = false;
         self.now = self.now.max(Some(now));
         if self.last_activity.is_none() {
-            self.record_activity(now, Some(config), out);
+            self.record_activity(now);
+            tell_other_tabs(now, out, config);
         }
         self.evaluate(out, config);
     }
@@ -140,22 +141,18 @@ impl IdleClock {
                 return;
             }
         }
-        self.record_activity(at, (!from_another_tab).then_some(config), out);
+        self.record_activity(at);
+        if !from_another_tab {
+            tell_other_tabs(at, out, config);
+        }
         if self.warning.take().is_some() {
             out.emit(News::IdleWarningCleared);
             self.evaluate(out, config);
         }
     }
 
-    /// Counts activity at `at`; with `tell` (the config: its pod), tells the other tabs.
-    fn record_activity(&mut self, at: Timestamp, tell: Option<&Config>, out: &mut Outbox) {
+    fn record_activity(&mut self, at: Timestamp) {
         self.last_activity = self.last_activity.max(Some(at));
-        if let Some(config) = tell {
-            out.emit(Work::Broadcast(TabMessage::Activity {
-                pod: config.pod_origin().to_owned(),
-                at: at.0,
-            }));
-        }
     }
 
     fn deadline(&self, config: &Config) -> Option<Timestamp> {
@@ -253,4 +250,12 @@ impl IdleClock {
         // Judged as a granted answer would be: it counts only while it is the current claim.
         self.claimed(deadline, true, out, config)
     }
+}
+
+/// Tells the app's other tabs of activity seen here at `at`.
+fn tell_other_tabs(at: Timestamp, out: &mut Outbox, config: &Config) {
+    out.emit(Work::Broadcast(TabMessage::Activity {
+        pod: config.pod_origin().to_owned(),
+        at: at.0,
+    }));
 }

@@ -356,22 +356,16 @@ impl Session {
         self.outbox.emit(News::StateChanged(after));
     }
 
-    /// Ends a view other than by our own logout: hides its frames first if `hide`, answers
-    /// what waits on it with `error`, and removes its frames (all but `gone`, already out).
-    /// The one teardown of a view: a new render, the main frame gone, another tab's logout.
+    /// Ends a view other than by our own logout: answers what waits on it with `error`, and
+    /// removes its frames (all but `gone`, already out). The one teardown of a view: a new
+    /// render, the main frame gone, another tab's logout.
     fn tear_down(
         &mut self,
         mut view: View,
-        hide: bool,
         gone: Option<FrameId>,
         error: impl Fn(&'static str) -> SymphonyError,
     ) {
         let frames: Vec<FrameId> = view.frames().into_iter().filter(|f| Some(*f) != gone).collect();
-        if hide {
-            self.outbox.emit(Work::HideFrames {
-                frames: frames.clone(),
-            });
-        }
         view.interrupt(&mut self.outbox, error);
         self.outbox.remove_frames(frames);
     }
@@ -403,7 +397,7 @@ impl Session {
                     operation,
                     by: "a new render",
                 };
-                self.tear_down(old, false, None, interrupted);
+                self.tear_down(old, None, interrupted);
             }
             Phase::Unrendered | Phase::LoggedOut => self.subscriptions.clear(),
         }
@@ -685,7 +679,7 @@ impl Session {
                 "removal of the main frame",
             ),
         };
-        self.tear_down(view, false, out, error);
+        self.tear_down(view, out, error);
         self.subscriptions.clear();
         self.announce_state(SessionState::Rendered);
         true
@@ -715,7 +709,11 @@ impl Session {
             operation,
             by: "a logout in another tab",
         };
-        self.tear_down(view, true, None, interrupted);
+        // Nothing of the session stays visible, even for the time the answers take.
+        self.outbox.emit(Work::HideFrames {
+            frames: view.frames(),
+        });
+        self.tear_down(view, None, interrupted);
         if loaded {
             // That tab's success cleared the mark, but this tab's frame may have signed in
             // after it: a later page must still ask (fail closed).

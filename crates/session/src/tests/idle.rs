@@ -8,7 +8,6 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::protocol::TabMessage;
-use crate::testing::FakeDriver;
 use crate::{IdlePolicy, LogoutReason, SessionState, Timestamp};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -90,7 +89,7 @@ impl FakeDriver {
 
 #[test]
 fn without_a_policy_nothing_of_it_happens() {
-    let mut page = Harness::with_mode(Mode::Focus);
+    let mut page = FakeDriver::with_mode(Mode::Focus);
     page.render_ready_main();
     let effects = page.event(Event::Activity { at: ms(5) });
     assert!(effects.is_empty(), "{effects:?}");

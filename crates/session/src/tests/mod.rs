@@ -58,9 +58,9 @@ pub(crate) fn config(mode: Mode) -> Config {
 }
 
 /// The tests drive the machine through the public fake driver.
-pub(crate) type Harness = crate::testing::FakeDriver;
+pub(crate) use crate::testing::FakeDriver;
 
-impl Harness {
+impl FakeDriver {
     pub(crate) fn with_mode(mode: Mode) -> Self {
         Self::new(config(mode))
     }

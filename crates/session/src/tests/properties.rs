@@ -200,7 +200,7 @@ struct Observer {
 
 impl Observer {
     /// Records a step's effects and checks the invariants that concern them.
-    fn observe(&mut self, h: &Harness, effects: &[Effect], answered: Answered) {
+    fn observe(&mut self, h: &FakeDriver, effects: &[Effect], answered: Answered) {
         // An answered request is over, whatever follows it (the end, or the pod asked again).
         if answered.http.is_some() && answered.http == self.http_logout {
             self.http_logout = None;
@@ -574,7 +574,7 @@ fn event_for(op: &Op, observer: &Observer) -> Option<(Event, Option<u64>)> {
 }
 
 fn run(mode: Mode, ops: &[Op]) -> Observer {
-    let mut h = Harness::with_mode(mode);
+    let mut h = FakeDriver::with_mode(mode);
     let mut observer = Observer {
         mode: Some(mode),
         ..Observer::default()
@@ -760,7 +760,7 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
 
 /// Fires every timer until none is left. A fired timer starts at most one more (the frame
 /// logout's gives way to HTTP), so the bound is never reached.
-fn run_out_timers(h: &mut Harness, observer: &mut Observer) {
+fn run_out_timers(h: &mut FakeDriver, observer: &mut Observer) {
     for _ in 0..2 * observer.timers.len() + 1 {
         let Some(timer) = observer.active_timers.pop_first() else {
             break;
@@ -788,7 +788,7 @@ proptest! {
     fn arbitrary_json_messages_are_refused_or_understood(values in prop::collection::vec(arb_message(), 1..20)) {
         // Fed in every phase: unrendered, rendered and ready, logging out. A message that
         // does not parse is counted once and has no effect; one that parses is not counted.
-        let mut h = Harness::with_mode(Mode::Focus);
+        let mut h = FakeDriver::with_mode(Mode::Focus);
         for phase in 0..3 {
             match phase {
                 1 => drop(h.render_ready_main()),

@@ -16,7 +16,7 @@ fn pod_error_data_of_any_json_type_ends_up_inside_an_object_with_a_code() {
         Value::Null,
         json!({"hint": "x"}),
     ] {
-        let mut h = Harness::with_mode(Mode::Focus);
+        let mut h = FakeDriver::with_mode(Mode::Focus);
         h.render_ready_main();
         let (request, effects) = h.command(Command::Logout);
         let (id, _) = posted_actions(&effects).pop().expect("a logout action");
@@ -49,7 +49,7 @@ fn pod_error_data_of_any_json_type_ends_up_inside_an_object_with_a_code() {
 /// (b) Another tab's news during our own logout: it may close more, never skip our request.
 #[test]
 fn another_tab_cannot_turn_a_failed_logout_into_a_success() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_loaded_main(); // not ready: the logout goes over HTTP
     let (request, effects) = h.command(Command::Logout);
     let attempt = http_attempts(&effects)[0];
@@ -76,7 +76,7 @@ fn another_tab_cannot_turn_a_failed_logout_into_a_success() {
 /// (b) The same rule when nothing of ours is running: the frames go, the request stays due.
 #[test]
 fn another_tab_tears_down_frames_but_leaves_the_server_part_due() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let effects = h.event(other_tab_logged_out(true));
     assert_eq!(h.session().state(), SessionState::LoggedOut);
@@ -92,7 +92,7 @@ fn another_tab_tears_down_frames_but_leaves_the_server_part_due() {
 /// (c) A child frame removed after it loaded but before `clientReady`.
 #[test]
 fn a_child_removed_before_client_ready_is_answered_at_once_and_never_posted_for() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_loaded_main();
     let (request, effects) = h.command(Command::OpenStream {
         stream_id: "side-stream".into(),
@@ -124,7 +124,7 @@ fn a_child_removed_before_client_ready_is_answered_at_once_and_never_posted_for(
 /// (d) Unsubscribing before `clientReady`.
 #[test]
 fn an_unsubscribe_before_client_ready_subscribes_nothing() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_loaded_main();
     let (subscribe, _) = h.command(Command::Subscribe {
         kind: NotificationKind::MessageNotifications,
@@ -144,7 +144,7 @@ fn an_unsubscribe_before_client_ready_subscribes_nothing() {
 /// (e) A render that never produced a frame, then a logout.
 #[test]
 fn logout_after_a_render_into_a_missing_container_does_nothing() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (_, effects) = h.render("ghost");
     h.event(Event::FrameContainerMissing(created_frames(&effects)[0]));
     assert_eq!(h.session().state(), SessionState::Unrendered);
@@ -164,7 +164,7 @@ fn logout_after_a_render_into_a_missing_container_does_nothing() {
 /// (e) ... but a missing container does not forget a session that an earlier render opened.
 #[test]
 fn a_missing_container_keeps_an_earlier_session_due_for_logout() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (_, effects) = h.render("ghost");
     h.event(Event::FrameContainerMissing(created_frames(&effects)[0]));
@@ -177,7 +177,7 @@ fn a_missing_container_keeps_an_earlier_session_due_for_logout() {
 /// the logout still removes it.
 #[test]
 fn a_timed_out_render_keeps_its_frame_until_logout() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (request, effects) = h.render("main");
     let main = created_frames(&effects)[0];
     let (timer, _) = timers_started(&effects)[0];
@@ -202,7 +202,7 @@ fn a_timed_out_render_keeps_its_frame_until_logout() {
 #[test]
 fn a_render_that_reached_the_pod_stays_due_for_logout() {
     // A child frame was created before the main frame's container proved missing.
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (_, effects) = h.render("main");
     let main = created_frames(&effects)[0];
     h.command(Command::OpenStream {
@@ -218,7 +218,7 @@ fn a_render_that_reached_the_pod_stays_due_for_logout() {
     );
 
     // The main frame loaded, then was reported missing.
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let main = h.render_loaded_main();
     h.event(Event::FrameContainerMissing(main));
     let (_, effects) = h.command(Command::Logout);
@@ -233,7 +233,7 @@ fn a_render_that_reached_the_pod_stays_due_for_logout() {
 /// may have been reached, so the logout still asks it.
 #[test]
 fn a_main_frame_removed_before_loading_keeps_the_session_due() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     assert!(!h.session().server_session_may_be_alive(), "nothing rendered yet");
     let (_, effects) = h.render("main");
     h.event(Event::FrameRemoved(created_frames(&effects)[0]));
@@ -251,7 +251,7 @@ fn a_main_frame_removed_before_loading_keeps_the_session_due() {
 /// `clientReady`, before its queued action.
 #[test]
 fn a_child_loaded_before_client_ready_is_registered_at_client_ready() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_loaded_main();
     h.command(Command::OpenStream {
         stream_id: "side-stream".into(),
@@ -269,7 +269,7 @@ fn a_child_loaded_before_client_ready_is_registered_at_client_ready() {
 /// frames already reported gone, and the session stays consistent.
 #[test]
 fn inputs_fed_between_polls_leave_a_consistent_session() {
-    let mut h = Harness::new(config(Mode::Focus)).without_container("ghost");
+    let mut h = FakeDriver::new(config(Mode::Focus)).without_container("ghost");
     for _ in 0..2 {
         h.session_mut().handle_command(Command::Render {
             container: "ghost".into(),
@@ -284,7 +284,7 @@ fn inputs_fed_between_polls_leave_a_consistent_session() {
     let (_, effects) = h.command(Command::Logout);
     assert_eq!(http_attempts(&effects).len(), 1);
 
-    let mut h = Harness::new(config(Mode::Focus)).without_container("side");
+    let mut h = FakeDriver::new(config(Mode::Focus)).without_container("side");
     h.render_ready_main();
     let open = h.session_mut().handle_command(Command::OpenStream {
         stream_id: "s".into(),

@@ -8,7 +8,7 @@ use crate::{FrameKind, SessionState, StoredMark, SubscriptionId, TimerId};
 
 #[test]
 fn render_creates_the_main_frame_and_answers_on_client_ready() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (request, effects) = h.command(Command::Render {
         container: "main".into(),
         stream_id: Some("s 1".into()),
@@ -82,7 +82,7 @@ fn render_creates_the_main_frame_and_answers_on_client_ready() {
 
 #[test]
 fn collaboration_render_uses_client2() {
-    let mut h = Harness::with_mode(Mode::Collaboration);
+    let mut h = FakeDriver::with_mode(Mode::Collaboration);
     let (_, effects) = h.render("main");
     assert!(effects.iter().any(
         |e| matches!(e, Effect::Work(Work::CreateFrame { url, .. }) if url.starts_with("http://127.0.0.1:9090/apps/client2/default?embed=true"))
@@ -91,7 +91,7 @@ fn collaboration_render_uses_client2() {
 
 #[test]
 fn render_times_out_when_the_frame_never_loads() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (request, effects) = h.render("main");
     let (timer, after) = timers_started(&effects)[0];
     assert_eq!(after, Duration::from_millis(500));
@@ -112,7 +112,7 @@ fn render_times_out_when_the_frame_never_loads() {
 
 #[test]
 fn render_refuses_bad_arguments_without_effect() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     for (container, stream, settings) in [
         ("", None, Settings::new()),
         ("a b", None, Settings::new()),
@@ -139,7 +139,7 @@ fn render_refuses_bad_arguments_without_effect() {
 
 #[test]
 fn actions_wait_for_client_ready_and_keep_their_order() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (_, effects) = h.render("main");
     let main = created_frames(&effects)[0];
     h.event(Event::FrameLoaded(main));
@@ -162,7 +162,7 @@ fn actions_wait_for_client_ready_and_keep_their_order() {
 
 #[test]
 fn open_stream_in_the_main_frame_is_answered_by_the_pod() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (request, effects) = h.command(Command::OpenStream {
         stream_id: "s2".into(),
@@ -200,7 +200,7 @@ fn open_stream_in_the_main_frame_is_answered_by_the_pod() {
 
 #[test]
 fn focus_child_frames_are_created_registered_then_driven() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (request, effects) = h.command(Command::OpenStream {
         stream_id: "s-child".into(),
@@ -271,7 +271,7 @@ fn focus_child_frames_are_created_registered_then_driven() {
 
 #[test]
 fn collaboration_refuses_other_containers() {
-    let mut h = Harness::with_mode(Mode::Collaboration);
+    let mut h = FakeDriver::with_mode(Mode::Collaboration);
     h.render_ready_main();
     let (request, effects) = h.command(Command::OpenStream {
         stream_id: "s".into(),
@@ -287,7 +287,7 @@ fn collaboration_refuses_other_containers() {
 
 #[test]
 fn answers_keep_the_pods_success_data() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let commands = [
         (
@@ -334,7 +334,7 @@ fn answers_keep_the_pods_success_data() {
 
 #[test]
 fn send_message_and_start_room_target_existing_frames_only() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (request, effects) = h.command(Command::SendMessage {
         message: "hello".into(),
@@ -398,7 +398,7 @@ fn send_message_and_start_room_target_existing_frames_only() {
 
 #[test]
 fn update_settings_needs_a_setting() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (request, effects) = h.command(Command::UpdateSettings(Settings::new()));
     assert!(matches!(
@@ -417,7 +417,7 @@ fn update_settings_needs_a_setting() {
 
 #[test]
 fn actions_time_out() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (request, effects) = h.command(Command::UpdateSettings(Settings::new().with("mode", "dark")));
     let (timer, after) = timers_started(&effects)[0];
@@ -440,7 +440,7 @@ fn actions_time_out() {
 
 #[test]
 fn subscriptions_deliver_notifications_until_cancelled() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (request, effects) = h.command(Command::Subscribe {
         kind: NotificationKind::MessageNotifications,
@@ -516,7 +516,7 @@ fn every_action() -> Vec<Command> {
     ]
 }
 
-fn assert_not_rendered_everywhere(h: &mut Harness) {
+fn assert_not_rendered_everywhere(h: &mut FakeDriver) {
     for command in every_action() {
         let operation = command.operation();
         let (request, effects) = h.command(command);
@@ -534,7 +534,7 @@ fn assert_not_rendered_everywhere(h: &mut Harness) {
 
 #[test]
 fn actions_outside_rendered_answer_not_rendered_with_no_effect() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     assert_not_rendered_everywhere(&mut h);
     h.render_ready_main();
     h.command(Command::Logout);
@@ -544,7 +544,7 @@ fn actions_outside_rendered_answer_not_rendered_with_no_effect() {
 
 #[test]
 fn logout_before_render_without_an_earlier_session_is_an_immediate_success() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (request, effects) = h.command(Command::Logout);
     assert_eq!(
         effects,
@@ -564,7 +564,7 @@ fn logout_before_render_without_an_earlier_session_is_an_immediate_success() {
 fn logout_before_render_asks_the_pod_when_an_earlier_page_left_a_session() {
     for mark in [StoredMark::Present, StoredMark::Unreadable] {
         // An earlier page of this browser rendered the pod (or the storage cannot tell).
-        let mut earlier = Harness::with_mode(Mode::Focus);
+        let mut earlier = FakeDriver::with_mode(Mode::Focus);
         earlier.render_loaded_main();
         let mut h = earlier.another_tab(config(Mode::Focus));
         assert!(h.storage().keys.contains(&mark_key()));
@@ -652,7 +652,7 @@ fn the_session_mark_answer_may_come_later_and_after_a_render() {
 
 #[test]
 fn logout_through_the_main_frame() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let main = h.render_ready_main();
     let (_, effects) = h.command(Command::OpenStream {
         stream_id: "c".into(),
@@ -721,7 +721,7 @@ fn logout_through_the_main_frame() {
 
 #[test]
 fn the_pending_action_is_interrupted_by_logout() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (pending, _) = h.command(Command::OpenStream {
         stream_id: "s".into(),
@@ -757,7 +757,7 @@ fn a_frame_that_refuses_the_logout_is_followed_by_the_http_step() {
             }),
         ),
     ] {
-        let mut h = Harness::with_mode(Mode::Focus);
+        let mut h = FakeDriver::with_mode(Mode::Focus);
         let main = h.render_ready_main();
         let (request, effects) = h.command(Command::Logout);
         let id = logout_action(&effects).unwrap();
@@ -794,7 +794,7 @@ fn without_the_http_step_the_frame_decides_and_a_refusal_fails_closed() {
             .without_http_logout()
     };
     // Refused: the frame's error is the answer, frames gone, the session may be alive.
-    let mut h = Harness::new(config(base()));
+    let mut h = FakeDriver::new(config(base()));
     let main = h.render_ready_main();
     let (request, effects) = h.command(Command::Logout);
     assert_eq!(
@@ -815,7 +815,7 @@ fn without_the_http_step_the_frame_decides_and_a_refusal_fails_closed() {
     assert_eq!(removed_frames(&effects), vec![main]);
     assert!(h.session().server_session_may_be_alive());
     // Not ready: nothing can be sent; the error says so.
-    let mut h = Harness::new(config(base().logout_action("sign-out")));
+    let mut h = FakeDriver::new(config(base().logout_action("sign-out")));
     h.render_loaded_main();
     let (request, effects) = h.command(Command::Logout);
     let Some(Err(err @ SymphonyError::LogoutNotSent { .. })) = answer_of(&effects, request) else {
@@ -825,7 +825,7 @@ fn without_the_http_step_the_frame_decides_and_a_refusal_fails_closed() {
     assert!(h.session().server_session_may_be_alive());
     assert!(h.frames().is_empty());
     // Ready and silent until the deadline: a timeout.
-    let mut h = Harness::new(config(base().logout_action("sign-out")));
+    let mut h = FakeDriver::new(config(base().logout_action("sign-out")));
     h.render_ready_main();
     let (request, effects) = h.command(Command::Logout);
     let (_, kind) = posted_actions(&effects).pop().unwrap();
@@ -845,7 +845,7 @@ fn without_the_frame_step_every_logout_goes_over_http() {
         .logout_method("DELETE")
         .build()
         .unwrap();
-    let mut h = Harness::new(config);
+    let mut h = FakeDriver::new(config);
     h.render_ready_main();
     let (request, effects) = h.command(Command::Logout);
     assert!(logout_action(&effects).is_none());
@@ -888,7 +888,7 @@ fn frame_logout_errors_are_typed() {
             },
         ),
     ] {
-        let mut h = Harness::with_mode(Mode::Focus);
+        let mut h = FakeDriver::with_mode(Mode::Focus);
         h.render_ready_main();
         let (request, effects) = h.command(Command::Logout);
         let id = logout_action(&effects).unwrap();
@@ -915,7 +915,7 @@ fn frame_logout_errors_are_typed() {
 
 #[test]
 fn silent_main_frame_falls_back_to_http() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (request, effects) = h.command(Command::Logout);
     let id = logout_action(&effects).unwrap();
@@ -931,7 +931,7 @@ fn silent_main_frame_falls_back_to_http() {
 
 #[test]
 fn not_ready_main_frame_logs_out_over_http_and_fails_closed() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (_, effects) = h.render("main");
     let main = created_frames(&effects)[0];
     h.event(Event::FrameLoaded(main));
@@ -985,7 +985,7 @@ fn not_ready_main_frame_logs_out_over_http_and_fails_closed() {
 
 #[test]
 fn logout_times_out_and_aborts_the_request() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (request, effects) = h.command(Command::Logout);
     let deadline = timers_started(&effects)[0].0;
@@ -1009,7 +1009,7 @@ fn logout_times_out_and_aborts_the_request() {
 
 #[test]
 fn concurrent_logouts_share_one_server_request() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (first, effects) = h.command(Command::Logout);
     let id = logout_action(&effects).unwrap();
@@ -1039,7 +1039,7 @@ fn concurrent_logouts_share_one_server_request() {
 
 #[test]
 fn render_during_logout_is_refused() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     h.command(Command::Logout);
     let (request, effects) = h.render("main");
@@ -1054,7 +1054,7 @@ fn render_during_logout_is_refused() {
 
 #[test]
 fn render_after_logout_starts_again() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (_, effects) = h.command(Command::Logout);
     h.resolve_json(&logout_action(&effects).unwrap(), ok_data());
@@ -1069,7 +1069,7 @@ fn render_after_logout_starts_again() {
 
 #[test]
 fn re_render_replaces_the_frames_and_ignores_the_old_generation() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let old_main = h.render_ready_main();
     let (sub, _) = h.command(Command::Subscribe {
         kind: NotificationKind::GlobalUnreadCountNotifications,
@@ -1107,7 +1107,7 @@ fn re_render_replaces_the_frames_and_ignores_the_old_generation() {
 
 #[test]
 fn main_frame_removed_by_someone_else() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let main = h.render_ready_main();
     let (_, effects) = h.command(Command::OpenStream {
         stream_id: "c".into(),
@@ -1132,7 +1132,7 @@ fn main_frame_removed_by_someone_else() {
 
 #[test]
 fn main_frame_removed_during_frame_logout_falls_back_at_once() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let main = h.render_ready_main();
     let (request, _) = h.command(Command::Logout);
     let effects = h.event(Event::FrameRemoved(main));
@@ -1147,7 +1147,7 @@ fn main_frame_removed_during_frame_logout_falls_back_at_once() {
 
 #[test]
 fn missing_container_answers_container_not_found() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (request, effects) = h.render("ghost");
     let main = created_frames(&effects)[0];
     let effects = h.event(Event::FrameContainerMissing(main));
@@ -1177,7 +1177,7 @@ fn missing_container_answers_container_not_found() {
 
 #[test]
 fn a_second_client_ready_re_registers_children_and_subscriptions() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (_, effects) = h.command(Command::OpenStream {
         stream_id: "c".into(),
@@ -1197,7 +1197,7 @@ fn a_second_client_ready_re_registers_children_and_subscriptions() {
 
 #[test]
 fn malformed_and_stale_inputs_are_counted_and_ignored() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let before = h.session().core_snapshot();
     for value in [
@@ -1223,7 +1223,7 @@ fn malformed_and_stale_inputs_are_counted_and_ignored() {
 
 #[test]
 fn a_logout_in_another_tab_removes_the_frames_without_a_request() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let main = h.render_ready_main();
     let (pending, _) = h.command(Command::UpdateSettings(Settings::new().with("mode", "dark")));
     let effects = h.event(other_tab_logged_out(true));
@@ -1248,7 +1248,7 @@ fn a_logout_in_another_tab_removes_the_frames_without_a_request() {
 
 #[test]
 fn tab_messages_for_another_pod_or_malformed_change_nothing() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let other_pod = serde_json::to_value(crate::protocol::TabMessage::LoggedOut {
         pod: "http://127.0.0.1:9999".into(),
@@ -1276,7 +1276,7 @@ fn tab_messages_for_another_pod_or_malformed_change_nothing() {
 #[test]
 fn a_finished_logout_is_broadcast_with_its_outcome() {
     for (status, ok) in [(204, true), (500, false)] {
-        let mut h = Harness::with_mode(Mode::Focus);
+        let mut h = FakeDriver::with_mode(Mode::Focus);
         h.render_loaded_main();
         let (_, effects) = h.command(Command::Logout);
         let attempt = http_attempts(&effects)[0];
@@ -1318,7 +1318,7 @@ fn states_have_their_sdk_names() {
 
 #[test]
 fn a_render_waits_for_the_user_without_a_timeout_and_says_interaction_may_be_required() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (request, effects) = h.render("main");
     let main = created_frames(&effects)[0];
     h.event(Event::FrameLoaded(main));
@@ -1342,7 +1342,7 @@ fn a_render_waits_for_the_user_without_a_timeout_and_says_interaction_may_be_req
 #[test]
 fn a_render_waiting_for_the_user_is_answered_by_a_logout_or_a_new_render() {
     for by in ["logout", "a new render"] {
-        let mut h = Harness::with_mode(Mode::Focus);
+        let mut h = FakeDriver::with_mode(Mode::Focus);
         let (request, effects) = h.render("main");
         h.event(Event::FrameLoaded(created_frames(&effects)[0]));
         h.advance(Config::DEFAULT_INTERACTION_TIMEOUT);
@@ -1375,7 +1375,7 @@ fn the_render_timeout_bounds_loading_only() {
         .build()
         .unwrap();
     // A main frame that never loads: the render times out; the frame stays until a logout.
-    let mut h = Harness::new(config.clone());
+    let mut h = FakeDriver::new(config.clone());
     let (request, effects) = h.render("main");
     let main = created_frames(&effects)[0];
     h.advance(Duration::from_secs(2));
@@ -1396,7 +1396,7 @@ fn the_render_timeout_bounds_loading_only() {
     );
 
     // clientReady before the frame's load event: answered at once, no timer left behind.
-    let mut h = Harness::new(config);
+    let mut h = FakeDriver::new(config);
     let (request, effects) = h.render("main");
     let main = created_frames(&effects)[0];
     let effects = h.pod_message(PodMessage::ClientReady);
@@ -1417,7 +1417,7 @@ fn a_main_frame_blocked_by_the_pages_policy_fails_the_render() {
         frame,
         directive: "frame-src".into(),
     };
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (request, effects) = h.render("main");
     let main = created_frames(&effects)[0];
     let effects = h.event(blocked(main));
@@ -1444,7 +1444,7 @@ fn a_main_frame_blocked_by_the_pages_policy_fails_the_render() {
     assert!(err.to_string().contains("frame-src"), "{err}");
 
     // A report about anything but the current main frame changes nothing.
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let main = h.render_ready_main();
     let (_, effects) = h.command(Command::OpenStream {
         stream_id: "s".into(),
@@ -1459,7 +1459,7 @@ fn a_main_frame_blocked_by_the_pages_policy_fails_the_render() {
     assert!(h.event(blocked(main)).is_empty());
     assert_eq!(h.session().core_snapshot(), before);
     // Loaded but not ready (the sign-in page): the report ends the view, fail closed.
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let main = h.render_loaded_main();
     let effects = h.event(blocked(main));
     assert_eq!(removed_frames(&effects), vec![main]);
@@ -1470,7 +1470,7 @@ fn a_main_frame_blocked_by_the_pages_policy_fails_the_render() {
 #[test]
 fn the_theme_goes_even_after_a_render_that_timed_out_loading_and_again_after_a_reload() {
     let theme = json!({"primary": "#123456"});
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let (request, effects) = h.command(Command::Render {
         container: "main".into(),
         stream_id: None,
@@ -1497,7 +1497,7 @@ fn the_theme_goes_even_after_a_render_that_timed_out_loading_and_again_after_a_r
 
 #[test]
 fn another_tabs_logout_keeps_the_mark_of_a_frame_that_loaded_here() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_loaded_main();
     // That tab's success cleared the mark in the shared storage.
     h.storage().keys.clear();
@@ -1508,7 +1508,7 @@ fn another_tabs_logout_keeps_the_mark_of_a_frame_that_loaded_here() {
     );
     assert!(h.storage().keys.contains(&mark_key()));
     // Nothing loaded here: nothing to keep.
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render("main");
     let effects = h.event(other_tab_logged_out(true));
     assert!(!effects
@@ -1523,7 +1523,7 @@ fn the_collaboration_frame_goes_to_the_configured_path() {
         .collaboration_path("/client-bff/index.html")
         .build()
         .unwrap();
-    let mut h = Harness::new(config);
+    let mut h = FakeDriver::new(config);
     let (_, effects) = h.render("main");
     let Some(Effect::Work(Work::CreateFrame { url, .. })) = effects
         .iter()
@@ -1550,7 +1550,7 @@ fn calls_without_a_public_wire_form_are_not_available_in_any_state() {
             Command::UpdateTheme(json!({"primary": "#000"})),
         ]
     };
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     for phase in 0..4 {
         match phase {
             1 => drop(h.render_ready_main()),
@@ -1590,7 +1590,7 @@ fn a_theme_goes_with_set_settings_once_ready_and_the_render_waits_for_it() {
         json!({}),
         json!({"error": {"type": "ERROR", "message": "bad colour"}}),
     ] {
-        let mut h = Harness::with_mode(Mode::Focus);
+        let mut h = FakeDriver::with_mode(Mode::Focus);
         let (request, effects) = h.command(Command::Render {
             container: "main".into(),
             stream_id: None,
@@ -1628,7 +1628,7 @@ fn a_theme_goes_with_set_settings_once_ready_and_the_render_waits_for_it() {
         assert_eq!(answer_of(&effects, request), Some(expected));
     }
     // Collaboration mode has no theme: a typed error before anything is created.
-    let mut h = Harness::with_mode(Mode::Collaboration);
+    let mut h = FakeDriver::with_mode(Mode::Collaboration);
     let (request, effects) = h.command(Command::Render {
         container: "main".into(),
         stream_id: None,
@@ -1643,7 +1643,7 @@ fn a_theme_goes_with_set_settings_once_ready_and_the_render_waits_for_it() {
     ));
     assert!(created_frames(&effects).is_empty());
     // Later, update_settings takes it in Focus mode.
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     h.render_ready_main();
     let (_, effects) = h.command(Command::UpdateSettings(
         Settings::new().with("theme", theme.clone()),
@@ -1662,7 +1662,7 @@ enum Navigated {
     ClientReady,
 }
 
-fn navigate(h: &mut Harness, main: FrameId, how: Navigated) -> Vec<Effect> {
+fn navigate(h: &mut FakeDriver, main: FrameId, how: Navigated) -> Vec<Effect> {
     match how {
         Navigated::Load => h.event(Event::FrameLoaded(main)),
         Navigated::ClientReady => h.client_ready(),
@@ -1676,7 +1676,7 @@ fn a_frame_that_navigates_after_the_pod_was_asked_makes_it_ask_again() {
     // (or `clientReady`) is the only sign of it here: fail closed, ask the pod again before
     // answering. Found by the chaos run (SYMPHONY_CHAOS_SEED=0x18ee9c953c0acf07).
     for how in [Navigated::Load, Navigated::ClientReady] {
-        let mut h = Harness::with_mode(Mode::Focus);
+        let mut h = FakeDriver::with_mode(Mode::Focus);
         let main = h.render_loaded_main();
         assert!(h.storage().keys.contains(&mark_key()));
         let (request, effects) = h.command(Command::Logout);
@@ -1718,7 +1718,7 @@ fn a_frame_that_navigates_after_the_pod_was_asked_makes_it_ask_again() {
 fn a_frame_that_navigated_before_the_request_left_is_covered_by_it() {
     // The frame reloads while its logout action is pending (that document will not answer):
     // the HTTP step that follows left after the reload, so one request is enough.
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let main = h.render_ready_main();
     let (request, effects) = h.command(Command::Logout);
     let frame_timer = timers_started(&effects)[1].0;
@@ -1732,7 +1732,7 @@ fn a_frame_that_navigated_before_the_request_left_is_covered_by_it() {
 
 #[test]
 fn a_frame_that_keeps_navigating_is_bounded_by_the_logout_deadline() {
-    let mut h = Harness::with_mode(Mode::Focus);
+    let mut h = FakeDriver::with_mode(Mode::Focus);
     let main = h.render_loaded_main();
     let (request, effects) = h.command(Command::Logout);
     let deadline = timers_started(&effects)[0].0;

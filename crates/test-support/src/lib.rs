@@ -1,11 +1,11 @@
 //! `symphony-test-support` owns the helpers the browser suites of `symphony-dom` and
 //! `yew-symphony` share: the pod emulator's admin API (state, faults, injected messages),
 //! containers and frames in the page, waiting for a condition or an event, another tab on
-//! the channel, forged and synthetic messages, prototype stubs, and (module [`harness`]) a
-//! small Yew app that hands its agent to the test. Not published; wasm32 only.
+//! the channel, forged and synthetic messages, prototype stubs, and (module [`app`]) Yew apps
+//! mounted by the tests, with the probe that hands the provider's agent to them. Not published; wasm32 only.
 #![cfg(target_arch = "wasm32")]
 
-pub mod harness;
+pub mod app;
 
 use std::future::Future;
 use std::time::Duration;

@@ -14,7 +14,7 @@
 
 use symphony_test_support as support;
 
-use symphony_test_support::harness;
+use symphony_test_support::app::Mounted;
 
 use std::cell::RefCell;
 
@@ -659,7 +659,7 @@ async fn yew_render_once(n: usize) -> f64 {
         .map(|i| (format!("yew-c{i}"), format!("stream-{i}")))
         .collect();
     let t0 = now();
-    let app = harness::Mounted::new(bench_config(), chats);
+    let app = Mounted::provider_app(bench_config(), chats);
     eventually(30_000, "the chats rendered through Yew", || async move {
         probe_ready_at() > 0.0 && probe_set_streams() as usize >= n - 1
     })
@@ -669,7 +669,7 @@ async fn yew_render_once(n: usize) -> f64 {
     } else {
         probe_ready_at()
     };
-    let agent = app.agent().await;
+    let agent = app.rendered_agent().await;
     let _ = agent.logout().await;
     drop(agent);
     app.unmount();
@@ -693,7 +693,7 @@ async fn bench_2_render_through_yew() {
     // The chats' containers get the same size as the baseline's.
     let style = support::document().create_element("style").expect("style");
     style.set_text_content(Some(
-        ".harness-chat{width:160px;height:120px;display:inline-block}",
+        ".provider-app-chat{width:160px;height:120px;display:inline-block}",
     ));
     support::document()
         .head()
@@ -721,8 +721,8 @@ async fn bench_2_render_through_yew() {
 #[wasm_bindgen_test]
 async fn bench_3_concurrent_logouts_through_the_agent() {
     start("concurrent logout requesters through the Yew agent");
-    let app = harness::Mounted::new(bench_config(), Vec::new());
-    let agent = app.agent().await;
+    let app = Mounted::provider_app(bench_config(), Vec::new());
+    let agent = app.rendered_agent().await;
     for (k, full) in [(1, 10), (10, 10), (100, 10), (1000, 10)] {
         let mut answered = Vec::new();
         let mut requests = Vec::new();

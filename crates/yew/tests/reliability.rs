@@ -6,7 +6,7 @@
 
 use symphony_test_support as support;
 
-use symphony_test_support::harness;
+use symphony_test_support::app::Mounted;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -173,8 +173,8 @@ fn same_outcome(got: &Result<(), SymphonyError>, want: &Result<(), SymphonyError
 /// Every logout fault crossed with every main-frame fault: the documented result, the
 /// frames removed (fail closed), the requests the pod saw, and a retry of the server part.
 async fn logout_faults() -> (usize, usize) {
-    let app = harness::Mounted::new(quick_config(), Vec::new());
-    let agent = app.agent().await;
+    let app = Mounted::provider_app(quick_config(), Vec::new());
+    let agent = app.rendered_agent().await;
     let logout_faults = [
         json!("ok"),
         json!({"status": 500}),
@@ -257,8 +257,8 @@ async fn until_state(agent: &SymphonyAgent, wanted: SessionState) {
 /// Render under each main-frame fault, render during a logout, render into nothing: typed
 /// results in the documented shape, and every frame gone after the logout.
 async fn render_faults() -> (usize, usize) {
-    let app = harness::Mounted::new(quick_config(), Vec::new());
-    let agent = app.agent().await;
+    let app = Mounted::provider_app(quick_config(), Vec::new());
+    let agent = app.rendered_agent().await;
     let mut cases = 0;
     let mut typed = 0;
     let mut check = |what: &str, result: &Result<(), SymphonyError>, ok: bool| {
@@ -358,8 +358,8 @@ fn forged_messages(ids: &[String]) -> Value {
 /// Forged messages from another origin, from the pod's origin but not the main frame, and
 /// from the page itself: refused and tried (all must be refused).
 async fn forged() -> (u64, u64) {
-    let app = harness::Mounted::new(quick_config(), Vec::new());
-    let agent = app.agent().await;
+    let app = Mounted::provider_app(quick_config(), Vec::new());
+    let agent = app.rendered_agent().await;
     let symphony = agent.symphony().clone();
     let mut tried = 0;
     let mut refusals = 0;
@@ -419,8 +419,8 @@ async fn forged() -> (u64, u64) {
         .expect("config");
     drop(agent);
     app.unmount();
-    let app = harness::Mounted::new(slow, Vec::new());
-    let agent = app.agent().await;
+    let app = Mounted::provider_app(slow, Vec::new());
+    let agent = app.rendered_agent().await;
     let symphony = agent.symphony().clone();
     render_main(&agent, "s").await;
     ready(&symphony).await;
@@ -521,8 +521,8 @@ async fn injections() -> (usize, usize) {
     let scripts = count("script");
     let images = count("img");
     let elements = count("*");
-    let app = harness::Mounted::new(quick_config(), Vec::new());
-    let agent = app.agent().await;
+    let app = Mounted::provider_app(quick_config(), Vec::new());
+    let agent = app.rendered_agent().await;
     let symphony = agent.symphony().clone();
     let origin = page_origin();
     let emulator = url::Url::parse(support::emulator()).expect("emulator URL");
@@ -673,8 +673,8 @@ async fn injections() -> (usize, usize) {
 /// round each time (one frame attempt, and one HTTP attempt after a refusal), every
 /// requester answered the same.
 async fn thousand_requesters() -> u64 {
-    let app = harness::Mounted::new(quick_config(), Vec::new());
-    let agent = app.agent().await;
+    let app = Mounted::provider_app(quick_config(), Vec::new());
+    let agent = app.rendered_agent().await;
     let mut requests = Vec::new();
     let status_500 = SymphonyError::ServerStatus { status: 500 };
     for (fault, want, round) in [
@@ -730,8 +730,8 @@ async fn reliability_suite() {
 async fn a_render_waiting_for_the_user_does_not_hold_up_the_next() {
     fresh().await;
     faults(json!({"mainFrame": "neverReady"})).await;
-    let app = harness::Mounted::new(quick_config(), Vec::new());
-    let agent = app.agent().await;
+    let app = Mounted::provider_app(quick_config(), Vec::new());
+    let agent = app.rendered_agent().await;
     container("queue-first");
     container("queue-second");
     let (first_sent, first) = oneshot::channel();

@@ -1,0 +1,211 @@
+//! What the commands need, installed when missing (idempotent): Rust's components and the
+//! wasm32 target, wasm-bindgen-cli at Cargo.lock's version, Chromium and Firefox with their
+//! WebDrivers, Node.js, Python, cargo-mutants, twiggy. Versions that matter are pinned here.
+
+use std::path::{Path, PathBuf};
+
+use crate::process::{cargo, log, on_path, Cmd, Result};
+
+/// cargo-mutants, pinned so that the scores in crates/session/MUTANTS.md stay comparable.
+pub const MUTANTS_VERSION: &str = "27.1.0";
+/// twiggy, for `size`.
+pub const TWIGGY_VERSION: &str = "0.8.0";
+/// geckodriver (crates.io), for Firefox.
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// What `cargo metadata` says of the workspace.
+pub struct Workspace {
+    pub root: PathBuf,
+    pub target_dir: PathBuf,
+    metadata: serde_json::Value,
+}
+
+impl Workspace {
+    pub fn load() -> Result<Self> {
+        let text = cargo(["metadata", "--format-version", "1", "--locked"]).read()?;
+        let metadata: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("cargo metadata printed no JSON: {e}"))?;
+        let path = |key: &str| {
+            metadata[key]
+                .as_str()
+                .map(PathBuf::from)
+                .ok_or_else(|| format!("cargo metadata has no {key}"))
+        };
+        Ok(Self {
+            root: path("workspace_root")?,
+            target_dir: path("target_directory")?,
+            metadata,
+        })
+    }
+
+    /// The versions of the package `name` in the dependency graph.
+    fn versions_of(&self, name: &str) -> Vec<&str> {
+        self.metadata["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["name"] == name)
+            .filter_map(|p| p["version"].as_str())
+            .collect()
+    }
+
+    /// The one version of `name` in Cargo.lock.
+    pub fn locked_version(&self, name: &str) -> Result<String> {
+        match self.versions_of(name).as_slice() {
+            [version] => Ok((*version).to_owned()),
+            [] => Err(format!("{name} is not in Cargo.lock").into()),
+            more => Err(format!("Cargo.lock has {} versions of {name}: {more:?}", more.len()).into()),
+        }
+    }
+
+    /// The rust-version the workspace's library crates declare.
+    pub fn rust_version(&self) -> Result<String> {
+        let mut versions: Vec<&str> = self.metadata["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["source"].is_null() && p["publish"] != serde_json::json!([]))
+            .filter_map(|p| p["rust_version"].as_str())
+            .collect();
+        versions.sort_unstable();
+        versions.dedup();
+        match versions.as_slice() {
+            [version] => Ok((*version).to_owned()),
+            other => Err(format!("the library crates declare one rust-version, not {other:?}").into()),
+        }
+    }
+
+    pub fn path(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.root.join(relative)
+    }
+}
+
+/// Runs a command as root (directly when we are, else with sudo).
+fn as_root(args: &[&str]) -> Result {
+    let root = Cmd::new("id")
+        .arg("-u")
+        .probe()
+        .is_some_and(|id| id.trim() == "0");
+    if root {
+        Cmd::new(args[0]).args(&args[1..]).run()
+    } else {
+        Cmd::new("sudo").args(args).run()
+    }
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    log(format!("installing {} (apt)", packages.join(" ")));
+    as_root(&["apt-get", "update", "-qq"])?;
+    let mut args = vec![
+        "env",
+        "DEBIAN_FRONTEND=noninteractive",
+        "apt-get",
+        "install",
+        "-y",
+        "-qq",
+    ];
+    args.extend(packages);
+    as_root(&args)
+}
+
+/// The first line a tool prints for `--version`, if it runs.
+fn version_line(program: &str) -> Option<String> {
+    Cmd::new(program)
+        .arg("--version")
+        .probe()
+        .and_then(|out| out.lines().next().map(str::to_owned))
+}
+
+/// Installs `krate` at `version` with `cargo install` unless `program --version` says it.
+fn ensure_cargo_tool(program: &str, krate: &str, version: &str, locked: bool, note: &str) -> Result {
+    if version_line(program).is_some_and(|line| line.split_whitespace().any(|w| w == version)) {
+        return Ok(());
+    }
+    log(format!("installing {krate} {version}{note}"));
+    let mut args = vec!["install", krate, "--version", version];
+    if locked {
+        args.push("--locked");
+    }
+    cargo(args).run()
+}
+
+pub fn rust() -> Result {
+    if !on_path("cargo") || !on_path("rustup") {
+        return Err(
+            "cargo and rustup must be on the PATH: install Rust with rustup first (https://rustup.rs)".into(),
+        );
+    }
+    let installed = Cmd::new("rustup")
+        .args(["component", "list", "--installed"])
+        .read()?;
+    for component in ["rustfmt", "clippy"] {
+        if !installed.lines().any(|line| line.starts_with(component)) {
+            Cmd::new("rustup").args(["component", "add", component]).run()?;
+        }
+    }
+    Ok(())
+}
+
+pub fn wasm_target() -> Result {
+    let installed = Cmd::new("rustup")
+        .args(["target", "list", "--installed"])
+        .read()?;
+    if !installed
+        .lines()
+        .any(|line| line.trim() == "wasm32-unknown-unknown")
+    {
+        Cmd::new("rustup")
+            .args(["target", "add", "wasm32-unknown-unknown"])
+            .run()?;
+    }
+    Ok(())
+}
+
+/// wasm-bindgen-cli, at exactly the wasm-bindgen version of Cargo.lock.
+pub fn wasm_bindgen(workspace: &Workspace) -> Result {
+    let version = workspace.locked_version("wasm-bindgen")?;
+    // Not --locked: one of its locked dependencies is missing from the registry mirror.
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &version, false, "")
+}
+
+pub fn mutants() -> Result {
+    ensure_cargo_tool("cargo-mutants", "cargo-mutants", MUTANTS_VERSION, false, "")
+}
+
+pub fn twiggy() -> Result {
+    ensure_cargo_tool("twiggy", "twiggy", TWIGGY_VERSION, false, "")
+}
+
+pub fn chromium() -> Result {
+    if !on_path("chromedriver") || !on_path("chromium") {
+        apt_install(&["chromium", "chromium-driver"])?;
+    }
+    Ok(())
+}
+
+pub fn firefox() -> Result {
+    if !on_path("firefox-esr") {
+        apt_install(&["firefox-esr"])?;
+    }
+    ensure_cargo_tool(
+        "geckodriver",
+        "geckodriver",
+        GECKODRIVER_VERSION,
+        false,
+        " (about 4 minutes)",
+    )
+}
+
+pub fn node() -> Result {
+    if !on_path("node") {
+        apt_install(&["nodejs"])?;
+    }
+    Ok(())
+}
+
+pub fn python() -> Result {
+    if !on_path("python3") {
+        apt_install(&["python3"])?;
+    }
+    Ok(())
+}

@@ -14,7 +14,8 @@
 //! - (c) `attempts-bounded`: over each step, the pod received at most one logout through a
 //!   main frame and one over HTTP per logout round that could have run in it (the clicked
 //!   document, each document with an idle timeout that was rendered, and each frame the pod
-//!   served in the step: a frame that loads during a logout makes the library ask again);
+//!   served in the step: a main frame that signs in during a logout makes the library ask
+//!   again);
 //!   `exactly-one`: one request in all when one document logged out, signed in, with the pod
 //!   answering, no other round possible and no frame served;
 //! - (d) `session-ended`: the pod has no session after a logout that answered `{}` (or an

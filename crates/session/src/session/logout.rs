@@ -1,6 +1,6 @@
 //! The logout run: hide everything, ask the main frame (when it is ready) or the pod's
 //! logout URL, fall back from the first to the second (when the frame is silent, gone, or
-//! says no), ask again when a frame navigated after the request left, bound it all by a
+//! says no), ask again when the main frame signed in after the request left, bound it all by a
 //! deadline, then remove the frames and answer every caller with the same result. An idle
 //! logout that another tab performs is followed: hidden at once, closed when that tab
 //! reports the end, performed here after all if no report comes in time.
@@ -49,12 +49,12 @@ pub(crate) struct LogoutRun {
     /// The main frame had said `clientReady`, so it can be asked.
     main_ready: bool,
     /// Another tab performs this (idle) logout: nothing asked here unless it stays silent
-    /// until the deadline, it reports a failure, a frame of ours navigates, or a caller of
-    /// ours asks for a logout.
+    /// until the deadline, it reports a failure, our main frame signs in, or a caller of ours
+    /// asks for a logout.
     following: bool,
-    /// A frame of ours navigated (loaded, or said `clientReady`) after the request in
-    /// flight left: a sign-in may have reached the pod after it, so its "ok" is not the end.
-    navigated_since_asked: bool,
+    /// The main frame said `clientReady` (a signed-in document) after the request in flight
+    /// left: a sign-in may have reached the pod after it, so its "ok" is not the end.
+    signed_in_since_asked: bool,
 }
 
 /// Who performs the server part of a run.
@@ -89,7 +89,7 @@ impl LogoutRun {
             frames,
             main_ready,
             following: performer == Performer::AnotherTab,
-            navigated_since_asked: false,
+            signed_in_since_asked: false,
         }
     }
 
@@ -136,8 +136,8 @@ impl LogoutRun {
     }
 
     /// Stops following another tab's idle logout and performs it here, with a fresh
-    /// deadline: that tab stayed silent or failed, a frame of ours navigated, or a caller
-    /// of ours asked.
+    /// deadline: that tab stayed silent or failed, our main frame signed in, or a caller of
+    /// ours asked.
     fn stop_following(&mut self, out: &mut Outbox, config: &Config) -> Next {
         self.following = false;
         let deadline = out.start_timer(TimerPurpose::LogoutDeadline, config.logout_timeout());
@@ -156,7 +156,7 @@ impl LogoutRun {
             .is_some()
             .then(|| out.start_timer(TimerPurpose::LogoutFrame, config.frame_logout_timeout()));
         self.frame_attempt = Some((id, timer));
-        self.navigated_since_asked = false;
+        self.signed_in_since_asked = false;
     }
 
     /// Sends the HTTP logout, unless one is in flight; abandons the frame attempt first.
@@ -180,7 +180,7 @@ impl LogoutRun {
         };
         let attempt = out.new_attempt();
         self.http_attempt = Some(attempt);
-        self.navigated_since_asked = false;
+        self.signed_in_since_asked = false;
         out.emit(Work::SendLogoutRequest {
             attempt,
             method: method.to_owned(),
@@ -249,11 +249,11 @@ impl LogoutRun {
     }
 
     /// The pod confirmed the end of the session it was asked about (over HTTP, or through
-    /// the main frame): the run ends with success, unless a frame of ours navigated since
-    /// the request left. Then the pod is asked again (a sign-in may have reached it after
+    /// the main frame): the run ends with success, unless the main frame signed in since the
+    /// request left. Then the pod is asked again (a sign-in may have reached it after
     /// the logout did); the deadline still bounds the whole.
     fn pod_confirmed(&mut self, out: &mut Outbox, config: &Config) -> Next {
-        if !self.navigated_since_asked {
+        if !self.signed_in_since_asked {
             return Next::Ends(Ok(()));
         }
         if let Some((_, Some(timer))) = self.frame_attempt.take() {
@@ -267,30 +267,31 @@ impl LogoutRun {
         }
     }
 
-    /// A frame loaded (`frame`; `None`: the main frame said `clientReady`, and then `ready`)
-    /// during the run: it navigated, perhaps after a sign-in that reaches the pod after our
-    /// request. The pod's next "ok" is then not the end (fail closed); a followed run is
-    /// performed here, where the navigation was seen. `None` when the frame is not ours.
-    pub(crate) fn navigated(
-        &mut self,
-        frame: Option<FrameId>,
-        ready: bool,
-        out: &mut Outbox,
-        config: &Config,
-    ) -> Option<Next> {
-        let frame = match frame {
-            Some(frame) => Some(frame).filter(|f| self.frames.contains(f))?,
-            None => self.main?,
-        };
-        if self.main == Some(frame) {
-            // A new document: ready only once it says so.
-            self.main_ready = ready;
+    /// A frame of ours loaded during the run: a new document, perhaps the pod's own answer
+    /// to the logout (its signed-out page). Only the main frame's readiness changes: it is
+    /// not ready until it says so. `None` when the frame is not ours.
+    pub(crate) fn frame_loaded(&mut self, frame: FrameId) -> Option<Next> {
+        if !self.frames.contains(&frame) {
+            return None;
         }
+        if self.main == Some(frame) {
+            self.main_ready = false;
+        }
+        Some(Next::Runs)
+    }
+
+    /// The main frame said `clientReady` during the run: a signed-in document loaded, perhaps
+    /// after a sign-in that reaches the pod after our request. The pod's next "ok" is then
+    /// not the end (fail closed); a followed run is performed here, where the sign-in was
+    /// seen. `None` without a main frame.
+    pub(crate) fn main_frame_ready(&mut self, out: &mut Outbox, config: &Config) -> Option<Next> {
+        self.main?;
+        self.main_ready = true;
         if self.following {
             return Some(self.stop_following(out, config));
         }
         if self.http_attempt.is_some() || self.frame_attempt.is_some() {
-            self.navigated_since_asked = true;
+            self.signed_in_since_asked = true;
         }
         Some(Next::Runs)
     }

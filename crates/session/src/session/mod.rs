@@ -622,7 +622,7 @@ impl Session {
 
     fn frame_loaded(&mut self, frame: FrameId) -> bool {
         let Phase::Rendered(view) = &mut self.phase else {
-            return self.step_logout(|run, out, config| run.navigated(Some(frame), false, out, config));
+            return self.step_logout(|run, _, _| run.frame_loaded(frame));
         };
         view.frame_loaded(frame, &mut self.outbox, &self.config, &self.subscriptions)
     }
@@ -729,7 +729,7 @@ impl Session {
         match message {
             PodMessage::ClientReady => {
                 let Phase::Rendered(view) = &mut self.phase else {
-                    return self.step_logout(|run, out, config| run.navigated(None, true, out, config));
+                    return self.step_logout(|run, out, config| run.main_frame_ready(out, config));
                 };
                 view.client_ready(&mut self.outbox, &self.config, &self.subscriptions);
                 true

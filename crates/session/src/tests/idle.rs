@@ -1001,17 +1001,21 @@ fn durations_in_messages_at_the_edges() {
 }
 
 #[test]
-fn a_followed_logout_is_performed_here_when_the_main_frame_navigates() {
+fn a_followed_logout_is_performed_here_when_the_main_frame_signs_in() {
     // A sign-in in this tab may reach the pod after the other tab's logout did: only this
-    // tab can ask the pod about it (fail closed).
+    // tab can ask the pod about it (fail closed). A load alone (the pod's signed-out page)
+    // is no sign-in.
     let (_, mut second, _, _) = two_tabs_at_the_deadline();
     let main = second
         .session()
         .main_frame()
         .expect("the main frame stays, hidden");
     let effects = second.event(Event::FrameLoaded(main));
+    assert_eq!(server_requests(&effects), 0, "{effects:?}");
+    let effects = second.client_ready();
     assert_eq!(server_requests(&effects), 1, "{effects:?}");
-    second.answer_http(200);
+    let id = logout_action(&effects).expect("the signed-in frame is asked");
+    second.resolve_json(&id, ok_data());
     assert_eq!(second.session().state(), SessionState::LoggedOut);
     assert!(!second.session().server_session_may_be_alive());
 }

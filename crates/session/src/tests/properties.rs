@@ -193,9 +193,9 @@ struct Observer {
     last_render: Option<RequestId>,
     /// The main frame's load last announced.
     loaded: bool,
-    /// A frame of ours navigated (loaded, or said `clientReady`) during a logout after its
-    /// request in flight left: that request's "ok" must not end the logout.
-    navigated_since_asked: bool,
+    /// The main frame said `clientReady` during a logout after its request in flight left:
+    /// that request's "ok" must not end the logout.
+    signed_in_since_asked: bool,
 }
 
 impl Observer {
@@ -267,7 +267,7 @@ impl Observer {
                                 "a server step before every frame was hidden"
                             );
                             self.frame_logout = Some(action.id.clone());
-                            self.navigated_since_asked = false;
+                            self.signed_in_since_asked = false;
                             frame_logout_posted = true;
                         }
                         if let Some(target) = action_target(&action.kind) {
@@ -309,7 +309,7 @@ impl Observer {
                         self.abandoned.insert(id);
                     }
                     self.http_logout = Some(*attempt);
-                    self.navigated_since_asked = false;
+                    self.signed_in_since_asked = false;
                     self.attempts.push((*attempt, epoch));
                 }
                 Effect::Work(Work::AbortLogoutRequest { attempt }) => {
@@ -406,11 +406,11 @@ impl Observer {
             );
             if let Some(Some(Ok(_))) = results.first() {
                 assert!(
-                    !self.navigated_since_asked,
-                    "a logout confirmed by a request that left before a frame navigated"
+                    !self.signed_in_since_asked,
+                    "a logout confirmed by a request that left before the main frame signed in"
                 );
             }
-            self.navigated_since_asked = false;
+            self.signed_in_since_asked = false;
             // Our own logout decides; another tab's (no waiter here) changes nothing.
             if let Some(Some(result)) = results.first() {
                 self.server_alive = result.is_err();
@@ -667,15 +667,14 @@ fn run(mode: Mode, ops: &[Op]) -> Observer {
             let client_ready = matches!(&event, Event::Message(value)
                 if crate::protocol::PodMessage::parse(value)
                     .is_ok_and(|m| m == crate::protocol::PodMessage::ClientReady));
-            let navigated = match &event {
-                Event::FrameLoaded(frame) => observer.live.contains(frame),
-                _ => client_ready && observer.current_main.is_some_and(|m| observer.live.contains(&m)),
-            };
+            // Only `clientReady` (a signed-in document) counts: a load may be the pod's own
+            // signed-out page.
+            let navigated = client_ready && observer.current_main.is_some_and(|m| observer.live.contains(&m));
             if before == SessionState::LoggingOut
                 && navigated
                 && (observer.http_logout.is_some() || observer.frame_logout.is_some())
             {
-                observer.navigated_since_asked = true;
+                observer.signed_in_since_asked = true;
             }
             let current_main = before == SessionState::Rendered && observer.current_main.is_some();
             match &event {

@@ -1655,74 +1655,74 @@ fn a_theme_goes_with_set_settings_once_ready_and_the_render_waits_for_it() {
     );
 }
 
-/// How the main frame shows that it navigated (a sign-in) during the logout.
-#[derive(Clone, Copy, Debug)]
-enum Navigated {
-    Load,
-    ClientReady,
-}
-
-fn navigate(h: &mut FakeDriver, main: FrameId, how: Navigated) -> Vec<Effect> {
-    match how {
-        Navigated::Load => h.event(Event::FrameLoaded(main)),
-        Navigated::ClientReady => h.client_ready(),
-    }
-}
-
 #[test]
-fn a_frame_that_navigates_after_the_pod_was_asked_makes_it_ask_again() {
+fn a_frame_that_signs_in_after_the_pod_was_asked_makes_it_ask_again() {
     // A sign-in submitted in the main frame just before the logout may reach the pod after
-    // the logout did: the session it creates outlives that logout. The frame's next load
-    // (or `clientReady`) is the only sign of it here: fail closed, ask the pod again before
-    // answering. Found by the chaos run (SYMPHONY_CHAOS_SEED=0x18ee9c953c0acf07).
-    for how in [Navigated::Load, Navigated::ClientReady] {
+    // the logout did: the session it creates outlives that logout. The frame's `clientReady`
+    // (a signed-in document) after the request left is the sign of it here: fail closed, ask
+    // the pod again before answering. Found by the chaos run
+    // (SYMPHONY_CHAOS_SEED=0x18ee9c953c0acf07).
+    let mut h = FakeDriver::with_mode(Mode::Focus);
+    h.render_loaded_main();
+    assert!(h.storage().keys.contains(&mark_key()));
+    let (request, effects) = h.command(Command::Logout);
+    let first = http_attempts(&effects)[0];
+    let effects = h.client_ready();
+    assert!(http_attempts(&effects).is_empty(), "one request at a time");
+    let effects = h.event(Event::LogoutAnswered {
+        attempt: first,
+        status: 204,
+    });
+    assert_eq!(answer_of(&effects, request), None, "not yet");
+    assert_eq!(h.session().state(), SessionState::LoggingOut);
+    assert!(h.frames().values().all(|f| f.hidden), "still hidden");
+    assert!(h.storage().keys.contains(&mark_key()), "mark kept");
+    // Asked again, through the frame that said it is ready.
+    let id = logout_action(&effects).expect("the ready frame is asked");
+    let effects = h.resolve_json(&id, ok_data());
+    assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())));
+    assert!(h.frames().is_empty());
+    assert!(!h.storage().keys.contains(&mark_key()));
+    assert!(!h.session().server_session_may_be_alive());
+}
+
+#[test]
+fn a_frame_that_only_loads_during_the_logout_changes_nothing_asked() {
+    // The pod's own answer to a logout may be its signed-out page: a load without
+    // `clientReady` is no session, and one request stays enough.
+    for main_step in [true, false] {
         let mut h = FakeDriver::with_mode(Mode::Focus);
-        let main = h.render_loaded_main();
-        assert!(h.storage().keys.contains(&mark_key()));
+        let main = h.render_ready_main();
         let (request, effects) = h.command(Command::Logout);
-        let first = http_attempts(&effects)[0];
-        let effects = navigate(&mut h, main, how);
-        assert!(
-            http_attempts(&effects).is_empty(),
-            "{how:?}: one request at a time"
-        );
-        let effects = h.event(Event::LogoutAnswered {
-            attempt: first,
-            status: 204,
-        });
-        assert_eq!(answer_of(&effects, request), None, "{how:?}: not yet");
-        assert_eq!(h.session().state(), SessionState::LoggingOut);
-        assert!(h.frames().values().all(|f| f.hidden), "{how:?}: still hidden");
-        assert!(h.storage().keys.contains(&mark_key()), "{how:?}: mark kept");
-        // Asked again: over HTTP, or through the frame that said it is ready again.
-        let effects = match how {
-            Navigated::Load => {
-                let second = http_attempts(&effects);
-                assert_eq!(second.len(), 1, "{how:?}: asked again: {effects:?}");
-                assert_ne!(second[0], first);
-                h.answer_http(204)
-            }
-            Navigated::ClientReady => {
-                let id = logout_action(&effects).expect("the ready frame is asked");
-                h.resolve_json(&id, ok_data())
-            }
+        let effects = if main_step {
+            let id = logout_action(&effects).expect("the frame is asked");
+            h.event(Event::FrameLoaded(main));
+            h.resolve_json(&id, ok_data())
+        } else {
+            // The frame's load made it not ready: the HTTP step after its silence.
+            let frame_timer = timers_started(&effects)[1].0;
+            h.event(Event::FrameLoaded(main));
+            h.event(Event::TimerFired(frame_timer));
+            h.answer_http(204)
         };
-        assert_eq!(answer_of(&effects, request), Some(Ok(Resolved::new())), "{how:?}");
-        assert!(h.frames().is_empty());
-        assert!(!h.storage().keys.contains(&mark_key()));
-        assert!(!h.session().server_session_may_be_alive());
+        assert_eq!(
+            answer_of(&effects, request),
+            Some(Ok(Resolved::new())),
+            "{main_step}"
+        );
+        assert_eq!(h.session().diagnostics().stale_events, 0, "the load is ours");
     }
 }
 
 #[test]
-fn a_frame_that_navigated_before_the_request_left_is_covered_by_it() {
-    // The frame reloads while its logout action is pending (that document will not answer):
-    // the HTTP step that follows left after the reload, so one request is enough.
+fn a_frame_that_signed_in_before_the_request_left_is_covered_by_it() {
+    // The frame reloads signed in while its logout action is pending (that document will
+    // not answer): the HTTP step that follows left after it, so one request is enough.
     let mut h = FakeDriver::with_mode(Mode::Focus);
-    let main = h.render_ready_main();
+    h.render_ready_main();
     let (request, effects) = h.command(Command::Logout);
     let frame_timer = timers_started(&effects)[1].0;
-    h.event(Event::FrameLoaded(main));
+    h.client_ready();
     let effects = h.event(Event::TimerFired(frame_timer));
     assert_eq!(http_attempts(&effects).len(), 1);
     let effects = h.answer_http(204);
@@ -1731,17 +1731,21 @@ fn a_frame_that_navigated_before_the_request_left_is_covered_by_it() {
 }
 
 #[test]
-fn a_frame_that_keeps_navigating_is_bounded_by_the_logout_deadline() {
-    let mut h = FakeDriver::with_mode(Mode::Focus);
-    let main = h.render_loaded_main();
+fn a_frame_that_keeps_signing_in_is_bounded_by_the_logout_deadline() {
+    let config = Config::builder(POD, "http://127.0.0.1:8080")
+        .without_frame_logout()
+        .build()
+        .unwrap();
+    let mut h = FakeDriver::new(config);
+    h.render_loaded_main();
     let (request, effects) = h.command(Command::Logout);
     let deadline = timers_started(&effects)[0].0;
     for _ in 0..3 {
-        h.event(Event::FrameLoaded(main));
+        h.client_ready();
         let effects = h.answer_http(204);
         assert_eq!(http_attempts(&effects).len(), 1, "{effects:?}");
     }
-    h.event(Event::FrameLoaded(main));
+    h.client_ready();
     let effects = h.event(Event::TimerFired(deadline));
     assert!(matches!(
         answer_of(&effects, request),

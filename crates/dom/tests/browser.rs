@@ -402,6 +402,32 @@ async fn calls_without_a_public_wire_form_answer_not_available() {
     symphony.logout().await.expect("logout");
 }
 
+/// This driver has no sdk.js backend yet: a config that asks for it fails typed, with
+/// nothing left in the page and no script loaded.
+#[wasm_bindgen_test]
+async fn the_sdk_js_transport_without_its_backend_fails_typed() {
+    fresh().await;
+    let container = container("sdk-unsupported");
+    let config = Config::builder(emulator(), page_origin())
+        .transport(symphony_dom::Transport::SdkJs)
+        .build()
+        .expect("config");
+    let symphony = Symphony::new(config);
+    let err = symphony
+        .render("sdk-unsupported", RenderOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err, SymphonyError::SdkUnsupported);
+    assert_eq!(symphony.state(), SessionState::Unrendered);
+    assert_eq!(symphony.logout().await, Ok(()), "nothing reached the pod");
+    assert!(document()
+        .query_selector("script#symphony-ecm-sdk")
+        .ok()
+        .flatten()
+        .is_none());
+    container.remove();
+}
+
 #[wasm_bindgen_test]
 async fn missing_container_is_a_typed_error() {
     fresh().await;

@@ -16,6 +16,25 @@ pub enum Mode {
     Collaboration,
 }
 
+/// How the session reaches the pod. Chosen once, with the config.
+///
+/// Both run the same state machine: every decision (what to hide, when a logout is over,
+/// what other tabs hear, the inactivity logout) is the session's; the transport only
+/// carries its calls and answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transport {
+    /// This library's own frames and messages (the protocol of Symphony's public Open SDK
+    /// sample, plus this library's assumptions where Symphony publishes nothing, such as
+    /// the logout; see the README). Needs no script from the pod.
+    #[default]
+    BuiltIn,
+    /// Symphony's own `sdk.js`, loaded from the pod (`{pod}/embed/sdk.js`): its documented
+    /// `window.symphony` API does the work, so the logout is Symphony's own. The page's
+    /// policy must allow the pod in `script-src`.
+    SdkJs,
+}
+
 /// Why a [`Config`] was refused. Each message says what to change.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -144,6 +163,10 @@ struct ConfigFields {
     /// The HTTP step: method and full URL.
     http_logout: Option<(String, String)>,
     idle: Option<IdlePolicy>,
+    transport: Transport,
+    /// `{pod}/embed/sdk.js`.
+    sdk_url: String,
+    sdk_load_timeout: Duration,
 }
 
 impl Config {
@@ -167,6 +190,11 @@ impl Config {
     pub const DEFAULT_INTERACTION_TIMEOUT: Duration = Duration::from_secs(8);
     /// Largest accepted timeout.
     pub const MAX_TIMEOUT: Duration = Duration::from_secs(600);
+    /// Default time `sdk.js` may take to load and define `window.symphony`
+    /// ([`Transport::SdkJs`]).
+    pub const DEFAULT_SDK_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
+    /// The path of Symphony's SDK script on the pod, as Symphony documents it.
+    pub const SDK_PATH: &'static str = "/embed/sdk.js";
 
     /// Starts a builder for a pod (`https://acme.symphony.com`) and the host page's origin
     /// (`window.location.origin`, sent to the pod as `sdkOrigin`).
@@ -185,6 +213,8 @@ impl Config {
             logout_method: Some(Self::DEFAULT_LOGOUT_METHOD.to_owned()),
             logout_path: Self::DEFAULT_LOGOUT_PATH.to_owned(),
             idle: None,
+            transport: Transport::BuiltIn,
+            sdk_load_timeout: Self::DEFAULT_SDK_LOAD_TIMEOUT,
         }
     }
 
@@ -267,6 +297,21 @@ impl Config {
         self.0.idle
     }
 
+    /// How the session reaches the pod.
+    pub fn transport(&self) -> Transport {
+        self.0.transport
+    }
+
+    /// The URL of the pod's `sdk.js` (`{pod}/embed/sdk.js`), for [`Transport::SdkJs`].
+    pub fn sdk_url(&self) -> &str {
+        &self.0.sdk_url
+    }
+
+    /// How long `sdk.js` may take to load and define `window.symphony`.
+    pub fn sdk_load_timeout(&self) -> Duration {
+        self.0.sdk_load_timeout
+    }
+
     /// This configuration with another inactivity logout policy (`None`: off), validated
     /// like [`ConfigBuilder::idle`].
     pub fn with_idle(&self, policy: Option<IdlePolicy>) -> Result<Config, ConfigError> {
@@ -297,6 +342,8 @@ pub struct ConfigBuilder {
     logout_method: Option<String>,
     logout_path: String,
     idle: Option<IdlePolicy>,
+    transport: Transport,
+    sdk_load_timeout: Duration,
 }
 
 impl ConfigBuilder {
@@ -416,6 +463,33 @@ impl ConfigBuilder {
         self
     }
 
+    /// Sets how the session reaches the pod (default [`Transport::BuiltIn`]). With
+    /// [`Transport::SdkJs`] the frame and HTTP logout steps are not used: the logout is
+    /// `window.symphony.logout()`.
+    ///
+    /// ```
+    /// use symphony_session::{Config, Transport};
+    ///
+    /// let config = Config::builder("https://acme.symphony.com", "https://app.example.com")
+    ///     .partner_id("acme")
+    ///     .transport(Transport::SdkJs)
+    ///     .build()?;
+    /// assert_eq!(config.transport(), Transport::SdkJs);
+    /// assert_eq!(config.sdk_url(), "https://acme.symphony.com/embed/sdk.js");
+    /// # Ok::<(), symphony_session::ConfigError>(())
+    /// ```
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Sets how long `sdk.js` may take to load and define `window.symphony` (default 15 s;
+    /// [`Transport::SdkJs`] only).
+    pub fn sdk_load_timeout(mut self, timeout: Duration) -> Self {
+        self.sdk_load_timeout = timeout;
+        self
+    }
+
     /// Validates everything and returns the config.
     pub fn build(self) -> Result<Config, ConfigError> {
         let pod = parse_pod(&self.pod_url)?;
@@ -436,6 +510,7 @@ impl ConfigBuilder {
         check_timeout("logout timeout", self.logout_timeout)?;
         check_timeout("request timeout", self.request_timeout)?;
         check_timeout("interaction timeout", self.interaction_timeout)?;
+        check_timeout("sdk.js load timeout", self.sdk_load_timeout)?;
         let frame_logout_timeout = match self.frame_logout_timeout {
             Some(frame) => {
                 check_timeout("frame logout timeout", frame)?;
@@ -461,6 +536,12 @@ impl ConfigBuilder {
             other => other,
         };
         check_frame_path(&pod, &self.collaboration_path)?;
+        let sdk_url = weburl::join(&pod.href, Config::SDK_PATH)
+            .map_err(|reason| ConfigError::PodUrlInvalid {
+                url: self.pod_url.clone(),
+                reason,
+            })?
+            .href;
         let url = logout_url(&pod, &self.logout_path)?;
         let http_logout = match self.logout_method {
             Some(method) if !is_sendable_method(&method) => {
@@ -490,6 +571,9 @@ impl ConfigBuilder {
             logout_action,
             http_logout,
             idle: self.idle,
+            transport: self.transport,
+            sdk_url,
+            sdk_load_timeout: self.sdk_load_timeout,
         })))
     }
 }

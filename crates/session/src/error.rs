@@ -113,6 +113,57 @@ pub enum SymphonyError {
         /// The directive that blocked it, as the browser reports it (`frame-src`, ...).
         directive: String,
     },
+    /// Symphony's `sdk.js` answered a call with an error ([`Transport::SdkJs`]): its
+    /// `{error: {type, message, data?}}` kept whole (its JSON is that object as sdk.js gave
+    /// it), or a rejection or an answer of another shape, normalised to type `ERROR` with
+    /// the value under `data`.
+    ///
+    /// [`Transport::SdkJs`]: crate::Transport::SdkJs
+    #[error("{function}() answered with an error ({}): {}", error.kind, error.message)]
+    Sdk {
+        /// The `window.symphony` function called.
+        function: &'static str,
+        /// Symphony's error object.
+        error: ErrorPayload,
+    },
+    /// The page's Content-Security-Policy blocked the pod's `sdk.js`.
+    #[error("the page's Content-Security-Policy ({directive}) blocked the pod's sdk.js; add the pod's origin to script-src (and frame-src)")]
+    SdkBlockedByCsp {
+        /// The directive that blocked it, as the browser reports it (`script-src-elem`, ...).
+        directive: String,
+    },
+    /// The pod's `sdk.js` did not load: an HTTP error (404, ...) or a network failure (the
+    /// browser does not tell a page which).
+    #[error("the pod's sdk.js ({url}) did not load: the pod answered with an HTTP error (check the pod URL) or could not be reached (check the network)")]
+    SdkLoadFailed {
+        /// The script's URL.
+        url: String,
+    },
+    /// `sdk.js` did not define `window.symphony` in time.
+    #[error("the pod's sdk.js did not define window.symphony within {} ms; check that the pod serves Symphony's SDK at {url}, or raise the sdk.js load timeout in Config", crate::time::millis(*after))]
+    SdkLoadTimeout {
+        /// The script's URL.
+        url: String,
+        /// The timeout.
+        after: Duration,
+    },
+    /// `window.symphony` has no function of this name (an older or newer `sdk.js`).
+    #[error("the pod's sdk.js has no window.symphony.{function}(); this pod's SDK does not offer it")]
+    SdkApiMissing {
+        /// The function's name.
+        function: &'static str,
+    },
+    /// Another `sdk.js` is on the page already: `window.symphony` is one per page, its pod,
+    /// partner id and mode fixed by its script tag.
+    #[error("another Symphony sdk.js is on this page already ({found}); one window.symphony per page: reload the page to use another pod, partner id or mode")]
+    SdkConflict {
+        /// What the script on the page says.
+        found: String,
+    },
+    /// The driver running the session cannot carry the sdk.js transport (its backend is
+    /// not built in).
+    #[error("this driver has no sdk.js backend: use Transport::BuiltIn, or a build of the driver with the sdk.js backend")]
+    SdkUnsupported,
     /// The request was cut short before the pod answered: by a later render, a logout, its
     /// frame leaving the document, or the session's owner going away. No answer from the
     /// pod will come for it; an action already posted may or may not have been carried out.
@@ -146,6 +197,13 @@ impl SymphonyError {
             Self::FrameBlockedByCsp { .. } => "FRAME_BLOCKED_BY_CSP",
             Self::NotAvailable { .. } => "NOT_AVAILABLE",
             Self::Interrupted { .. } => "INTERRUPTED",
+            Self::Sdk { .. } => "SDK",
+            Self::SdkBlockedByCsp { .. } => "SDK_BLOCKED_BY_CSP",
+            Self::SdkLoadFailed { .. } => "SDK_LOAD_FAILED",
+            Self::SdkLoadTimeout { .. } => "SDK_LOAD_TIMEOUT",
+            Self::SdkApiMissing { .. } => "SDK_API_MISSING",
+            Self::SdkConflict { .. } => "SDK_CONFLICT",
+            Self::SdkUnsupported => "SDK_UNSUPPORTED",
         }
     }
 
@@ -197,7 +255,31 @@ impl SymphonyError {
             Self::LogoutNotSent { reason } => {
                 put("reason", (*reason).into());
             }
+            Self::Sdk { function, error } => {
+                put("function", (*function).into());
+                put("type", error.kind.clone().into());
+                if let Some(pod) = &error.data {
+                    put("pod", pod.clone());
+                }
+            }
+            Self::SdkBlockedByCsp { directive } => {
+                put("directive", directive.clone().into());
+            }
+            Self::SdkLoadFailed { url } => {
+                put("url", url.clone().into());
+            }
+            Self::SdkLoadTimeout { url, after } => {
+                put("url", url.clone().into());
+                put("timeoutMs", crate::time::millis(*after).into());
+            }
+            Self::SdkApiMissing { function } => {
+                put("function", (*function).into());
+            }
+            Self::SdkConflict { found } => {
+                put("found", found.clone().into());
+            }
             Self::LogoutInProgress
+            | Self::SdkUnsupported
             | Self::Network { .. }
             | Self::InvalidConfig(_)
             | Self::LogoutRefused { .. } => {}
@@ -207,8 +289,11 @@ impl SymphonyError {
 }
 
 impl SymphonyError {
-    /// This error as Symphony's error object.
+    /// This error as Symphony's error object (sdk.js's own, kept whole, for [`Self::Sdk`]).
     fn payload(&self) -> ErrorPayload {
+        if let Self::Sdk { error, .. } = self {
+            return error.clone();
+        }
         ErrorPayload {
             kind: "ERROR".to_owned(),
             message: self.to_string(),

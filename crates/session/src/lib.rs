@@ -17,6 +17,16 @@
 //! not download a second parser and its Unicode tables. `tests/url_conformance.rs` runs the
 //! same cases against both.
 //!
+//! # Two transports
+//!
+//! The config picks how the session reaches the pod ([`Transport`]): the built-in protocol
+//! (the library's own frames and `postMessage`, and an HTTP step for the logout), or
+//! Symphony's own `sdk.js` (its documented `window.symphony` API; the logout is
+//! `window.symphony.logout()`). The machine is the same: it decides what to hide, when a
+//! logout is over, what other tabs hear and when the idle logout is due; each transport's
+//! work effects carry its calls out, and its events bring the answers back. The rows marked
+//! "sdk.js" below are that transport's; the frame, message and HTTP rows the built-in one's.
+//!
 //! # The driver contract
 //!
 //! A driver is whatever runs the machine: it executes the *work* effects ([`Effect::Work`])
@@ -57,6 +67,10 @@
 //! | [`Work::ScheduleIdleCheck`] | work | keep one timer for the idle check (a new one replaces it) | [`Event::IdleCheck`] with the wall clock when it elapses; also at any other time the driver likes (a page shown again) |
 //! | [`Work::CancelIdleCheck`] | work | stop that timer | nothing |
 //! | [`Work::ChatActivity`] | work | the user did something in a chat (the machine's own `ActivityNotifications` subscription was notified) | [`Event::Activity`] with the wall clock (sampled like the page's activity) |
+//! | [`Work::LoadSdk`] | work (sdk.js) | load the pod's `sdk.js` as Symphony documents it (a script element the driver creates, never inline; reuse the same script already on the page) | [`Event::SdkLoaded`] once `window.symphony` is there; [`Event::SdkLoadFailed`] for a policy that blocks it, an `error` event, another `sdk.js` already on the page, or no backend in this driver (the machine bounds the wait) |
+//! | [`Work::CallSdk`] | work (sdk.js) | `window.symphony[function](...arguments)` ([`SdkCall`]); for `render`, give the container the class first; for a call that takes a callback, add it to the first argument | [`Event::SdkSettled`] when the promise settles (or the call throws, or the function is missing); [`Event::SdkCallback`] each time its callback is called |
+//! | [`Work::HideContainedFrames`] | work (sdk.js) | hide every iframe inside those elements at once (CSSOM) | nothing |
+//! | [`Work::RemoveContainedFrames`] | work (sdk.js) | remove every iframe inside those elements | nothing |
 //! | [`Work::IdleLogoutDue`] | work | claim the idle logout for this deadline among the app's tabs (one holder per deadline, held for the tab's life: the Web Locks API), or grant it at once when tabs are not synchronised | [`Event::IdleLogoutClaimed`] with the answer |
 //! | [`News::Answer`] | news | resolve the caller's request with the result ([`SdkResult::from`] gives Symphony's JSON) | nothing |
 //! | [`News::StateChanged`] | news | tell the application | nothing |
@@ -161,6 +175,8 @@ mod error;
 mod outbox;
 pub mod protocol;
 mod resolved;
+mod sdk;
+mod sdk_view;
 mod session;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -171,15 +187,17 @@ mod view;
 mod vocabulary;
 mod weburl;
 
-pub use config::{Config, ConfigBuilder, ConfigError, IdlePolicy, Mode};
+pub use config::{Config, ConfigBuilder, ConfigError, IdlePolicy, Mode, Transport};
 pub use error::{ErrorPayload, SdkResult, SymphonyError};
 pub use protocol::{NotificationKind, Settings};
 pub use resolved::{ChatOpened, MessageSent, Resolved, SentMessage};
+pub use sdk::{SdkCall, SdkFunction, SdkLoadFailure, SdkOutcome};
+pub use sdk_view::SDK_CONTAINER_CLASS;
 pub use session::Session;
 pub use time::Timestamp;
 pub use vocabulary::{
     Command, Diagnostics, Effect, Event, FrameId, FrameKind, LogoutAttemptId, LogoutReason, News, RequestId,
-    SessionState, StoredMark, SubscriptionId, TimerId, Work,
+    SdkCallId, SessionState, StoredMark, SubscriptionId, TimerId, Work,
 };
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::error::SymphonyError;
 use crate::protocol::ActionKind;
 use crate::resolved::Resolved;
-use crate::vocabulary::{Effect, FrameId, LogoutAttemptId, News, RequestId, TimerId, Work};
+use crate::vocabulary::{Effect, FrameId, LogoutAttemptId, News, RequestId, SdkCallId, TimerId, Work};
 
 /// What a timer is for: what its firing means.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +25,10 @@ pub(crate) enum TimerPurpose {
     LogoutDeadline,
     /// The claim of the idle logout of this deadline got no answer in time.
     IdleClaim(crate::Timestamp),
+    /// `sdk.js` did not load in time.
+    SdkLoad,
+    /// The sdk.js call made for this request did not settle in time.
+    SdkCall(RequestId),
 }
 
 /// The outbox: the queue of effects, the id counters and the timers the effects started:
@@ -38,6 +42,7 @@ pub(crate) struct Outbox {
     next_timer: u64,
     next_action: u64,
     next_attempt: u64,
+    next_sdk_call: u64,
 }
 
 impl Outbox {
@@ -80,6 +85,11 @@ impl Outbox {
     pub(crate) fn new_attempt(&mut self) -> LogoutAttemptId {
         self.next_attempt += 1;
         LogoutAttemptId(self.next_attempt)
+    }
+
+    pub(crate) fn new_sdk_call(&mut self) -> SdkCallId {
+        self.next_sdk_call += 1;
+        SdkCallId(self.next_sdk_call)
     }
 
     pub(crate) fn new_action_id(&mut self, kind: &ActionKind) -> String {

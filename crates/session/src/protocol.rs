@@ -78,6 +78,18 @@ pub enum NotificationKind {
     ActivityNotifications,
 }
 
+impl NotificationKind {
+    /// Its name, as Symphony writes it (`MessageNotifications`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MessageNotifications => "MessageNotifications",
+            Self::UnreadCountNotifications => "UnreadCountNotifications",
+            Self::GlobalUnreadCountNotifications => "GlobalUnreadCountNotifications",
+            Self::ActivityNotifications => "ActivityNotifications",
+        }
+    }
+}
+
 /// `sdk-action` payload: one named action with its own id, answered by `sdk-resolve`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Action {

@@ -39,7 +39,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::protocol::{HostMessage, PodMessage, Settings, TabMessage};
-use crate::vocabulary::{News, Work};
+use crate::sdk::{SdkCall, SdkFunction, SdkOutcome};
+use crate::vocabulary::{News, SdkCallId, Work};
 use crate::{
     Command, Config, Effect, Event, FrameId, FrameKind, LogoutAttemptId, RequestId, Resolved, SdkResult,
     Session, SessionState, StoredMark, SubscriptionId, SymphonyError, TimerId, Timestamp,
@@ -105,6 +106,29 @@ pub struct FakeDriver {
     listening: bool,
     /// The state the news last told.
     announced: SessionState,
+    /// The page's `sdk.js` ([`crate::Transport::SdkJs`]).
+    sdk: FakeSdk,
+}
+
+/// What the fake page knows of `sdk.js`.
+#[derive(Debug, Default)]
+pub struct FakeSdk {
+    /// [`Work::LoadSdk`] asked for, not yet answered.
+    pub loading: bool,
+    /// `window.symphony` is there.
+    pub loaded: bool,
+    /// How many times the script was asked for.
+    pub loads: usize,
+    /// The calls made and not settled yet.
+    pub in_flight: BTreeMap<SdkCallId, SdkCall>,
+    /// Every call made, in order.
+    pub calls: Vec<(SdkCallId, SdkCall)>,
+    /// The calls whose callback may be called (made with one, not failed).
+    pub callbacks: BTreeMap<SdkCallId, SdkCall>,
+    /// Containers whose frames are hidden ([`Work::HideContainedFrames`]).
+    pub hidden: BTreeSet<String>,
+    /// Containers emptied ([`Work::RemoveContainedFrames`]), each time.
+    pub emptied: Vec<Vec<String>>,
 }
 
 impl FakeDriver {
@@ -131,6 +155,7 @@ impl FakeDriver {
             idle_warning: None,
             listening: false,
             announced: SessionState::Unrendered,
+            sdk: FakeSdk::default(),
         }
     }
 
@@ -223,7 +248,21 @@ impl FakeDriver {
             Event::LogoutAnswered { attempt, .. } | Event::LogoutFailed { attempt, .. } => {
                 self.http.remove(attempt);
             }
+            Event::SdkLoaded => {
+                self.sdk.loading = false;
+                self.sdk.loaded = true;
+            }
+            Event::SdkLoadFailed(_) => self.sdk.loading = false,
+            Event::SdkSettled { call, outcome } => {
+                if let Some(made) = self.sdk.in_flight.remove(call) {
+                    let failed = !matches!(outcome, SdkOutcome::Resolved(Value::Object(o)) if o.get("error").is_none_or(Value::is_null));
+                    if made.function.takes_callback() && failed {
+                        self.sdk.callbacks.remove(call);
+                    }
+                }
+            }
             Event::Message(_)
+            | Event::SdkCallback { .. }
             | Event::TabMessage { .. }
             | Event::Activity { .. }
             | Event::IdleCheck { .. }
@@ -392,9 +431,10 @@ impl FakeDriver {
         );
         let state = self.session.state();
         assert_eq!(self.announced, state, "the state news tells the state");
+        let built_in = self.session.config().transport() == crate::Transport::BuiltIn;
         assert_eq!(
             self.listening,
-            matches!(state, SessionState::Rendered | SessionState::LoggingOut),
+            built_in && matches!(state, SessionState::Rendered | SessionState::LoggingOut),
             "driver contract: listening for messages in {state}"
         );
         all
@@ -520,6 +560,38 @@ impl FakeDriver {
                 );
                 self.listening = false;
             }
+            Effect::Work(Work::LoadSdk { url, .. }) => {
+                // Asked again after a timeout, a driver reuses the script still loading.
+                assert!(!self.sdk.loaded, "driver contract: loading {url}, loaded already");
+                self.sdk.loading = true;
+                self.sdk.loads += 1;
+            }
+            Effect::Work(Work::CallSdk { call, request }) => {
+                assert!(
+                    self.sdk.loaded,
+                    "driver contract: calling {} before sdk.js loaded",
+                    request.function.name()
+                );
+                self.sdk.calls.push((*call, request.clone()));
+                if let Some(container) = &request.container {
+                    if self.missing_containers.contains(container) {
+                        return Some(Event::SdkSettled {
+                            call: *call,
+                            outcome: SdkOutcome::ContainerMissing,
+                        });
+                    }
+                }
+                if request.function.takes_callback() {
+                    self.sdk.callbacks.insert(*call, request.clone());
+                }
+                self.sdk.in_flight.insert(*call, request.clone());
+            }
+            Effect::Work(Work::HideContainedFrames { containers }) => {
+                self.sdk.hidden.extend(containers.iter().cloned());
+            }
+            Effect::Work(Work::RemoveContainedFrames { containers }) => {
+                self.sdk.emptied.push(containers.clone());
+            }
             Effect::Work(Work::IdleLogoutDue { deadline }) => {
                 if self.hold_claims {
                     self.held.push(*deadline);
@@ -555,6 +627,52 @@ impl FakeDriver {
             self.reported_gone.contains(&frame),
             "driver contract: {doing} frame {frame}, never in the page"
         );
+    }
+
+    /// What the fake page knows of `sdk.js`.
+    pub fn sdk(&self) -> &FakeSdk {
+        &self.sdk
+    }
+
+    /// `sdk.js` loaded ([`Work::LoadSdk`] must have asked for it).
+    pub fn sdk_loads(&mut self) -> Vec<Effect> {
+        assert!(self.sdk.loading, "sdk.js was not asked for");
+        self.event(Event::SdkLoaded)
+    }
+
+    /// The oldest call of `function` in flight, if any.
+    pub fn sdk_call(&self, function: SdkFunction) -> Option<SdkCallId> {
+        self.sdk
+            .in_flight
+            .iter()
+            .find(|(_, call)| call.function == function)
+            .map(|(id, _)| *id)
+    }
+
+    /// Settles the oldest call of `function` in flight with this outcome.
+    pub fn settle_sdk(&mut self, function: SdkFunction, outcome: SdkOutcome) -> Vec<Effect> {
+        let call = self
+            .sdk_call(function)
+            .unwrap_or_else(|| panic!("no {}() in flight", function.name()));
+        self.event(Event::SdkSettled { call, outcome })
+    }
+
+    /// Calls the callback registered by the latest call of `function` (`listen`,
+    /// `onUserInteractionRequired`) whose first argument's `type` is `kind` (any for
+    /// `None`), with `data`.
+    pub fn sdk_callback(&mut self, function: SdkFunction, kind: Option<&str>, data: Value) -> Vec<Effect> {
+        let call = self
+            .sdk
+            .callbacks
+            .iter()
+            .rev()
+            .find(|(_, call)| {
+                call.function == function
+                    && kind.is_none_or(|kind| call.arguments.first().is_some_and(|a| a["type"] == kind))
+            })
+            .map(|(id, _)| *id)
+            .unwrap_or_else(|| panic!("no {}() callback registered", function.name()));
+        self.event(Event::SdkCallback { call, data })
     }
 
     /// True while the driver listens for the main frame's messages

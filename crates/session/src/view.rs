@@ -28,9 +28,6 @@ pub(crate) enum Intent {
     },
     Logout,
     Act(ViewAction),
-    /// A call Symphony documents whose wire form is not public: the built-in protocol
-    /// cannot carry it.
-    Unavailable,
 }
 
 /// The commands that act on rendered frames (and answer `NotRendered` elsewhere).
@@ -54,6 +51,24 @@ pub(crate) enum ViewAction {
         stream_id: Option<String>,
     },
     Unsubscribe(SubscriptionId),
+    /// Calls Symphony documents whose wire form is not public: only sdk.js carries them.
+    CreateRoom {
+        name: String,
+        users: Vec<String>,
+        options: serde_json::Value,
+    },
+    CheckAuth,
+    UpdateTheme(serde_json::Value),
+}
+
+impl ViewAction {
+    /// Whether only sdk.js carries it (the built-in protocol answers `NotAvailable`).
+    pub(crate) fn sdk_only(&self) -> bool {
+        matches!(
+            self,
+            Self::CreateRoom { .. } | Self::CheckAuth | Self::UpdateTheme(_)
+        )
+    }
 }
 
 impl From<Command> for Intent {
@@ -69,7 +84,11 @@ impl From<Command> for Intent {
                 settings,
             },
             Command::Logout => Self::Logout,
-            Command::CreateRoom { .. } | Command::CheckAuth | Command::UpdateTheme(_) => Self::Unavailable,
+            Command::CreateRoom { name, users, options } => {
+                Self::Act(ViewAction::CreateRoom { name, users, options })
+            }
+            Command::CheckAuth => Self::Act(ViewAction::CheckAuth),
+            Command::UpdateTheme(theme) => Self::Act(ViewAction::UpdateTheme(theme)),
             Command::OpenStream { stream_id, container } => {
                 Self::Act(ViewAction::OpenStream { stream_id, container })
             }
@@ -555,6 +574,9 @@ pub(crate) fn act(
             }
             outbox.answer_ok(request);
             return Ok(());
+        }
+        ViewAction::CreateRoom { .. } | ViewAction::CheckAuth | ViewAction::UpdateTheme(_) => {
+            return Err(SymphonyError::NotAvailable { operation });
         }
     };
     let message = pending_action(config, outbox, view, request, operation, kind, route.frame());

@@ -11,6 +11,7 @@ use crate::error::{SdkResult, SymphonyError};
 pub use crate::protocol::LogoutReason;
 use crate::protocol::{HostMessage, NotificationKind, Settings, TabMessage};
 use crate::resolved::Resolved;
+use crate::sdk::{SdkCall, SdkLoadFailure, SdkOutcome};
 use crate::time::Timestamp;
 
 macro_rules! id_type {
@@ -46,6 +47,10 @@ id_type!(
 id_type!(
     /// Identifies one notification subscription; equal to the subscribing request's id.
     SubscriptionId
+);
+id_type!(
+    /// Identifies one call of `window.symphony` started with [`Work::CallSdk`].
+    SdkCallId
 );
 
 impl FrameId {
@@ -271,6 +276,25 @@ pub enum Event {
     },
     /// The answer to [`Work::ReadSessionMark`].
     SessionMarkRead(StoredMark),
+    /// `sdk.js` loaded and `window.symphony` is there (the answer to [`Work::LoadSdk`]).
+    SdkLoaded,
+    /// `sdk.js` could not be used (the answer to [`Work::LoadSdk`]).
+    SdkLoadFailed(SdkLoadFailure),
+    /// A call of `window.symphony` settled (the answer to [`Work::CallSdk`]).
+    SdkSettled {
+        /// Which call.
+        call: SdkCallId,
+        /// How.
+        outcome: SdkOutcome,
+    },
+    /// The callback given to a call that [takes one](crate::SdkFunction::takes_callback)
+    /// was called, with this argument (`Null` for none).
+    SdkCallback {
+        /// Which call.
+        call: SdkCallId,
+        /// The callback's argument, as JSON.
+        data: Value,
+    },
     /// The answer to [`Work::IdleLogoutDue`].
     IdleLogoutClaimed {
         /// The deadline of the claim.
@@ -410,6 +434,38 @@ pub enum Work {
     /// subscription, made while an idle policy is on, was notified): feed
     /// [`Event::Activity`] with the wall clock, as for activity in the page (sampled alike).
     ChatActivity,
+    /// Load the pod's `sdk.js` ([`Transport::SdkJs`](crate::Transport::SdkJs)) as Symphony
+    /// documents it (a script element, `id="symphony-ecm-sdk"`, `render="explicit"`,
+    /// `data-partner-id`, `data-onload`; `data-mode="full"` for Collaboration), or reuse
+    /// the same script already on the page; feed [`Event::SdkLoaded`] once
+    /// `window.symphony` is there, or [`Event::SdkLoadFailed`]. The machine bounds the wait.
+    LoadSdk {
+        /// The script's URL ([`Config::sdk_url`](crate::Config::sdk_url)).
+        url: String,
+        /// `data-partner-id`, when the config has one.
+        partner_id: Option<String>,
+        /// Focus, or Collaboration (`data-mode="full"`).
+        mode: crate::Mode,
+    },
+    /// Call `window.symphony` (see [`SdkCall`]); feed [`Event::SdkSettled`] when its promise
+    /// settles, and [`Event::SdkCallback`] each time its callback is called.
+    CallSdk {
+        /// The call's id.
+        call: SdkCallId,
+        /// What to call.
+        request: SdkCall,
+    },
+    /// Hide, at once, every iframe inside these elements (by id), as [`Work::HideFrames`]
+    /// does: the frames `sdk.js` made there.
+    HideContainedFrames {
+        /// The containers rendered into.
+        containers: Vec<String>,
+    },
+    /// Remove every iframe inside these elements (by id), also those `sdk.js` left behind.
+    RemoveContainedFrames {
+        /// The containers rendered into.
+        containers: Vec<String>,
+    },
     /// Listen for the main frame's messages (the window's `message` events) and feed each
     /// that comes from the pod's origin and the main frame's window as [`Event::Message`];
     /// until [`Work::StopListeningForMessages`].

@@ -74,7 +74,7 @@ pub use agent::SymphonyAgent;
 pub use symphony_dom::{
     live_counts, page_origin, ChatOpened, Config, ConfigBuilder, ConfigError, IdlePolicy, LiveCounts,
     LogoutReason, MessageSent, Mode, NotificationKind, Options, RenderOptions, Resolved, SdkResult,
-    SendMessageOptions, SentMessage, SessionState, Settings, Symphony, SymphonyError, Timestamp,
+    SendMessageOptions, SentMessage, SessionState, Settings, Symphony, SymphonyError, Timestamp, Transport,
     DEFAULT_FRAME_ALLOW,
 };
 

@@ -337,3 +337,41 @@ impl Driver {
         }
     }
 }
+
+/// The iframes inside the elements with these ids (frames a script of the pod made there).
+fn contained_frames(window: &web_sys::Window, containers: &[String]) -> Vec<web_sys::HtmlElement> {
+    let Some(document) = window.document() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for id in containers {
+        let Some(container) = document.get_element_by_id(id) else {
+            continue;
+        };
+        let Ok(list) = container.query_selector_all("iframe") else {
+            continue;
+        };
+        found.extend(
+            (0..list.length())
+                .filter_map(|i| list.item(i))
+                .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok()),
+        );
+    }
+    found
+}
+
+/// Hides every iframe inside these containers at once (CSSOM, as our own frames are).
+pub(super) fn hide_contained(window: &web_sys::Window, containers: &[String]) {
+    for frame in contained_frames(window, containers) {
+        let _ = frame
+            .style()
+            .set_property_with_priority("visibility", "hidden", "important");
+    }
+}
+
+/// Removes every iframe inside these containers.
+pub(super) fn remove_contained(window: &web_sys::Window, containers: &[String]) {
+    for frame in contained_frames(window, containers) {
+        frame.remove();
+    }
+}

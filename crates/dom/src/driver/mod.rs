@@ -353,6 +353,22 @@ impl Driver {
             Effect::Work(Work::CancelIdleCheck) => self.cancel_idle_check(),
             Effect::Work(Work::ChatActivity) => self.chat_activity(),
             Effect::Work(Work::IdleLogoutDue { deadline }) => self.claim_idle_logout(deadline),
+            // The sdk.js backend is not in this driver yet: its transport fails typed.
+            Effect::Work(Work::LoadSdk { .. }) => {
+                self.session.handle_event(Event::SdkLoadFailed(
+                    symphony_session::SdkLoadFailure::Unsupported,
+                ));
+            }
+            Effect::Work(Work::CallSdk { call, .. }) => {
+                let outcome = symphony_session::SdkOutcome::Missing;
+                self.session.handle_event(Event::SdkSettled { call, outcome });
+            }
+            Effect::Work(Work::HideContainedFrames { containers }) => {
+                frames::hide_contained(&self.window, &containers)
+            }
+            Effect::Work(Work::RemoveContainedFrames { containers }) => {
+                frames::remove_contained(&self.window, &containers)
+            }
             Effect::News(News::IdleWarningStarted { deadline }) => {
                 return Some(self.idle_warning_news(Some(deadline)))
             }

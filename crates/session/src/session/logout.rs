@@ -10,11 +10,14 @@
 
 use serde_json::Value;
 
-use crate::config::Config;
+use crate::config::{Config, Transport};
 use crate::error::SymphonyError;
 use crate::outbox::{Outbox, TimerPurpose};
 use crate::protocol::{Action, ActionKind, HostMessage, LogoutAction};
-use crate::vocabulary::{FrameId, LogoutAttemptId, RequestId, TimerId, Work};
+use crate::resolved::Resolved;
+use crate::sdk::SdkFunction;
+use crate::sdk_view::SdkLink;
+use crate::vocabulary::{FrameId, LogoutAttemptId, RequestId, SdkCallId, TimerId, Work};
 
 /// What the session does after a step of the run.
 #[derive(Debug, PartialEq)]
@@ -55,6 +58,22 @@ pub(crate) struct LogoutRun {
     /// The main frame said `clientReady` (a signed-in document) after the request in flight
     /// left: a sign-in may have reached the pod after it, so its "ok" is not the end.
     signed_in_since_asked: bool,
+    /// Over sdk.js: the containers rendered into (hidden; emptied when the run ends).
+    containers: Vec<String>,
+    /// Over sdk.js: the `logout()` call in flight.
+    sdk_call: Option<SdkCallId>,
+    /// Over sdk.js: `logout()` waits for `sdk.js` to load.
+    waits_for_sdk: bool,
+}
+
+/// What a run closes: the frames of the built-in protocol (the main one, and whether it can
+/// be asked), or the containers sdk.js rendered into.
+#[derive(Debug, Default)]
+pub(crate) struct Shown {
+    pub main: Option<FrameId>,
+    pub frames: Vec<FrameId>,
+    pub main_ready: bool,
+    pub containers: Vec<String>,
 }
 
 /// Who performs the server part of a run.
@@ -72,13 +91,17 @@ impl LogoutRun {
     /// run's start must come before anything that may end it.
     pub(crate) fn new(
         waiters: Vec<RequestId>,
-        main: Option<FrameId>,
-        frames: Vec<FrameId>,
-        main_ready: bool,
+        shown: Shown,
         performer: Performer,
         out: &mut Outbox,
         config: &Config,
     ) -> Self {
+        let Shown {
+            main,
+            frames,
+            main_ready,
+            containers,
+        } = shown;
         Self {
             waiters,
             deadline: out.start_timer(TimerPurpose::LogoutDeadline, config.logout_timeout()),
@@ -90,6 +113,9 @@ impl LogoutRun {
             main_ready,
             following: performer == Performer::AnotherTab,
             signed_in_since_asked: false,
+            containers,
+            sdk_call: None,
+            waits_for_sdk: false,
         }
     }
 
@@ -104,28 +130,44 @@ impl LogoutRun {
     }
 
     /// Asks the pod, unless another tab performs the run.
-    pub(crate) fn start(&mut self, out: &mut Outbox, config: &Config) -> Next {
+    pub(crate) fn start(&mut self, out: &mut Outbox, config: &Config, link: &mut SdkLink) -> Next {
         if self.following {
             Next::Runs
         } else {
-            self.ask(out, config)
+            self.ask(out, config, link)
         }
     }
 
     /// Another caller joins the run; a caller of ours wants the pod asked: a followed run
     /// is performed here from now on (we cannot vouch for another tab).
-    pub(crate) fn join(&mut self, request: Option<RequestId>, out: &mut Outbox, config: &Config) -> Next {
+    pub(crate) fn join(
+        &mut self,
+        request: Option<RequestId>,
+        out: &mut Outbox,
+        config: &Config,
+        link: &mut SdkLink,
+    ) -> Next {
         self.waiters.extend(request);
         if self.following && request.is_some() {
-            self.stop_following(out, config)
+            self.stop_following(out, config, link)
         } else {
             Next::Runs
         }
     }
 
-    /// Asks the main frame when the frame step is on and the frame is there and ready,
-    /// else the pod over HTTP.
-    fn ask(&mut self, out: &mut Outbox, config: &Config) -> Next {
+    /// Over sdk.js: calls `window.symphony.logout()`, once `sdk.js` is there. Over the
+    /// built-in protocol: asks the main frame when the frame step is on and the frame is
+    /// there and ready, else the pod over HTTP.
+    fn ask(&mut self, out: &mut Outbox, config: &Config, link: &mut SdkLink) -> Next {
+        if config.transport() == Transport::SdkJs {
+            if link.ensure_loaded(out, config) {
+                self.waits_for_sdk = false;
+                self.sdk_call = Some(link.call(out, SdkFunction::Logout, Vec::new(), None));
+            } else {
+                self.waits_for_sdk = true;
+            }
+            return Next::Runs;
+        }
         match config.logout_action() {
             Some(name) if self.main.is_some() && self.main_ready => {
                 self.ask_main_frame(name.to_owned(), out, config);
@@ -138,11 +180,48 @@ impl LogoutRun {
     /// Stops following another tab's idle logout and performs it here, with a fresh
     /// deadline: that tab stayed silent or failed, our main frame signed in, or a caller of
     /// ours asked.
-    fn stop_following(&mut self, out: &mut Outbox, config: &Config) -> Next {
+    fn stop_following(&mut self, out: &mut Outbox, config: &Config, link: &mut SdkLink) -> Next {
         self.following = false;
         let deadline = out.start_timer(TimerPurpose::LogoutDeadline, config.logout_timeout());
         out.cancel_timer(std::mem::replace(&mut self.deadline, deadline));
-        self.ask(out, config)
+        self.ask(out, config, link)
+    }
+
+    /// `sdk.js` loaded: the `logout()` that waited for it goes. `None` when none waited.
+    pub(crate) fn sdk_loaded(
+        &mut self,
+        out: &mut Outbox,
+        config: &Config,
+        link: &mut SdkLink,
+    ) -> Option<Next> {
+        if !self.waits_for_sdk {
+            return None;
+        }
+        Some(self.ask(out, config, link))
+    }
+
+    /// `sdk.js` could not be loaded: the run that waited for it ends with that error.
+    /// `None` when none waited.
+    pub(crate) fn sdk_load_failed(&mut self, error: SymphonyError) -> Option<Next> {
+        if !self.waits_for_sdk {
+            return None;
+        }
+        self.waits_for_sdk = false;
+        Some(Next::Ends(Err(error)))
+    }
+
+    /// `window.symphony.logout()` settled; `None` when it is not the call in flight.
+    /// Symphony's `{}` ends the run; its error too (the next logout calls it again).
+    pub(crate) fn sdk_settled(
+        &mut self,
+        call: SdkCallId,
+        result: &Result<Resolved, SymphonyError>,
+    ) -> Option<Next> {
+        if self.sdk_call != Some(call) {
+            return None;
+        }
+        self.sdk_call = None;
+        Some(Next::Ends(result.clone().map(|_| ())))
     }
 
     /// Posts the logout action (named `name`) to the (ready) main frame and, when an HTTP
@@ -191,9 +270,9 @@ impl LogoutRun {
 
     /// The deadline passed: a followed run is performed here (that tab stayed silent),
     /// our own ends with a timeout.
-    pub(crate) fn deadline_passed(&mut self, out: &mut Outbox, config: &Config) -> Next {
+    pub(crate) fn deadline_passed(&mut self, out: &mut Outbox, config: &Config, link: &mut SdkLink) -> Next {
         if self.following {
-            return self.stop_following(out, config);
+            return self.stop_following(out, config, link);
         }
         Next::Ends(Err(SymphonyError::Timeout {
             operation: "logout",
@@ -215,13 +294,14 @@ impl LogoutRun {
         result: Result<(), SymphonyError>,
         out: &mut Outbox,
         config: &Config,
+        link: &mut SdkLink,
     ) -> Option<Next> {
         if self.http_attempt != Some(attempt) {
             return None;
         }
         self.http_attempt = None;
         Some(match result {
-            Ok(()) => self.pod_confirmed(out, config),
+            Ok(()) => self.pod_confirmed(out, config, link),
             Err(error) => Next::Ends(Err(error)),
         })
     }
@@ -235,12 +315,13 @@ impl LogoutRun {
         error: Option<(String, Option<Value>)>,
         out: &mut Outbox,
         config: &Config,
+        link: &mut SdkLink,
     ) -> Option<Next> {
         if self.frame_attempt.as_ref().is_none_or(|(asked, _)| asked != id) {
             return None;
         }
         Some(match error {
-            None => self.pod_confirmed(out, config),
+            None => self.pod_confirmed(out, config, link),
             Some((message, data)) => {
                 self.frame_refusal = Some(logout_error_from_frame(message, data));
                 self.ask_over_http(out, config)
@@ -252,7 +333,7 @@ impl LogoutRun {
     /// the main frame): the run ends with success, unless the main frame signed in since the
     /// request left. Then the pod is asked again (a sign-in may have reached it after
     /// the logout did); the deadline still bounds the whole.
-    fn pod_confirmed(&mut self, out: &mut Outbox, config: &Config) -> Next {
+    fn pod_confirmed(&mut self, out: &mut Outbox, config: &Config, link: &mut SdkLink) -> Next {
         if !self.signed_in_since_asked {
             return Next::Ends(Ok(()));
         }
@@ -263,7 +344,7 @@ impl LogoutRun {
             // The frame said no once: do not ask it again.
             self.ask_over_http(out, config)
         } else {
-            self.ask(out, config)
+            self.ask(out, config, link)
         }
     }
 
@@ -284,11 +365,16 @@ impl LogoutRun {
     /// after a sign-in that reaches the pod after our request. The pod's next "ok" is then
     /// not the end (fail closed); a followed run is performed here, where the sign-in was
     /// seen. `None` without a main frame.
-    pub(crate) fn main_frame_ready(&mut self, out: &mut Outbox, config: &Config) -> Option<Next> {
+    pub(crate) fn main_frame_ready(
+        &mut self,
+        out: &mut Outbox,
+        config: &Config,
+        link: &mut SdkLink,
+    ) -> Option<Next> {
         self.main?;
         self.main_ready = true;
         if self.following {
-            return Some(self.stop_following(out, config));
+            return Some(self.stop_following(out, config, link));
         }
         if self.http_attempt.is_some() || self.frame_attempt.is_some() {
             self.signed_in_since_asked = true;
@@ -313,10 +399,16 @@ impl LogoutRun {
     /// Another tab reported the end of a logout from our pod (`ok`: the pod confirmed it
     /// there). A followed run closes on a confirmed end and is performed here on any other
     /// (fail closed); our own runs on to its own end.
-    pub(crate) fn another_tab_ended(&mut self, ok: bool, out: &mut Outbox, config: &Config) -> Next {
+    pub(crate) fn another_tab_ended(
+        &mut self,
+        ok: bool,
+        out: &mut Outbox,
+        config: &Config,
+        link: &mut SdkLink,
+    ) -> Next {
         match (self.following, ok) {
             (true, true) => Next::FollowedEnds,
-            (true, false) => self.stop_following(out, config),
+            (true, false) => self.stop_following(out, config, link),
             (false, _) => Next::Runs,
         }
     }
@@ -344,6 +436,11 @@ impl LogoutRun {
             out.emit(Work::AbortLogoutRequest { attempt });
         }
         out.remove_frames(self.frames);
+        if !self.containers.is_empty() {
+            out.emit(Work::RemoveContainedFrames {
+                containers: self.containers,
+            });
+        }
         (result, self.waiters)
     }
 
@@ -353,6 +450,11 @@ impl LogoutRun {
         debug_assert!(self.waiters.is_empty(), "a followed logout has no callers");
         out.cancel_timer(self.deadline);
         out.remove_frames(self.frames);
+        if !self.containers.is_empty() {
+            out.emit(Work::RemoveContainedFrames {
+                containers: self.containers,
+            });
+        }
     }
 }
 

@@ -19,13 +19,17 @@ use crate::vocabulary::{
 };
 use crate::vocabulary::{News, Work};
 
+use crate::config::Transport;
+use crate::sdk_view::{Listener, SdkLink, SdkView};
 use idle::{ClaimAnswer, IdleClock};
-use logout::{LogoutRun, Next, Performer};
+use logout::{LogoutRun, Next, Performer, Shown};
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Phase {
     Unrendered,
     Rendered(View),
+    /// Rendered over sdk.js ([`Transport::SdkJs`](crate::Transport::SdkJs)).
+    SdkRendered(SdkView),
     LoggingOut(LogoutRun),
     LoggedOut,
 }
@@ -57,6 +61,8 @@ pub struct Session {
     /// Logouts asked in a page that never rendered, waiting for the storage to tell
     /// whether an earlier page left a session ([`Work::ReadSessionMark`]).
     pub(crate) mark_waiters: Vec<RequestId>,
+    /// The page's link to sdk.js ([`Transport::SdkJs`]).
+    sdk: SdkLink,
 }
 
 impl Session {
@@ -75,6 +81,7 @@ impl Session {
             idle: IdleClock::default(),
             logout_reason: None,
             mark_waiters: Vec::new(),
+            sdk: SdkLink::default(),
         }
     }
 
@@ -87,7 +94,7 @@ impl Session {
     pub fn state(&self) -> SessionState {
         match self.phase {
             Phase::Unrendered => SessionState::Unrendered,
-            Phase::Rendered(_) => SessionState::Rendered,
+            Phase::Rendered(_) | Phase::SdkRendered(_) => SessionState::Rendered,
             Phase::LoggingOut(_) => SessionState::LoggingOut,
             Phase::LoggedOut => SessionState::LoggedOut,
         }
@@ -97,12 +104,20 @@ impl Session {
     /// `clientReady` if that came first): the pod's page is showing, perhaps its sign-in
     /// page. Child chats can be opened from here on.
     pub fn is_loaded(&self) -> bool {
-        matches!(&self.phase, Phase::Rendered(view) if view.main_loaded || view.ready)
+        match &self.phase {
+            Phase::Rendered(view) => view.main_loaded || view.ready,
+            Phase::SdkRendered(view) => view.ready,
+            _ => false,
+        }
     }
 
     /// True when the main frame has said `clientReady` (loaded, user signed in).
     pub fn is_ready(&self) -> bool {
-        matches!(&self.phase, Phase::Rendered(view) if view.ready)
+        match &self.phase {
+            Phase::Rendered(view) => view.ready,
+            Phase::SdkRendered(view) => view.ready,
+            _ => false,
+        }
     }
 
     /// True when the main frame loaded but has not said `clientReady` within the
@@ -112,7 +127,11 @@ impl Session {
     /// wire form is not public: here it is this library's heuristic. False again once the
     /// frame is ready, and outside `Rendered`.
     pub fn interaction_required(&self) -> bool {
-        matches!(&self.phase, Phase::Rendered(view) if view.interaction_required)
+        match &self.phase {
+            Phase::Rendered(view) => view.interaction_required,
+            Phase::SdkRendered(view) => view.interaction_required,
+            _ => false,
+        }
     }
 
     /// Frames currently in the document (created and not yet removed).
@@ -120,7 +139,7 @@ impl Session {
         match &self.phase {
             Phase::Rendered(view) => view.frames(),
             Phase::LoggingOut(run) => run.frames().to_vec(),
-            Phase::Unrendered | Phase::LoggedOut => Vec::new(),
+            Phase::SdkRendered(_) | Phase::Unrendered | Phase::LoggedOut => Vec::new(),
         }
     }
 
@@ -129,7 +148,7 @@ impl Session {
         match &self.phase {
             Phase::Rendered(view) => Some(view.main),
             Phase::LoggingOut(run) => run.main(),
-            Phase::Unrendered | Phase::LoggedOut => None,
+            Phase::SdkRendered(_) | Phase::Unrendered | Phase::LoggedOut => None,
         }
     }
 
@@ -190,12 +209,21 @@ impl Session {
                     self.outbox.answer(request, Err(err));
                 }
             }
-            Intent::Unavailable => {
+            Intent::Act(action) if action.sdk_only() && self.config.transport() == Transport::BuiltIn => {
+                // Symphony publishes no wire form for it: in any state.
                 self.outbox
                     .answer(request, Err(SymphonyError::NotAvailable { operation }));
             }
             Intent::Act(action) => {
                 let result = match &mut self.phase {
+                    Phase::SdkRendered(view) => view.act(
+                        &mut self.outbox,
+                        &mut self.sdk,
+                        &self.config,
+                        request,
+                        operation,
+                        action,
+                    ),
                     Phase::Rendered(view) => view::act(
                         &self.config,
                         &mut self.outbox,
@@ -240,11 +268,11 @@ impl Session {
                 } else {
                     Err(SymphonyError::ServerStatus { status })
                 };
-                self.step_logout(|run, out, config| run.http_done(attempt, result, out, config))
+                self.step_logout(|run, out, config, link| run.http_done(attempt, result, out, config, link))
             }
             Event::LogoutFailed { attempt, message } => {
                 let result = Err(SymphonyError::Network { message });
-                self.step_logout(|run, out, config| run.http_done(attempt, result, out, config))
+                self.step_logout(|run, out, config, link| run.http_done(attempt, result, out, config, link))
             }
             Event::TimerFired(timer) => self.timer_fired(timer),
             Event::TabMessage { message, heard_at } => match TabMessage::read(&message) {
@@ -279,6 +307,10 @@ impl Session {
                 self.idle_claim_answered(answer)
             }
             Event::SessionMarkRead(mark) => self.session_mark_read(mark),
+            Event::SdkLoaded => self.sdk_loaded(),
+            Event::SdkLoadFailed(failure) => self.sdk_load_failed(Some(failure)),
+            Event::SdkSettled { call, outcome } => self.sdk_settled(call, outcome),
+            Event::SdkCallback { call, data } => self.sdk_callback(call, data),
         };
         if !handled {
             self.diagnostics.stale_events += 1;
@@ -297,6 +329,7 @@ impl Session {
         }
         let wanted = match &self.phase {
             Phase::Rendered(view) => Some(view.main),
+            Phase::SdkRendered(view) => Some(view.render_id),
             Phase::Unrendered if self.server_session_may_be_alive => self.idle.running_for(),
             Phase::Unrendered | Phase::LoggingOut(_) | Phase::LoggedOut => None,
         };
@@ -347,7 +380,8 @@ impl Session {
     /// listening when that changes: the driver hears the main frame's messages exactly while
     /// the state is `Rendered` or `LoggingOut`.
     pub(crate) fn state_news(&mut self, before: SessionState, after: SessionState) {
-        let listens = |state| matches!(state, SessionState::Rendered | SessionState::LoggingOut);
+        let built_in = self.config.transport() == Transport::BuiltIn;
+        let listens = |state| built_in && matches!(state, SessionState::Rendered | SessionState::LoggingOut);
         match (listens(before), listens(after)) {
             (false, true) => self.outbox.emit(Work::ListenForMessages),
             (true, false) => self.outbox.emit(Work::StopListeningForMessages),
@@ -382,16 +416,29 @@ impl Session {
             crate::validate::stream_id(stream_id)?;
         }
         crate::validate::settings(&settings, self.config.mode())?;
+        let before = self.state();
+        if self.config.transport() == Transport::SdkJs {
+            if matches!(self.phase, Phase::LoggingOut(_)) {
+                return Err(SymphonyError::LogoutInProgress);
+            }
+            self.render_sdk(request, container, stream_id, &settings, before);
+            return Ok(());
+        }
         // Scalars go in the URL; an object (the theme) once the frame is ready.
         let (settings, after_ready) = settings.split_objects();
         let url = crate::urls::main_frame(&self.config, stream_id.as_deref(), &settings)?;
-        let before = self.state();
         if matches!(self.phase, Phase::LoggingOut(_)) {
             return Err(SymphonyError::LogoutInProgress);
         }
         // The view shown ends first (Unrendered, not announced), then the new one starts.
         match std::mem::replace(&mut self.phase, Phase::Unrendered) {
             Phase::LoggingOut(_) => unreachable!("refused above"),
+            Phase::SdkRendered(mut old) => {
+                old.interrupt(&mut self.outbox, |operation| SymphonyError::Interrupted {
+                    operation,
+                    by: "a new render",
+                })
+            }
             Phase::Rendered(old) => {
                 let interrupted = |operation| SymphonyError::Interrupted {
                     operation,
@@ -434,9 +481,9 @@ impl Session {
     /// policy (none), performed here or by another tab that holds the idle claim.
     fn begin_logout(&mut self, request: Option<RequestId>, reason: LogoutReason, performer: Performer) {
         let before = self.state();
-        let (main, frames, main_ready) = match &mut self.phase {
+        let shown = match &mut self.phase {
             Phase::LoggingOut(_) => {
-                self.step_logout(|run, out, config| Some(run.join(request, out, config)));
+                self.step_logout(|run, out, config, link| Some(run.join(request, out, config, link)));
                 return;
             }
             Phase::Rendered(view) => {
@@ -449,7 +496,26 @@ impl Session {
                     operation,
                     by: "logout",
                 });
-                (Some(view.main), frames, view.ready)
+                Shown {
+                    main: Some(view.main),
+                    frames,
+                    main_ready: view.ready,
+                    containers: Vec::new(),
+                }
+            }
+            Phase::SdkRendered(view) => {
+                let containers = view.containers.clone();
+                self.outbox.emit(Work::HideContainedFrames {
+                    containers: containers.clone(),
+                });
+                view.interrupt(&mut self.outbox, |operation| SymphonyError::Interrupted {
+                    operation,
+                    by: "logout",
+                });
+                Shown {
+                    containers,
+                    ..Shown::default()
+                }
             }
             Phase::Unrendered | Phase::LoggedOut if !self.server_session_may_be_alive => {
                 let Some(request) = request else {
@@ -467,24 +533,16 @@ impl Session {
             }
             // The frames are gone already; only the server part is left to do (for a
             // caller, or for the idle clock that ran on after the main frame left).
-            Phase::Unrendered | Phase::LoggedOut => (None, Vec::new(), false),
+            Phase::Unrendered | Phase::LoggedOut => Shown::default(),
         };
         let waiters = request.into_iter().collect();
-        let run = LogoutRun::new(
-            waiters,
-            main,
-            frames,
-            main_ready,
-            performer,
-            &mut self.outbox,
-            &self.config,
-        );
+        let run = LogoutRun::new(waiters, shown, performer, &mut self.outbox, &self.config);
         self.phase = Phase::LoggingOut(run);
         self.logout_reason = Some(reason);
         // Told before the pod is asked: asking may end the logout at once (nothing can be
         // sent), and its end must come after its start.
         self.announce_state(before);
-        self.step_logout(|run, out, config| Some(run.start(out, config)));
+        self.step_logout(|run, out, config, link| Some(run.start(out, config, link)));
     }
 
     /// The storage answered [`Work::ReadSessionMark`]: the logouts that waited for it
@@ -509,7 +567,7 @@ impl Session {
                 }
             }
             // A render came first: these logouts were asked before it, not of it.
-            Phase::Rendered(_) => {
+            Phase::Rendered(_) | Phase::SdkRendered(_) => {
                 for request in waiters {
                     let error = SymphonyError::Interrupted {
                         operation: "logout",
@@ -532,12 +590,12 @@ impl Session {
     /// when no run is in progress or the step concerned nothing of it (stale).
     fn step_logout(
         &mut self,
-        step: impl FnOnce(&mut LogoutRun, &mut Outbox, &Config) -> Option<Next>,
+        step: impl FnOnce(&mut LogoutRun, &mut Outbox, &Config, &mut SdkLink) -> Option<Next>,
     ) -> bool {
         let Phase::LoggingOut(run) = &mut self.phase else {
             return false;
         };
-        let Some(next) = step(run, &mut self.outbox, &self.config) else {
+        let Some(next) = step(run, &mut self.outbox, &self.config, &mut self.sdk) else {
             return false;
         };
         match next {
@@ -556,6 +614,7 @@ impl Session {
         };
         let (result, waiters) = run.end(result, &mut self.outbox);
         self.subscriptions.clear();
+        self.sdk.forget_subscriptions();
         self.server_session_may_be_alive = result.is_err();
         if result.is_ok() {
             // The pod confirmed the end: no later page needs to ask it again.
@@ -581,7 +640,142 @@ impl Session {
         };
         run.end_followed(&mut self.outbox);
         self.subscriptions.clear();
+        self.sdk.forget_subscriptions();
         self.state_news(SessionState::LoggingOut, SessionState::LoggedOut);
+    }
+
+    /// A render over sdk.js: the view shown ends, the new one starts, and `render` is called
+    /// once `sdk.js` is there (asked for now if it is not).
+    fn render_sdk(
+        &mut self,
+        request: RequestId,
+        container: String,
+        stream_id: Option<String>,
+        settings: &crate::protocol::Settings,
+        before: SessionState,
+    ) {
+        let interrupted = |operation| SymphonyError::Interrupted {
+            operation,
+            by: "a new render",
+        };
+        // sdk.js's frames in the containers of an earlier render may stay until a logout.
+        let mut containers = Vec::new();
+        match std::mem::replace(&mut self.phase, Phase::Unrendered) {
+            Phase::SdkRendered(mut old) => {
+                old.interrupt(&mut self.outbox, interrupted);
+                containers = old.containers;
+            }
+            Phase::Rendered(old) => self.tear_down(old, None, interrupted),
+            Phase::LoggingOut(run) => self.phase = Phase::LoggingOut(run),
+            Phase::Unrendered | Phase::LoggedOut => self.sdk.forget_subscriptions(),
+        }
+        self.logout_reason = None;
+        let render_id = self.outbox.new_frame();
+        let mut view = SdkView::new(
+            render_id,
+            container,
+            stream_id,
+            settings,
+            request,
+            self.server_session_may_be_alive,
+        );
+        for container in containers {
+            if !view.containers.contains(&container) {
+                view.containers.push(container);
+            }
+        }
+        // Fail closed: from here the pod may be reached, unless sdk.js never loads.
+        self.server_session_may_be_alive = true;
+        if self.sdk.ensure_loaded(&mut self.outbox, &self.config) {
+            view.call_render(&mut self.outbox, &mut self.sdk, &self.config);
+        }
+        self.phase = Phase::SdkRendered(view);
+        self.announce_state(before);
+    }
+
+    /// `sdk.js` is there: the render or the logout that waited for it goes on. False when
+    /// no load was waited for.
+    fn sdk_loaded(&mut self) -> bool {
+        if !self.sdk.loaded(&mut self.outbox) {
+            return false;
+        }
+        match &mut self.phase {
+            Phase::SdkRendered(view) => view.call_render(&mut self.outbox, &mut self.sdk, &self.config),
+            Phase::LoggingOut(_) => {
+                self.step_logout(|run, out, config, link| run.sdk_loaded(out, config, link));
+            }
+            Phase::Rendered(_) | Phase::Unrendered | Phase::LoggedOut => {}
+        }
+        true
+    }
+
+    /// `sdk.js` could not be loaded (`None`: not in time). A render that waited for it
+    /// fails, and nothing of it reached the pod; a logout that waited for it ends with the
+    /// error. False when no load was waited for.
+    fn sdk_load_failed(&mut self, failure: Option<crate::SdkLoadFailure>) -> bool {
+        let Some(error) = self.sdk.load_failed(failure, &mut self.outbox, &self.config) else {
+            return false;
+        };
+        match &self.phase {
+            Phase::SdkRendered(view) if view.render_call.is_none() && !view.ready => {
+                let Phase::SdkRendered(mut view) = std::mem::replace(&mut self.phase, Phase::Unrendered)
+                else {
+                    unreachable!("matched above");
+                };
+                self.server_session_may_be_alive = view.server_session_before;
+                view.interrupt(&mut self.outbox, |_| error.clone());
+                self.sdk.forget_subscriptions();
+                self.announce_state(SessionState::Rendered);
+            }
+            Phase::LoggingOut(_) => {
+                self.step_logout(|run, _, _, _| run.sdk_load_failed(error));
+            }
+            Phase::SdkRendered(_) | Phase::Rendered(_) | Phase::Unrendered | Phase::LoggedOut => {}
+        }
+        true
+    }
+
+    /// A call of `window.symphony` settled: the render, an action, the logout, or the
+    /// registration of a callback. False when it is none in flight.
+    fn sdk_settled(&mut self, call: crate::SdkCallId, outcome: crate::SdkOutcome) -> bool {
+        let registers = self.sdk.listeners.contains_key(&call);
+        let Some((_, result)) = self.sdk.settled(call, outcome) else {
+            return false;
+        };
+        let answered = match &mut self.phase {
+            Phase::SdkRendered(view) => {
+                view.render_settled(
+                    call,
+                    result.clone(),
+                    &mut self.outbox,
+                    &mut self.sdk,
+                    &self.config,
+                ) || view.action_settled(call, result, &mut self.outbox, &mut self.sdk)
+            }
+            Phase::LoggingOut(_) => self.step_logout(|run, _, _, _| run.sdk_settled(call, &result)),
+            Phase::Rendered(_) | Phase::Unrendered | Phase::LoggedOut => false,
+        };
+        answered || registers
+    }
+
+    /// A callback registered on `window.symphony` was called: a subscription's news, the
+    /// chats' activity, or "interaction required". False when nobody listens for it now.
+    fn sdk_callback(&mut self, call: crate::SdkCallId, data: serde_json::Value) -> bool {
+        let Some(listener) = self.sdk.listeners.get(&call).copied() else {
+            return false;
+        };
+        match (listener, &mut self.phase) {
+            (Listener::Subscription(subscription), Phase::SdkRendered(_)) => {
+                self.outbox.emit(News::Notify { subscription, data });
+                true
+            }
+            (Listener::ChatActivity, _) => self.idle.chat_activity(&mut self.outbox),
+            (Listener::InteractionRequired, Phase::SdkRendered(view)) if !view.ready => {
+                view.interaction_required(&mut self.outbox);
+                true
+            }
+            _ => false,
+        }
     }
 
     fn timer_fired(&mut self, timer: TimerId) -> bool {
@@ -590,14 +784,22 @@ impl Session {
         };
         match purpose {
             TimerPurpose::LogoutDeadline => {
-                self.step_logout(|run, out, config| Some(run.deadline_passed(out, config)));
+                self.step_logout(|run, out, config, link| Some(run.deadline_passed(out, config, link)));
             }
             TimerPurpose::LogoutFrame => {
-                self.step_logout(|run, out, config| Some(run.frame_silent(out, config)));
+                self.step_logout(|run, out, config, _| Some(run.frame_silent(out, config)));
             }
-            TimerPurpose::Render => {
-                if let Phase::Rendered(view) = &mut self.phase {
-                    view.render_timed_out(&mut self.outbox, &self.config);
+            TimerPurpose::Render => match &mut self.phase {
+                Phase::Rendered(view) => view.render_timed_out(&mut self.outbox, &self.config),
+                Phase::SdkRendered(view) => view.render_timed_out(&mut self.outbox, &self.config),
+                _ => {}
+            },
+            TimerPurpose::SdkLoad => {
+                self.sdk_load_failed(None);
+            }
+            TimerPurpose::SdkCall(request) => {
+                if let Phase::SdkRendered(view) = &mut self.phase {
+                    view.action_timed_out(request, &mut self.outbox, &self.config);
                 }
             }
             TimerPurpose::Interaction => {
@@ -622,7 +824,7 @@ impl Session {
 
     fn frame_loaded(&mut self, frame: FrameId) -> bool {
         let Phase::Rendered(view) = &mut self.phase else {
-            return self.step_logout(|run, _, _| run.frame_loaded(frame));
+            return self.step_logout(|run, _, _, _| run.frame_loaded(frame));
         };
         view.frame_loaded(frame, &mut self.outbox, &self.config, &self.subscriptions)
     }
@@ -650,9 +852,9 @@ impl Session {
                 });
             }
             Phase::LoggingOut(_) => {
-                return self.step_logout(|run, out, config| run.frame_gone(frame, out, config));
+                return self.step_logout(|run, out, config, _| run.frame_gone(frame, out, config));
             }
-            Phase::Unrendered | Phase::LoggedOut => return false,
+            Phase::SdkRendered(_) | Phase::Unrendered | Phase::LoggedOut => return false,
         }
         // The main frame went: the render ends, and the session is Unrendered.
         let Phase::Rendered(view) = std::mem::replace(&mut self.phase, Phase::Unrendered) else {
@@ -691,11 +893,33 @@ impl Session {
     fn logged_out_elsewhere(&mut self, ok: bool, reason: Option<LogoutReason>) -> bool {
         match &self.phase {
             Phase::Rendered(_) => {}
+            Phase::SdkRendered(_) => {
+                let Phase::SdkRendered(mut view) = std::mem::replace(&mut self.phase, Phase::LoggedOut)
+                else {
+                    unreachable!("matched above");
+                };
+                let containers = std::mem::take(&mut view.containers);
+                self.outbox.emit(Work::HideContainedFrames {
+                    containers: containers.clone(),
+                });
+                view.interrupt(&mut self.outbox, |operation| SymphonyError::Interrupted {
+                    operation,
+                    by: "a logout in another tab",
+                });
+                self.outbox.emit(Work::RemoveContainedFrames { containers });
+                // This tab's render may have signed in after that tab's logout: a later page
+                // must still ask (fail closed).
+                self.outbox.mark_session(&self.config);
+                self.sdk.forget_subscriptions();
+                self.logout_reason = Some(reason.unwrap_or(LogoutReason::AnotherTab));
+                self.announce_state(SessionState::Rendered);
+                return true;
+            }
             // The tab that holds the idle logout's claim is done: close here too; but when
             // the pod did not confirm the end there, ask it from here (fail closed). Our
             // own logout runs to its end and answers its callers.
             Phase::LoggingOut(_) => {
-                self.step_logout(|run, out, config| Some(run.another_tab_ended(ok, out, config)));
+                self.step_logout(|run, out, config, link| Some(run.another_tab_ended(ok, out, config, link)));
                 return true;
             }
             // No frames here.
@@ -729,7 +953,8 @@ impl Session {
         match message {
             PodMessage::ClientReady => {
                 let Phase::Rendered(view) = &mut self.phase else {
-                    return self.step_logout(|run, out, config| run.main_frame_ready(out, config));
+                    return self
+                        .step_logout(|run, out, config, link| run.main_frame_ready(out, config, link));
                 };
                 view.client_ready(&mut self.outbox, &self.config, &self.subscriptions);
                 true
@@ -740,9 +965,11 @@ impl Session {
                     Phase::Rendered(view) => view.resolved(&id, result, &mut self.outbox),
                     Phase::LoggingOut(_) => {
                         let error = result.err();
-                        self.step_logout(|run, out, config| run.frame_done(&id, error, out, config))
+                        self.step_logout(|run, out, config, link| {
+                            run.frame_done(&id, error, out, config, link)
+                        })
                     }
-                    Phase::Unrendered | Phase::LoggedOut => false,
+                    Phase::SdkRendered(_) | Phase::Unrendered | Phase::LoggedOut => false,
                 }
             }
             PodMessage::CallbackData { id, data } => {

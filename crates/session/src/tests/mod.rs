@@ -5,6 +5,7 @@
 mod idle;
 mod properties;
 mod readers;
+mod sdk;
 mod sequences;
 mod transitions;
 

@@ -380,6 +380,12 @@ impl Observer {
                 | Effect::News(News::IdleWarningCleared) => {
                     panic!("idle effect {effect:?} without an idle policy")
                 }
+                Effect::Work(Work::LoadSdk { .. })
+                | Effect::Work(Work::CallSdk { .. })
+                | Effect::Work(Work::HideContainedFrames { .. })
+                | Effect::Work(Work::RemoveContainedFrames { .. }) => {
+                    panic!("sdk.js effect {effect:?} over the built-in protocol")
+                }
             }
         }
         if logged_out {

@@ -1,0 +1,597 @@
+//! The sdk.js transport: the same machine, Symphony's documented `window.symphony` calls
+//! out, their promises, callbacks and the load outcome in.
+
+use serde_json::json;
+
+use super::*;
+use crate::{
+    IdlePolicy, LogoutReason, SdkFunction, SdkLoadFailure, SdkOutcome, SessionState, Transport,
+    SDK_CONTAINER_CLASS,
+};
+
+fn sdk_config(mode: Mode) -> Config {
+    Config::builder(POD, "http://127.0.0.1:8080")
+        .partner_id("partner")
+        .mode(mode)
+        .transport(Transport::SdkJs)
+        .logout_timeout(Duration::from_millis(900))
+        .request_timeout(Duration::from_millis(500))
+        .build()
+        .expect("test config is valid")
+}
+
+fn ok() -> SdkOutcome {
+    SdkOutcome::Resolved(json!({}))
+}
+
+/// Renders into "main" and resolves it: sdk.js loaded, the chat ready.
+fn rendered(h: &mut FakeDriver) -> RequestId {
+    let (render, _) = h.render("main");
+    h.sdk_loads();
+    let effects = h.settle_sdk(SdkFunction::Render, ok());
+    assert_eq!(answer_of(&effects, render), Some(Ok(Resolved::new())));
+    render
+}
+
+fn loads(effects: &[Effect]) -> usize {
+    effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Work(Work::LoadSdk { .. })))
+        .count()
+}
+
+fn calls(effects: &[Effect], function: SdkFunction) -> Vec<crate::SdkCall> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Work(Work::CallSdk { request, .. }) if request.function == function => {
+                Some(request.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn render_loads_sdk_js_then_calls_render_and_answers_when_it_resolves() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Collaboration));
+    let (render, effects) = h.command(Command::Render {
+        container: "main".into(),
+        stream_id: Some("s1".into()),
+        settings: Settings::new().with("mode", "dark"),
+    });
+    assert_eq!(
+        effects[1],
+        Effect::Work(Work::LoadSdk {
+            url: "http://127.0.0.1:9090/embed/sdk.js".into(),
+            partner_id: Some("partner".into()),
+            mode: Mode::Collaboration,
+        })
+    );
+    assert!(
+        calls(&effects, SdkFunction::Render).is_empty(),
+        "not before sdk.js is there"
+    );
+    assert_eq!(h.session().state(), SessionState::Rendered);
+    assert!(!h.listening(), "sdk.js hears the frames, not the driver");
+    let effects = h.sdk_loads();
+    assert_eq!(calls(&effects, SdkFunction::OnUserInteractionRequired).len(), 1);
+    let render_call = calls(&effects, SdkFunction::Render).remove(0);
+    assert_eq!(render_call.container.as_deref(), Some("main"));
+    assert_eq!(
+        render_call.arguments,
+        vec![
+            json!(SDK_CONTAINER_CLASS),
+            json!({"mode": "dark", "streamId": "s1"})
+        ]
+    );
+    assert!(
+        h.storage().keys.contains(&mark_key()),
+        "the pod may be reached from here"
+    );
+    assert_eq!(
+        answer_of(&effects, render),
+        None,
+        "answered when the chat is ready"
+    );
+    let effects = h.settle_sdk(SdkFunction::Render, ok());
+    assert_eq!(answer_of(&effects, render), Some(Ok(Resolved::new())));
+    assert!(h.session().is_ready() && h.session().is_loaded());
+    assert!(h.session().frames().is_empty(), "sdk.js owns its frames");
+    assert_eq!(h.sdk().loads, 1);
+}
+
+#[test]
+fn a_second_render_reuses_the_loaded_sdk_js() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    rendered(&mut h);
+    let (again, effects) = h.render("other");
+    assert_eq!(loads(&effects), 0);
+    assert_eq!(calls(&effects, SdkFunction::Render).len(), 1);
+    let effects = h.settle_sdk(SdkFunction::Render, ok());
+    assert_eq!(answer_of(&effects, again), Some(Ok(Resolved::new())));
+}
+
+#[test]
+fn sdk_js_that_cannot_be_used_fails_the_render_with_a_typed_error() {
+    let url = "http://127.0.0.1:9090/embed/sdk.js";
+    let cases: Vec<(Option<SdkLoadFailure>, SymphonyError)> = vec![
+        (
+            Some(SdkLoadFailure::BlockedByCsp {
+                directive: "script-src-elem".into(),
+            }),
+            SymphonyError::SdkBlockedByCsp {
+                directive: "script-src-elem".into(),
+            },
+        ),
+        (
+            Some(SdkLoadFailure::Failed),
+            SymphonyError::SdkLoadFailed { url: url.into() },
+        ),
+        (
+            Some(SdkLoadFailure::Conflict {
+                found: "another pod".into(),
+            }),
+            SymphonyError::SdkConflict {
+                found: "another pod".into(),
+            },
+        ),
+        (Some(SdkLoadFailure::Unsupported), SymphonyError::SdkUnsupported),
+        (
+            None,
+            SymphonyError::SdkLoadTimeout {
+                url: url.into(),
+                after: Config::DEFAULT_SDK_LOAD_TIMEOUT,
+            },
+        ),
+    ];
+    for (failure, expected) in cases {
+        let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+        let (render, _) = h.render("main");
+        let (queued, _) = h.command(Command::OpenStream {
+            stream_id: "s".into(),
+            container: Some("side".into()),
+        });
+        let effects = match failure.clone() {
+            Some(failure) => h.event(Event::SdkLoadFailed(failure)),
+            None => h.advance(Config::DEFAULT_SDK_LOAD_TIMEOUT),
+        };
+        assert_eq!(
+            answer_of(&effects, render),
+            Some(Err(expected.clone())),
+            "{failure:?}"
+        );
+        if failure.is_some() {
+            assert_eq!(answer_of(&effects, queued), Some(Err(expected)), "{failure:?}");
+        } else {
+            // The action's own timeout came first.
+            assert!(matches!(
+                h.answer(queued),
+                Some(Err(SymphonyError::Timeout {
+                    operation: "open stream",
+                    ..
+                }))
+            ));
+        }
+        assert_eq!(h.session().state(), SessionState::Unrendered, "{failure:?}");
+        assert!(
+            !h.session().server_session_may_be_alive(),
+            "nothing reached the pod"
+        );
+        assert!(h.timers().is_empty(), "{failure:?}: {:?}", h.timers());
+        // The next render asks again.
+        let (_, effects) = h.render("main");
+        assert_eq!(loads(&effects), 1, "{failure:?}");
+    }
+}
+
+#[test]
+fn actions_wait_for_the_render_then_call_the_documented_functions() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    let (render, _) = h.render("main");
+    h.sdk_loads();
+    let (open, effects) = h.command(Command::OpenStream {
+        stream_id: "s 2".into(),
+        container: Some("side-1".into()),
+    });
+    assert!(
+        calls(&effects, SdkFunction::OpenStream).is_empty(),
+        "queued until ready"
+    );
+    let effects = h.settle_sdk(SdkFunction::Render, ok());
+    assert_eq!(answer_of(&effects, render), Some(Ok(Resolved::new())));
+    let open_call = calls(&effects, SdkFunction::OpenStream).remove(0);
+    assert_eq!(open_call.arguments, vec![json!("s 2"), json!("#side-1")]);
+    let effects = h.settle_sdk(
+        SdkFunction::OpenStream,
+        SdkOutcome::Resolved(json!({"streamId": "s 2", "userIds": ["7"]})),
+    );
+    assert_eq!(
+        answer_of(&effects, open),
+        Some(Ok(Resolved::from_json(
+            json!({"streamId": "s 2", "userIds": ["7"]})
+        ))),
+        "Symphony's object, kept"
+    );
+    let cases: Vec<(Command, SdkFunction, Vec<Value>)> = vec![
+        (
+            Command::OpenStream {
+                stream_id: "s".into(),
+                container: Some("main".into()),
+            },
+            SdkFunction::OpenStream,
+            vec![json!("s")],
+        ),
+        (
+            Command::StartRoom {
+                user_ids: vec!["7".into(), "a@b.c".into()],
+                container: Some("9x".into()),
+            },
+            SdkFunction::StartRoom,
+            vec![json!(["7", "a@b.c"]), json!("#\\39 x")],
+        ),
+        (
+            Command::SendMessage {
+                message: "hi".into(),
+                stream_ids: vec!["s".into()],
+                container: None,
+            },
+            SdkFunction::SendMessage,
+            vec![json!("hi"), json!({"mode": "blast", "streamIds": ["s"]})],
+        ),
+        (
+            Command::UpdateSettings(Settings::new().with("mode", "light")),
+            SdkFunction::UpdateSettings,
+            vec![json!({"mode": "light"})],
+        ),
+        (
+            Command::CreateRoom {
+                name: "Deal".into(),
+                users: vec!["7".into()],
+                options: json!({"public": false}),
+            },
+            SdkFunction::CreateRoom,
+            vec![json!("Deal"), json!(["7"]), json!({"public": false})],
+        ),
+        (Command::CheckAuth, SdkFunction::CheckAuth, vec![]),
+        (
+            Command::UpdateTheme(json!({"primary": "#111"})),
+            SdkFunction::UpdateTheme,
+            vec![json!({"primary": "#111"})],
+        ),
+        (
+            Command::Subscribe {
+                kind: crate::NotificationKind::UnreadCountNotifications,
+                stream_id: Some("s".into()),
+            },
+            SdkFunction::Listen,
+            vec![json!({"type": "UnreadCountNotifications", "params": {"streamId": "s"}})],
+        ),
+    ];
+    for (command, function, arguments) in cases {
+        let (request, effects) = h.command(command);
+        let made = calls(&effects, function);
+        assert_eq!(made.len(), 1, "{function:?}: {effects:?}");
+        assert_eq!(made[0].arguments, arguments, "{function:?}");
+        let effects = h.settle_sdk(function, ok());
+        assert_eq!(
+            answer_of(&effects, request),
+            Some(Ok(Resolved::new())),
+            "{function:?}"
+        );
+    }
+    assert!(
+        h.timers().is_empty(),
+        "every action's timer stopped: {:?}",
+        h.timers()
+    );
+}
+
+#[test]
+fn answers_keep_symphonys_shape_and_anything_else_is_normalised() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    rendered(&mut h);
+    let pod_error = json!({"type": "INVALID_USERS", "message": "unknown user", "data": {"users": ["x"]}});
+    let cases = vec![
+        (
+            SdkOutcome::Resolved(json!({"error": pod_error})),
+            pod_error.clone(),
+        ),
+        (
+            SdkOutcome::Rejected(json!("boom")),
+            json!({"type": "ERROR", "message": "sdk.js rejected createRoom(): boom", "data": "boom"}),
+        ),
+        (
+            SdkOutcome::Resolved(json!(42)),
+            json!({"type": "ERROR", "message": "sdk.js resolved createRoom() with a value that is not an object, not Symphony's documented result", "data": 42}),
+        ),
+    ];
+    for (outcome, json_error) in cases {
+        let (request, _) = h.command(Command::CreateRoom {
+            name: "Deal".into(),
+            users: vec!["7".into()],
+            options: Value::Null,
+        });
+        let effects = h.settle_sdk(SdkFunction::CreateRoom, outcome.clone());
+        let (_, result) = effects
+            .iter()
+            .find_map(|e| e.sdk_result().filter(|(r, _)| *r == request))
+            .expect("answered");
+        assert_eq!(
+            serde_json::to_value(&result).unwrap(),
+            json!({"error": json_error}),
+            "{outcome:?}"
+        );
+    }
+    let (request, _) = h.command(Command::CheckAuth);
+    let effects = h.settle_sdk(SdkFunction::CheckAuth, SdkOutcome::Missing);
+    assert_eq!(
+        answer_of(&effects, request),
+        Some(Err(SymphonyError::SdkApiMissing {
+            function: "checkAuth"
+        }))
+    );
+}
+
+#[test]
+fn a_missing_container_fails_the_render() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus)).without_container("main");
+    let (render, _) = h.render("main");
+    let effects = h.sdk_loads();
+    assert_eq!(
+        answer_of(&effects, render),
+        Some(Err(SymphonyError::ContainerNotFound {
+            container: "main".into()
+        }))
+    );
+}
+
+#[test]
+fn concurrent_logouts_make_one_logout_call_and_share_its_result() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    rendered(&mut h);
+    let (open, _) = h.command(Command::OpenStream {
+        stream_id: "s".into(),
+        container: Some("side".into()),
+    });
+    h.settle_sdk(SdkFunction::OpenStream, ok());
+    assert!(h.answer(open).is_some());
+    let (first, effects) = h.command(Command::Logout);
+    // Hidden at once, first of all, every container rendered into.
+    assert_eq!(
+        effects[0],
+        Effect::Work(Work::HideContainedFrames {
+            containers: vec!["main".into(), "side".into()]
+        })
+    );
+    assert_eq!(calls(&effects, SdkFunction::Logout).len(), 1);
+    assert!(http_attempts(&effects).is_empty() && logout_action(&effects).is_none());
+    let mut waiters = vec![first];
+    for _ in 0..9 {
+        let (request, effects) = h.command(Command::Logout);
+        assert!(effects.is_empty(), "joins: {effects:?}");
+        waiters.push(request);
+    }
+    let effects = h.settle_sdk(SdkFunction::Logout, ok());
+    let answered = answers(&effects);
+    assert_eq!(answered.len(), 10);
+    assert!(answered.iter().all(|(_, r)| *r == Ok(Resolved::new())));
+    assert_eq!(h.sdk().emptied, vec![vec!["main".to_owned(), "side".to_owned()]]);
+    assert_eq!(h.session().state(), SessionState::LoggedOut);
+    assert!(!h.storage().keys.contains(&mark_key()));
+    assert!(!h.session().server_session_may_be_alive());
+    // No effect after logout until render.
+    let (open, effects) = h.command(Command::OpenStream {
+        stream_id: "s".into(),
+        container: None,
+    });
+    assert!(calls(&effects, SdkFunction::OpenStream).is_empty());
+    assert_eq!(
+        answer_of(&effects, open),
+        Some(Err(SymphonyError::NotRendered {
+            operation: "open stream"
+        }))
+    );
+}
+
+#[test]
+fn a_logout_that_never_settles_ends_in_a_timeout_and_the_next_one_calls_again() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    rendered(&mut h);
+    let (logout, _) = h.command(Command::Logout);
+    let effects = h.advance(Duration::from_millis(900));
+    assert_eq!(
+        answer_of(&effects, logout),
+        Some(Err(SymphonyError::Timeout {
+            operation: "logout",
+            after: Duration::from_millis(900)
+        }))
+    );
+    assert_eq!(h.sdk().emptied.len(), 1, "removed also when sdk.js hangs");
+    assert!(h.session().server_session_may_be_alive());
+    // The late answer changes nothing.
+    let before = h.session().core_snapshot();
+    assert!(h.settle_sdk(SdkFunction::Logout, ok()).is_empty());
+    assert_eq!(h.session().core_snapshot(), before);
+    // An error, then the next logout calls logout() again.
+    let (again, effects) = h.command(Command::Logout);
+    assert_eq!(calls(&effects, SdkFunction::Logout).len(), 1);
+    let effects = h.settle_sdk(
+        SdkFunction::Logout,
+        SdkOutcome::Resolved(json!({"error": {"type": "ERROR", "message": "down"}})),
+    );
+    assert!(matches!(
+        answer_of(&effects, again),
+        Some(Err(SymphonyError::Sdk { .. }))
+    ));
+    let (third, effects) = h.command(Command::Logout);
+    assert_eq!(calls(&effects, SdkFunction::Logout).len(), 1);
+    let effects = h.settle_sdk(SdkFunction::Logout, ok());
+    assert_eq!(answer_of(&effects, third), Some(Ok(Resolved::new())));
+}
+
+#[test]
+fn a_logout_before_any_render_follows_the_session_mark() {
+    // Without the mark: `{}` at once, sdk.js not even loaded.
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    let (logout, effects) = h.command(Command::Logout);
+    assert_eq!(loads(&effects), 0);
+    assert_eq!(answer_of(&effects, logout), Some(Ok(Resolved::new())));
+    // With it: load sdk.js and call logout().
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    h.storage().keys.insert(mark_key());
+    let (logout, effects) = h.command(Command::Logout);
+    assert_eq!(loads(&effects), 1);
+    let effects = h.sdk_loads();
+    assert_eq!(calls(&effects, SdkFunction::Logout).len(), 1);
+    let effects = h.settle_sdk(SdkFunction::Logout, ok());
+    assert_eq!(answer_of(&effects, logout), Some(Ok(Resolved::new())));
+    assert!(!h.storage().keys.contains(&mark_key()));
+    // sdk.js that cannot load: the error, and the session may still be alive.
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    h.storage().keys.insert(mark_key());
+    let (logout, _) = h.command(Command::Logout);
+    let effects = h.event(Event::SdkLoadFailed(SdkLoadFailure::Failed));
+    assert!(matches!(
+        answer_of(&effects, logout),
+        Some(Err(SymphonyError::SdkLoadFailed { .. }))
+    ));
+    assert!(h.session().server_session_may_be_alive());
+    assert!(h.storage().keys.contains(&mark_key()));
+}
+
+#[test]
+fn callbacks_reach_their_subscription_until_it_or_the_session_ends() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    rendered(&mut h);
+    let (subscribe, _) = h.command(Command::Subscribe {
+        kind: crate::NotificationKind::MessageNotifications,
+        stream_id: None,
+    });
+    h.settle_sdk(SdkFunction::Listen, ok());
+    let subscription = crate::SubscriptionId(subscribe.0);
+    let data = json!({"type": "SOCIALMESSAGE", "streamId": "s", "fromWhomId": 7, "isMention": false});
+    let effects = h.sdk_callback(SdkFunction::Listen, Some("MessageNotifications"), data.clone());
+    assert_eq!(
+        effects,
+        vec![Effect::News(News::Notify {
+            subscription,
+            data: data.clone()
+        })]
+    );
+    let (unsubscribe, _) = h.command(Command::Unsubscribe(subscription));
+    assert_eq!(h.answer(unsubscribe), Some(&Ok(Resolved::new())));
+    assert!(h
+        .sdk_callback(SdkFunction::Listen, Some("MessageNotifications"), data.clone())
+        .is_empty());
+    // A second subscription, dropped by the logout.
+    h.command(Command::Subscribe {
+        kind: crate::NotificationKind::MessageNotifications,
+        stream_id: None,
+    });
+    h.settle_sdk(SdkFunction::Listen, ok());
+    h.command(Command::Logout);
+    h.settle_sdk(SdkFunction::Logout, ok());
+    assert!(h
+        .sdk_callback(SdkFunction::Listen, Some("MessageNotifications"), data)
+        .is_empty());
+}
+
+#[test]
+fn interaction_required_shows_the_chat_and_the_render_waits_for_the_user() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    let (render, _) = h.render("main");
+    h.sdk_loads();
+    let effects = h.sdk_callback(
+        SdkFunction::OnUserInteractionRequired,
+        None,
+        json!({"reason": "login"}),
+    );
+    assert!(effects.contains(&Effect::News(News::InteractionRequiredChanged(true))));
+    assert!(h.session().interaction_required());
+    // Past the request timeout: still waiting for the user.
+    let effects = h.advance(Duration::from_secs(60));
+    assert_eq!(answer_of(&effects, render), None);
+    let effects = h.settle_sdk(SdkFunction::Render, ok());
+    assert_eq!(answer_of(&effects, render), Some(Ok(Resolved::new())));
+    assert!(!h.session().interaction_required());
+}
+
+#[test]
+fn a_render_that_does_not_resolve_in_time_is_answered_with_a_timeout() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    let (render, _) = h.render("main");
+    h.sdk_loads();
+    let effects = h.advance(Duration::from_millis(500));
+    assert!(matches!(
+        answer_of(&effects, render),
+        Some(Err(SymphonyError::Timeout {
+            operation: "render",
+            ..
+        }))
+    ));
+    // It resolves late: the chat is ready, with no second answer.
+    h.settle_sdk(SdkFunction::Render, ok());
+    assert!(h.session().is_ready());
+}
+
+#[test]
+fn the_idle_logout_counts_the_chats_activity_and_calls_logout() {
+    let policy = IdlePolicy::new(Duration::from_secs(10))
+        .with_warning_lead(Duration::from_secs(3))
+        .with_check_interval(Duration::from_secs(1));
+    let config = sdk_config(Mode::Focus).with_idle(Some(policy)).unwrap();
+    let mut h = FakeDriver::new(config);
+    let (_, _) = h.render("main");
+    h.sdk_loads();
+    let effects = h.settle_sdk(SdkFunction::Render, ok());
+    let listen = calls(&effects, SdkFunction::Listen);
+    assert_eq!(listen.len(), 1);
+    assert_eq!(
+        listen[0].arguments,
+        vec![json!({"type": "ActivityNotifications"})]
+    );
+    h.advance(Duration::from_secs(8));
+    let effects = h.sdk_callback(SdkFunction::Listen, Some("ActivityNotifications"), Value::Null);
+    assert!(effects.contains(&Effect::Work(Work::ChatActivity)), "{effects:?}");
+    // Active at 8 s: no logout at 10 s; at 18 s, the logout() call.
+    let effects = h.advance(Duration::from_secs(3));
+    assert!(calls(&effects, SdkFunction::Logout).is_empty());
+    let effects = h.advance(Duration::from_secs(8));
+    assert_eq!(calls(&effects, SdkFunction::Logout).len(), 1, "{effects:?}");
+    assert_eq!(h.session().logout_reason(), Some(LogoutReason::Idle));
+}
+
+#[test]
+fn another_tabs_logout_closes_the_chats_here() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    rendered(&mut h);
+    let effects = h.event(other_tab_logged_out(true));
+    assert_eq!(
+        effects[0],
+        Effect::Work(Work::HideContainedFrames {
+            containers: vec!["main".into()]
+        })
+    );
+    assert_eq!(h.sdk().emptied, vec![vec!["main".to_owned()]]);
+    assert!(calls(&effects, SdkFunction::Logout).is_empty(), "no call of ours");
+    assert_eq!(h.session().state(), SessionState::LoggedOut);
+    assert!(
+        h.session().server_session_may_be_alive(),
+        "another tab's word is not proof"
+    );
+}
+
+#[test]
+fn the_built_in_protocol_still_cannot_carry_the_sdk_only_calls() {
+    let mut h = FakeDriver::with_mode(Mode::Focus);
+    h.render_ready_main();
+    for command in [Command::CheckAuth, Command::UpdateTheme(json!({}))] {
+        let operation = command.operation();
+        let (request, _) = h.command(command);
+        assert_eq!(
+            h.answer(request),
+            Some(&Err(SymphonyError::NotAvailable { operation }))
+        );
+    }
+}

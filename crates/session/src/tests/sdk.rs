@@ -595,3 +595,247 @@ fn the_built_in_protocol_still_cannot_carry_the_sdk_only_calls() {
         );
     }
 }
+
+/// One step of a random sequence over the sdk.js transport.
+#[derive(Clone, Debug)]
+enum Op {
+    Render(u8),
+    Act(u8),
+    Logout,
+    Load,
+    LoadFails(u8),
+    Settle { pick: usize, outcome: u8 },
+    Callback { pick: usize },
+    Advance(u16),
+    OtherTab(bool),
+    Activity,
+}
+
+fn arb_op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        2 => (0u8..3).prop_map(Op::Render),
+        3 => (0u8..8).prop_map(Op::Act),
+        2 => Just(Op::Logout),
+        2 => Just(Op::Load),
+        1 => (0u8..5).prop_map(Op::LoadFails),
+        5 => (any::<usize>(), 0u8..6).prop_map(|(pick, outcome)| Op::Settle { pick, outcome }),
+        2 => any::<usize>().prop_map(|pick| Op::Callback { pick }),
+        2 => (0u16..1200).prop_map(Op::Advance),
+        1 => any::<bool>().prop_map(Op::OtherTab),
+        1 => Just(Op::Activity),
+    ]
+}
+
+fn command_of(pick: u8) -> Command {
+    match pick {
+        0 => Command::OpenStream {
+            stream_id: "s".into(),
+            container: Some("side".into()),
+        },
+        1 => Command::StartRoom {
+            user_ids: vec!["7".into()],
+            container: None,
+        },
+        2 => Command::SendMessage {
+            message: "hi".into(),
+            stream_ids: vec!["s".into()],
+            container: None,
+        },
+        3 => Command::UpdateSettings(Settings::new().with("mode", "dark")),
+        4 => Command::Subscribe {
+            kind: crate::NotificationKind::MessageNotifications,
+            stream_id: None,
+        },
+        5 => Command::Unsubscribe(crate::SubscriptionId(1)),
+        6 => Command::CheckAuth,
+        _ => Command::CreateRoom {
+            name: "r".into(),
+            users: vec!["7".into()],
+            options: Value::Null,
+        },
+    }
+}
+
+fn outcome_of(pick: u8) -> SdkOutcome {
+    match pick {
+        0 | 1 => SdkOutcome::Resolved(json!({})),
+        2 => SdkOutcome::Resolved(json!({"error": {"type": "ERROR", "message": "no"}})),
+        3 => SdkOutcome::Rejected(json!("boom")),
+        4 => SdkOutcome::Resolved(json!("odd")),
+        _ => SdkOutcome::Missing,
+    }
+}
+
+/// What the property saw of the logout running.
+struct Run {
+    /// It started in Rendered: there were chats to hide.
+    rendered: bool,
+    hidden: bool,
+    calls: usize,
+}
+
+/// What a random sequence must keep: each request answered once (the fake checks), every
+/// container hidden before `logout()` is called and emptied when the logout ends, at most
+/// one `logout()` in flight, `{}` for a logout only when `logout()` resolved `{}`, nothing
+/// called outside Rendered but render and logout, and in the end every request answered.
+fn run_sdk(ops: &[Op], idle: bool) {
+    let mut config = sdk_config(Mode::Focus);
+    if idle {
+        let policy = IdlePolicy::new(Duration::from_secs(2))
+            .with_warning_lead(Duration::from_millis(500))
+            .with_check_interval(Duration::from_millis(250));
+        config = config.with_idle(Some(policy)).expect("valid");
+    }
+    let mut h = FakeDriver::new(config);
+    let mut issued = Vec::new();
+    let mut run: Option<Run> = None;
+    for op in ops {
+        let before = h.session().state();
+        let effects = match op {
+            Op::Render(i) => {
+                let (request, effects) = h.render(["main", "other", "side"][usize::from(*i)]);
+                issued.push(request);
+                effects
+            }
+            Op::Act(i) => {
+                let (request, effects) = h.command(command_of(*i));
+                issued.push(request);
+                if !matches!(before, SessionState::Rendered) {
+                    let calls: Vec<_> = effects
+                        .iter()
+                        .filter(|e| matches!(e, Effect::Work(Work::CallSdk { .. })))
+                        .collect();
+                    assert!(calls.is_empty(), "a call outside Rendered: {calls:?}");
+                }
+                effects
+            }
+            Op::Logout => {
+                let (request, effects) = h.command(Command::Logout);
+                issued.push(request);
+                effects
+            }
+            Op::Load if h.sdk().loading => h.sdk_loads(),
+            Op::LoadFails(i) if h.sdk().loading => {
+                let failure = match i {
+                    0 => SdkLoadFailure::Failed,
+                    1 => SdkLoadFailure::BlockedByCsp {
+                        directive: "script-src".into(),
+                    },
+                    2 => SdkLoadFailure::Conflict { found: "x".into() },
+                    3 => SdkLoadFailure::Unsupported,
+                    _ => SdkLoadFailure::Failed,
+                };
+                h.event(Event::SdkLoadFailed(failure))
+            }
+            Op::Settle { pick, outcome } => {
+                let in_flight: Vec<_> = h.sdk().in_flight.keys().copied().collect();
+                if in_flight.is_empty() {
+                    continue;
+                }
+                let call = in_flight[pick % in_flight.len()];
+                let function = h.sdk().in_flight[&call].function;
+                let outcome = outcome_of(*outcome);
+                let effects = h.event(Event::SdkSettled {
+                    call,
+                    outcome: outcome.clone(),
+                });
+                if function == SdkFunction::Logout
+                    && effects.contains(&Effect::News(News::StateChanged(SessionState::LoggedOut)))
+                {
+                    let resolved_ok = outcome == ok();
+                    for (_, result) in answers(&effects) {
+                        assert_eq!(result.is_ok(), resolved_ok, "the logout's result is logout()'s");
+                    }
+                }
+                effects
+            }
+            Op::Callback { pick } => {
+                let registered: Vec<_> = h.sdk().callbacks.keys().copied().collect();
+                if registered.is_empty() {
+                    continue;
+                }
+                let call = registered[pick % registered.len()];
+                h.event(Event::SdkCallback {
+                    call,
+                    data: json!({"reason": "login"}),
+                })
+            }
+            Op::Advance(ms) => h.advance(Duration::from_millis(u64::from(*ms))),
+            Op::OtherTab(ok) => h.event(other_tab_logged_out(*ok)),
+            Op::Activity => h.activity(),
+            Op::Load | Op::LoadFails(_) => continue,
+        };
+        // One logout() per run, and after every container was hidden.
+        let mut hid_in_step = false;
+        for effect in &effects {
+            match effect {
+                Effect::News(News::StateChanged(SessionState::LoggingOut)) => {
+                    run = Some(Run {
+                        rendered: before == SessionState::Rendered,
+                        hidden: hid_in_step,
+                        calls: 0,
+                    });
+                }
+                Effect::Work(Work::HideContainedFrames { .. }) => {
+                    hid_in_step = true;
+                    if let Some(run) = &mut run {
+                        run.hidden = true;
+                    }
+                }
+                Effect::Work(Work::CallSdk { request, .. }) if request.function == SdkFunction::Logout => {
+                    let run = run.as_mut().expect("logout() called outside a logout");
+                    run.calls += 1;
+                    assert!(run.calls <= 1, "two logout() calls in one logout");
+                    assert!(
+                        run.hidden || !run.rendered,
+                        "logout() called before the chats were hidden"
+                    );
+                }
+                Effect::News(News::StateChanged(SessionState::LoggedOut)) => run = None,
+                _ => {}
+            }
+        }
+        if effects.contains(&Effect::News(News::StateChanged(SessionState::LoggedOut)))
+            && h.session().state() == SessionState::LoggedOut
+        {
+            assert!(h.session().frames().is_empty());
+        }
+    }
+    // The end: a logout answers everything still waiting (a render may wait for the user).
+    if h.sdk().loading {
+        h.sdk_loads();
+    }
+    let (logout, _) = h.command(Command::Logout);
+    issued.push(logout);
+    for _ in 0..10_000 {
+        if h.next_due().is_none() {
+            break;
+        }
+        h.fire_next();
+    }
+    if h.sdk().loading {
+        h.sdk_loads();
+    }
+    while let Some(call) = h.sdk().in_flight.keys().next().copied() {
+        h.event(Event::SdkSettled { call, outcome: ok() });
+    }
+    for request in issued {
+        assert!(h.answer(request).is_some(), "request {request} never answered");
+    }
+    assert_ne!(h.session().state(), SessionState::LoggingOut);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..proptest::prelude::ProptestConfig::default() })]
+
+    #[test]
+    fn sdk_sequences_keep_every_invariant(ops in proptest::collection::vec(arb_op(), 1..50)) {
+        run_sdk(&ops, false);
+    }
+
+    #[test]
+    fn sdk_sequences_with_an_idle_policy_keep_every_invariant(ops in proptest::collection::vec(arb_op(), 1..50)) {
+        run_sdk(&ops, true);
+    }
+}

@@ -1,6 +1,13 @@
 //! Carries out the session's effects in the browser and feeds the browser's events back:
 //! the driver's state, effect execution and the pump. Frames and hiding live in
-//! [`frames`], the message, tab and HTTP channels in [`channels`].
+//! [`frames`], the message, tab and HTTP channels in [`channels`], the idle watch and its
+//! claims in [`idle`], the session mark in [`session_mark`].
+//!
+//! The driver decides nothing: what to hide, when to fall back, when a logout is over, what
+//! other tabs hear, when the idle logout is due are the session's (`symphony-session`). It
+//! executes each effect, reports what the browser says (loads, messages, answers, timers,
+//! the clock), and refuses only what it cannot check (an untrusted event, a message of
+//! another origin or window), which can only make the session close more, never less.
 
 mod channels;
 mod frames;

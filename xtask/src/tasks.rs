@@ -47,44 +47,25 @@ fn lint() -> Result {
     log("cargo fmt --check");
     cargo(["fmt", "--all", "--check"]).run()?;
     log("cargo clippy (native)");
-    cargo([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ])
-    .run()?;
+    clippy(&["--workspace", "--all-targets"])?;
     tools::wasm_target()?;
     log("cargo clippy (wasm32)");
-    cargo(["clippy", "--target", WASM, "--all-targets", "--locked"])
-        .args(packages(&[
-            "symphony-dom",
-            "yew-symphony",
-            "symphony-test-support",
-            "symphony-demo",
-            "bench-hello-world",
-        ]))
-        .args(["--", "-D", "warnings"])
-        .run()?;
-    // The bench target is `test = false`: --all-targets leaves it out.
-    cargo([
-        "clippy",
-        "--target",
-        WASM,
-        "-p",
+    let browser_crates = [
+        "symphony-dom",
         "yew-symphony",
-        "--test",
-        "bench",
-        "--locked",
-    ])
-    .args(["--", "-D", "warnings"])
-    .run()?;
+        "symphony-test-support",
+        "symphony-demo",
+        "bench-hello-world",
+    ];
+    let mut all_targets = vec!["--target", WASM, "--all-targets"];
+    for name in browser_crates {
+        all_targets.extend(["-p", name]);
+    }
+    clippy(&all_targets)?;
+    // The bench target is `test = false`: --all-targets leaves it out.
+    clippy(&["--target", WASM, "-p", "yew-symphony", "--test", "bench"])?;
     // The session core in a browser: its library (the browser's URL) and the URL cases.
-    cargo([
-        "clippy",
+    clippy(&[
         "--target",
         WASM,
         "-p",
@@ -92,9 +73,7 @@ fn lint() -> Result {
         "--lib",
         "--test",
         "url_conformance",
-    ])
-    .args(["--locked", "--", "-D", "warnings"])
-    .run()?;
+    ])?;
     log("cargo doc -D warnings (the library crates, as docs.rs builds them)");
     cargo([
         "doc",
@@ -121,6 +100,14 @@ fn lint() -> Result {
     ])
     .env("RUSTDOCFLAGS", "-D warnings")
     .run()
+}
+
+/// `cargo clippy --locked <args> -- -D warnings`.
+fn clippy(args: &[&str]) -> Result {
+    cargo(["clippy", "--locked"])
+        .args(args)
+        .args(["--", "-D", "warnings"])
+        .run()
 }
 
 /// `-p name` for each name.

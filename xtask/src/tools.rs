@@ -108,10 +108,15 @@ fn apt_install(packages: &[&str]) -> Result {
     as_root(&args)
 }
 
-/// The first line a tool prints for `--version`, if it runs.
+/// The first line a tool prints for `--version`, if it runs. A cargo subcommand
+/// (`cargo-mutants`) is asked through cargo (`cargo mutants --version`): run by itself it
+/// takes no `--version`.
 fn version_line(program: &str) -> Option<String> {
-    Cmd::new(program)
-        .arg("--version")
+    let probe = match program.strip_prefix("cargo-") {
+        Some(subcommand) => cargo([subcommand, "--version"]),
+        None => Cmd::new(program).arg("--version"),
+    };
+    probe
         .probe()
         .and_then(|out| out.lines().next().map(str::to_owned))
 }
@@ -208,4 +213,22 @@ pub fn python() -> Result {
         apt_install(&["python3"])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tools_are_asked_their_version_the_way_they_answer() {
+        // On this machine the tools are installed: a probe that cannot read them would
+        // reinstall them on every run. Skipped where a tool is missing.
+        for (program, crate_version) in [
+            ("cargo-mutants", super::MUTANTS_VERSION),
+            ("twiggy", super::TWIGGY_VERSION),
+        ] {
+            if crate::process::on_path(program) {
+                let line = super::version_line(program).unwrap_or_default();
+                assert!(line.contains(crate_version), "{program}: {line:?}");
+            }
+        }
+    }
 }

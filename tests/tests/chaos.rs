@@ -810,7 +810,15 @@ impl Chaos {
             MainShows::IdleLogout => return Ok(interrupted("rendered")),
             MainShows::User => "signed in already".to_owned(),
             MainShows::SignIn => {
-                self.sign_in(d).await?;
+                if let Err(error) = self.sign_in(d).await {
+                    // The form may go while the user types: an idle logout (this document's,
+                    // or another's followed here) removes the frames. Anything else fails.
+                    let snap = self.snapshot(d).await?;
+                    if matches!(snap.state.as_str(), "LoggingOut" | "LoggedOut") {
+                        return Ok(interrupted("signing in"));
+                    }
+                    return Err(error);
+                }
                 if self.main_frame_shows(d, true).await? == MainShows::IdleLogout {
                     return Ok(interrupted("signed in"));
                 }

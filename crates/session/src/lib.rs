@@ -176,6 +176,10 @@ mod outbox;
 pub mod protocol;
 mod resolved;
 mod sdk;
+#[cfg(not(any(test, feature = "sdk-js")))]
+#[path = "sdk_off.rs"]
+mod sdk_view;
+#[cfg(any(test, feature = "sdk-js"))]
 mod sdk_view;
 mod session;
 #[cfg(any(test, feature = "testing"))]

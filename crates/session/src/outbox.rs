@@ -26,8 +26,10 @@ pub(crate) enum TimerPurpose {
     /// The claim of the idle logout of this deadline got no answer in time.
     IdleClaim(crate::Timestamp),
     /// `sdk.js` did not load in time.
+    #[cfg_attr(not(any(test, feature = "sdk-js")), allow(dead_code))]
     SdkLoad,
     /// The sdk.js call made for this request did not settle in time.
+    #[cfg_attr(not(any(test, feature = "sdk-js")), allow(dead_code))]
     SdkCall(RequestId),
 }
 

@@ -4,9 +4,13 @@
 //! a settled call into Symphony's result shape. Defined once here; the session decides
 //! when to call what, the driver only calls and reports.
 
-use serde_json::{Map, Value};
+#[cfg(any(test, feature = "sdk-js"))]
+use serde_json::Map;
+use serde_json::Value;
 
+#[cfg(any(test, feature = "sdk-js"))]
 use crate::error::{ErrorPayload, SymphonyError};
+#[cfg(any(test, feature = "sdk-js"))]
 use crate::resolved::Resolved;
 
 /// A function of Symphony's documented `window.symphony` API.
@@ -134,6 +138,7 @@ pub enum SdkLoadFailure {
 /// the pod's error, kept whole; anything else (a rejection, a thrown error, a resolved
 /// value that is not one of those) is normalised to an error of type `ERROR`, its message
 /// saying what came, the value under `data`.
+#[cfg(any(test, feature = "sdk-js"))]
 pub(crate) fn settle(call: &SdkCall, outcome: SdkOutcome) -> Result<Resolved, SymphonyError> {
     let name = call.function.name();
     match outcome {
@@ -162,10 +167,12 @@ pub(crate) fn settle(call: &SdkCall, outcome: SdkOutcome) -> Result<Resolved, Sy
 
 /// Rebuilt rather than removed from: removing from a serde_json map would bring the
 /// B-tree's removal code into every app.
+#[cfg(any(test, feature = "sdk-js"))]
 fn without_error(object: Map<String, Value>) -> Map<String, Value> {
     object.into_iter().filter(|(key, _)| key != "error").collect()
 }
 
+#[cfg(any(test, feature = "sdk-js"))]
 fn unexpected(function: &str, what: &str, value: Value) -> ErrorPayload {
     ErrorPayload {
         kind: "ERROR".to_owned(),
@@ -174,6 +181,7 @@ fn unexpected(function: &str, what: &str, value: Value) -> ErrorPayload {
     }
 }
 
+#[cfg(any(test, feature = "sdk-js"))]
 fn rejected(function: &str, value: Value) -> ErrorPayload {
     let message = match &value {
         Value::String(text) => format!("sdk.js rejected {function}(): {text}"),

@@ -52,7 +52,15 @@ pub(crate) struct SdkLink {
     pub calls: LiteMap<SdkCallId, (SdkFunction, Option<String>)>,
 }
 
+/// The sdk.js transport is built in.
+pub(crate) const BUILT: bool = true;
+
 impl SdkLink {
+    /// What the callback registered by `call` is for, if one is.
+    pub(crate) fn listener(&self, call: SdkCallId) -> Option<Listener> {
+        self.listeners.get(&call).copied()
+    }
+
     /// Emits a call of `window.symphony`; returns its id.
     pub(crate) fn call(
         &mut self,
@@ -263,6 +271,44 @@ pub(crate) struct SdkView {
 }
 
 impl SdkView {
+    pub(crate) fn is_ready(&self) -> bool {
+        self.ready
+    }
+
+    pub(crate) fn needs_interaction(&self) -> bool {
+        self.interaction_required
+    }
+
+    pub(crate) fn render_id(&self) -> FrameId {
+        self.render_id
+    }
+
+    pub(crate) fn containers(&self) -> &[String] {
+        &self.containers
+    }
+
+    pub(crate) fn take_containers(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.containers)
+    }
+
+    /// Adds containers an earlier render used (sdk.js's frames may stay there).
+    pub(crate) fn add_containers(&mut self, containers: Vec<String>) {
+        for container in containers {
+            if !self.containers.contains(&container) {
+                self.containers.push(container);
+            }
+        }
+    }
+
+    /// Whether the render call still waits for `sdk.js`.
+    pub(crate) fn waits_for_sdk(&self) -> bool {
+        self.render_call.is_none() && !self.ready
+    }
+
+    pub(crate) fn server_session_before(&self) -> bool {
+        self.server_session_before
+    }
+
     /// A render into `container`: its arguments are ready; the call goes once `sdk.js` is.
     pub(crate) fn new(
         render_id: FrameId,

@@ -52,12 +52,14 @@ pub(crate) enum ViewAction {
     },
     Unsubscribe(SubscriptionId),
     /// Calls Symphony documents whose wire form is not public: only sdk.js carries them.
+    #[cfg_attr(not(any(test, feature = "sdk-js")), allow(dead_code))]
     CreateRoom {
         name: String,
         users: Vec<String>,
         options: serde_json::Value,
     },
     CheckAuth,
+    #[cfg_attr(not(any(test, feature = "sdk-js")), allow(dead_code))]
     UpdateTheme(serde_json::Value),
 }
 

@@ -370,12 +370,8 @@ impl Driver {
                 let outcome = symphony_session::SdkOutcome::Missing;
                 self.session.handle_event(Event::SdkSettled { call, outcome });
             }
-            Effect::Work(Work::HideContainedFrames { containers }) => {
-                frames::hide_contained(&self.window, &containers)
-            }
-            Effect::Work(Work::RemoveContainedFrames { containers }) => {
-                frames::remove_contained(&self.window, &containers)
-            }
+            // Only the sdk.js transport asks for these, and it never starts here.
+            Effect::Work(Work::HideContainedFrames { .. } | Work::RemoveContainedFrames { .. }) => {}
             Effect::News(News::IdleWarningStarted { deadline }) => {
                 return Some(self.idle_warning_news(Some(deadline)))
             }

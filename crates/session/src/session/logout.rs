@@ -160,6 +160,9 @@ impl LogoutRun {
     /// there and ready, else the pod over HTTP.
     fn ask(&mut self, out: &mut Outbox, config: &Config, link: &mut SdkLink) -> Next {
         if config.transport() == Transport::SdkJs {
+            if !crate::sdk_view::BUILT {
+                return Next::Ends(Err(SymphonyError::SdkUnsupported));
+            }
             if link.ensure_loaded(out, config) {
                 self.waits_for_sdk = false;
                 self.sdk_call = Some(link.call(out, SdkFunction::Logout, Vec::new(), None));

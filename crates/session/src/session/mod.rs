@@ -29,6 +29,7 @@ pub(crate) enum Phase {
     Unrendered,
     Rendered(View),
     /// Rendered over sdk.js ([`Transport::SdkJs`](crate::Transport::SdkJs)).
+    #[cfg_attr(not(any(test, feature = "sdk-js")), allow(dead_code))]
     SdkRendered(SdkView),
     LoggingOut(LogoutRun),
     LoggedOut,
@@ -106,7 +107,7 @@ impl Session {
     pub fn is_loaded(&self) -> bool {
         match &self.phase {
             Phase::Rendered(view) => view.main_loaded || view.ready,
-            Phase::SdkRendered(view) => view.ready,
+            Phase::SdkRendered(view) => view.is_ready(),
             _ => false,
         }
     }
@@ -115,7 +116,7 @@ impl Session {
     pub fn is_ready(&self) -> bool {
         match &self.phase {
             Phase::Rendered(view) => view.ready,
-            Phase::SdkRendered(view) => view.ready,
+            Phase::SdkRendered(view) => view.is_ready(),
             _ => false,
         }
     }
@@ -129,7 +130,7 @@ impl Session {
     pub fn interaction_required(&self) -> bool {
         match &self.phase {
             Phase::Rendered(view) => view.interaction_required,
-            Phase::SdkRendered(view) => view.interaction_required,
+            Phase::SdkRendered(view) => view.needs_interaction(),
             _ => false,
         }
     }
@@ -329,7 +330,7 @@ impl Session {
         }
         let wanted = match &self.phase {
             Phase::Rendered(view) => Some(view.main),
-            Phase::SdkRendered(view) => Some(view.render_id),
+            Phase::SdkRendered(view) => Some(view.render_id()),
             Phase::Unrendered if self.server_session_may_be_alive => self.idle.running_for(),
             Phase::Unrendered | Phase::LoggingOut(_) | Phase::LoggedOut => None,
         };
@@ -421,8 +422,13 @@ impl Session {
             if matches!(self.phase, Phase::LoggingOut(_)) {
                 return Err(SymphonyError::LogoutInProgress);
             }
-            self.render_sdk(request, container, stream_id, &settings, before);
-            return Ok(());
+            #[cfg(not(any(test, feature = "sdk-js")))]
+            return Err(SymphonyError::SdkUnsupported);
+            #[cfg(any(test, feature = "sdk-js"))]
+            {
+                self.render_sdk(request, container, stream_id, &settings, before);
+                return Ok(());
+            }
         }
         // Scalars go in the URL; an object (the theme) once the frame is ready.
         let (settings, after_ready) = settings.split_objects();
@@ -504,7 +510,7 @@ impl Session {
                 }
             }
             Phase::SdkRendered(view) => {
-                let containers = view.containers.clone();
+                let containers = view.containers().to_vec();
                 self.outbox.emit(Work::HideContainedFrames {
                     containers: containers.clone(),
                 });
@@ -646,6 +652,7 @@ impl Session {
 
     /// A render over sdk.js: the view shown ends, the new one starts, and `render` is called
     /// once `sdk.js` is there (asked for now if it is not).
+    #[cfg(any(test, feature = "sdk-js"))]
     fn render_sdk(
         &mut self,
         request: RequestId,
@@ -663,7 +670,7 @@ impl Session {
         match std::mem::replace(&mut self.phase, Phase::Unrendered) {
             Phase::SdkRendered(mut old) => {
                 old.interrupt(&mut self.outbox, interrupted);
-                containers = old.containers;
+                containers = old.take_containers();
             }
             Phase::Rendered(old) => self.tear_down(old, None, interrupted),
             Phase::LoggingOut(run) => self.phase = Phase::LoggingOut(run),
@@ -679,11 +686,7 @@ impl Session {
             request,
             self.server_session_may_be_alive,
         );
-        for container in containers {
-            if !view.containers.contains(&container) {
-                view.containers.push(container);
-            }
-        }
+        view.add_containers(containers);
         // Fail closed: from here the pod may be reached, unless sdk.js never loads.
         self.server_session_may_be_alive = true;
         if self.sdk.ensure_loaded(&mut self.outbox, &self.config) {
@@ -717,12 +720,12 @@ impl Session {
             return false;
         };
         match &self.phase {
-            Phase::SdkRendered(view) if view.render_call.is_none() && !view.ready => {
+            Phase::SdkRendered(view) if view.waits_for_sdk() => {
                 let Phase::SdkRendered(mut view) = std::mem::replace(&mut self.phase, Phase::Unrendered)
                 else {
                     unreachable!("matched above");
                 };
-                self.server_session_may_be_alive = view.server_session_before;
+                self.server_session_may_be_alive = view.server_session_before();
                 view.interrupt(&mut self.outbox, |_| error.clone());
                 self.sdk.forget_subscriptions();
                 self.announce_state(SessionState::Rendered);
@@ -738,7 +741,7 @@ impl Session {
     /// A call of `window.symphony` settled: the render, an action, the logout, or the
     /// registration of a callback. False when it is none in flight.
     fn sdk_settled(&mut self, call: crate::SdkCallId, outcome: crate::SdkOutcome) -> bool {
-        let registers = self.sdk.listeners.contains_key(&call);
+        let registers = self.sdk.listener(call).is_some();
         let Some((_, result)) = self.sdk.settled(call, outcome) else {
             return false;
         };
@@ -761,7 +764,7 @@ impl Session {
     /// A callback registered on `window.symphony` was called: a subscription's news, the
     /// chats' activity, or "interaction required". False when nobody listens for it now.
     fn sdk_callback(&mut self, call: crate::SdkCallId, data: serde_json::Value) -> bool {
-        let Some(listener) = self.sdk.listeners.get(&call).copied() else {
+        let Some(listener) = self.sdk.listener(call) else {
             return false;
         };
         match (listener, &mut self.phase) {
@@ -770,7 +773,7 @@ impl Session {
                 true
             }
             (Listener::ChatActivity, _) => self.idle.chat_activity(&mut self.outbox),
-            (Listener::InteractionRequired, Phase::SdkRendered(view)) if !view.ready => {
+            (Listener::InteractionRequired, Phase::SdkRendered(view)) if !view.is_ready() => {
                 view.interaction_required(&mut self.outbox);
                 true
             }
@@ -898,7 +901,7 @@ impl Session {
                 else {
                     unreachable!("matched above");
                 };
-                let containers = std::mem::take(&mut view.containers);
+                let containers = view.take_containers();
                 self.outbox.emit(Work::HideContainedFrames {
                     containers: containers.clone(),
                 });

@@ -598,16 +598,22 @@ impl Session {
         &mut self,
         step: impl FnOnce(&mut LogoutRun, &mut Outbox, &Config, &mut SdkLink) -> Option<Next>,
     ) -> bool {
-        let Phase::LoggingOut(run) = &mut self.phase else {
-            return false;
+        let next = match &mut self.phase {
+            Phase::LoggingOut(run) => step(run, &mut self.outbox, &self.config, &mut self.sdk),
+            _ => None,
         };
-        let Some(next) = step(run, &mut self.outbox, &self.config, &mut self.sdk) else {
-            return false;
-        };
+        self.after_logout_step(next)
+    }
+
+    /// Acts on what a step of the logout run said (one copy for every kind of step: the
+    /// step itself is generic, this is not).
+    #[inline(never)]
+    fn after_logout_step(&mut self, next: Option<Next>) -> bool {
         match next {
-            Next::Runs => {}
-            Next::Ends(result) => self.end_logout(result),
-            Next::FollowedEnds => self.end_followed_logout(),
+            None => return false,
+            Some(Next::Runs) => {}
+            Some(Next::Ends(result)) => self.end_logout(result),
+            Some(Next::FollowedEnds) => self.end_followed_logout(),
         }
         true
     }

@@ -176,9 +176,11 @@ mod outbox;
 pub mod protocol;
 mod resolved;
 mod sdk;
+// The sdk.js transport: the real one, or (feature off) a stub of the same names.
 #[cfg(not(any(test, feature = "sdk-js")))]
-#[path = "sdk_off.rs"]
-mod sdk_view;
+mod sdk_off;
+#[cfg(not(any(test, feature = "sdk-js")))]
+use sdk_off as sdk_view;
 #[cfg(any(test, feature = "sdk-js"))]
 mod sdk_view;
 mod session;

@@ -38,7 +38,10 @@ use std::path::PathBuf;
 
 pub use config::{AllowedOrigins, EmulatorConfig, OriginPattern, StaticCsp};
 pub use server::{start, RunningEmulator};
-pub use state::{LogoutFault, MainFrameFault, View, ViewFrame, ViewMode, ViewPage, MAX_DELAY_MS, MAX_VIEWS};
+pub use state::{
+    LogoutFault, MainFrameFault, SdkFault, SdkLogoutFault, SdkScriptFault, View, ViewFrame, ViewMode,
+    ViewPage, MAX_DELAY_MS, MAX_VIEWS,
+};
 
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]

@@ -43,6 +43,96 @@ pub enum MainFrameFault {
     ReadyAfterMs(u64),
 }
 
+/// How the stand-in `sdk.js` (`/embed/sdk.js`) behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SdkFault {
+    /// How the script itself is served.
+    pub script: SdkScriptFault,
+    /// What `window.symphony.logout()` does.
+    pub logout: SdkLogoutFault,
+    /// `logout()` leaves the main frame in the page after a successful logout.
+    pub leave_frame: bool,
+}
+
+/// How `/embed/sdk.js` is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SdkScriptFault {
+    /// Served at once.
+    #[default]
+    Ok,
+    /// Answered 404.
+    Missing,
+    /// Served after this many milliseconds.
+    DelayMs(u64),
+}
+
+/// What the stand-in's `logout()` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SdkLogoutFault {
+    /// Ends the pod session (`POST /logout`), removes its frames, resolves `{}`.
+    #[default]
+    Ok,
+    /// Never settles.
+    Hang,
+    /// Resolves `{error: {type: "ERROR", ..}}` without asking the pod.
+    Error,
+    /// Rejects.
+    Reject,
+}
+
+impl SdkFault {
+    pub(crate) fn to_json(self) -> Value {
+        let script = match self.script {
+            SdkScriptFault::Ok => json!("ok"),
+            SdkScriptFault::Missing => json!("missing"),
+            SdkScriptFault::DelayMs(ms) => json!({ "delayMs": ms }),
+        };
+        json!({ "script": script, "logout": self.logout_name(), "leaveFrame": self.leave_frame })
+    }
+
+    /// The name the script reads (`FAULTS.logout`).
+    pub(crate) fn logout_name(self) -> &'static str {
+        match self.logout {
+            SdkLogoutFault::Ok => "ok",
+            SdkLogoutFault::Hang => "hang",
+            SdkLogoutFault::Error => "error",
+            SdkLogoutFault::Reject => "reject",
+        }
+    }
+
+    pub(crate) fn from_json(value: &Value) -> Result<Self, String> {
+        const ACCEPTED: &str = "accepted sdk faults: {\"script\": \"ok\" | \"missing\" | {\"delayMs\": 0..=600000}, \"logout\": \"ok\" | \"hang\" | \"error\" | \"reject\", \"leaveFrame\": true | false}";
+        let Value::Object(map) = value else {
+            return Err(format!("sdk faults must be an object; {ACCEPTED}"));
+        };
+        let mut fault = SdkFault::default();
+        for (key, value) in map {
+            match (key.as_str(), value) {
+                ("script", Value::String(s)) if s == "ok" => fault.script = SdkScriptFault::Ok,
+                ("script", Value::String(s)) if s == "missing" => fault.script = SdkScriptFault::Missing,
+                ("script", Value::Object(delay)) if delay.len() == 1 => {
+                    match delay.get("delayMs").and_then(Value::as_u64) {
+                        Some(ms) if ms <= MAX_DELAY_MS => fault.script = SdkScriptFault::DelayMs(ms),
+                        _ => return Err(format!("unknown sdk fault {value}; {ACCEPTED}")),
+                    }
+                }
+                ("logout", Value::String(s)) => {
+                    fault.logout = match s.as_str() {
+                        "ok" => SdkLogoutFault::Ok,
+                        "hang" => SdkLogoutFault::Hang,
+                        "error" => SdkLogoutFault::Error,
+                        "reject" => SdkLogoutFault::Reject,
+                        _ => return Err(format!("unknown sdk fault {value}; {ACCEPTED}")),
+                    }
+                }
+                ("leaveFrame", Value::Bool(leave)) => fault.leave_frame = *leave,
+                _ => return Err(format!("unknown sdk fault {key}: {value}; {ACCEPTED}")),
+            }
+        }
+        Ok(fault)
+    }
+}
+
 /// Longest accepted `delayMs` (10 minutes).
 pub const MAX_DELAY_MS: u64 = 600_000;
 
@@ -143,11 +233,12 @@ impl MainFrameFault {
 pub struct Faults {
     pub logout: LogoutFault,
     pub main_frame: MainFrameFault,
+    pub sdk: SdkFault,
 }
 
 impl Faults {
     pub(crate) fn to_json(self) -> Value {
-        json!({ "logout": self.logout.to_json(), "mainFrame": self.main_frame.to_json() })
+        json!({ "logout": self.logout.to_json(), "mainFrame": self.main_frame.to_json(), "sdk": self.sdk.to_json() })
     }
 }
 

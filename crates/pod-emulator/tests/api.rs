@@ -394,7 +394,7 @@ async fn fault_status_on_both_transports() {
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.json::<Value>().await.expect("json"),
-        json!({"logout": {"status": 500}, "mainFrame": "ok"})
+        json!({"logout": {"status": 500}, "mainFrame": "ok", "sdk": {"script": "ok", "logout": "ok", "leaveFrame": false}})
     );
     for path in ["/logout", "/apps/embed/logout"] {
         let resp = logout_via(&pod, &client, path).await.expect("answered");
@@ -507,7 +507,7 @@ async fn fault_validation() {
             .body(body)
             .send()
     };
-    let cases: [(&str, &str); 8] = [
+    let cases: [(&str, &str); 12] = [
         ("{not json", "JSON"),
         ("[1,2]", "object"),
         (r#"{"logout":"explode"}"#, "hang"),
@@ -516,6 +516,10 @@ async fn fault_validation() {
         (r#"{"mainFrame":"sometimes"}"#, "neverReady"),
         (r#"{"mainFrame":{"readyAfterMs":600001}}"#, "readyAfterMs"),
         (r#"{"database":"down"}"#, "mainFrame"),
+        (r#"{"sdk":"broken"}"#, "must be an object"),
+        (r#"{"sdk":{"logout":"sometimes"}}"#, "reject"),
+        (r#"{"sdk":{"script":{"delayMs":600001}}}"#, "delayMs"),
+        (r#"{"sdk":{"leaveFrame":"yes"}}"#, "leaveFrame"),
     ];
     for (body, mentions) in cases {
         let resp = put_raw(body).await.expect("faults");
@@ -527,7 +531,7 @@ async fn fault_validation() {
     // Nothing changed.
     assert_eq!(
         state(&pod).await["faults"],
-        json!({"logout": "ok", "mainFrame": "ok"})
+        json!({"logout": "ok", "mainFrame": "ok", "sdk": {"script": "ok", "logout": "ok", "leaveFrame": false}})
     );
     // Combined keys.
     let resp = put_raw(r#"{"logout":"drop","mainFrame":"noAnswer"}"#)
@@ -536,7 +540,7 @@ async fn fault_validation() {
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.json::<Value>().await.expect("json"),
-        json!({"logout": "drop", "mainFrame": "noAnswer"})
+        json!({"logout": "drop", "mainFrame": "noAnswer", "sdk": {"script": "ok", "logout": "ok", "leaveFrame": false}})
     );
     let current: Value = send(client.get(format!("{}/__emulator/faults", pod.url())), "faults")
         .await
@@ -644,7 +648,10 @@ async fn admin_messages_state_and_reset() {
     assert_eq!(st["framesLoaded"], 0);
     assert_eq!(st["subscriptions"], 0);
     assert_eq!(st["logoutRequests"], json!({"frame": 0, "http": 0}));
-    assert_eq!(st["faults"], json!({"logout": "ok", "mainFrame": "ok"}));
+    assert_eq!(
+        st["faults"],
+        json!({"logout": "ok", "mainFrame": "ok", "sdk": {"script": "ok", "logout": "ok", "leaveFrame": false}})
+    );
     pod.shutdown().await;
 }
 
@@ -906,5 +913,36 @@ async fn malformed_view_reports_get_400() {
         .expect("view");
     assert_eq!(resp.status(), 403);
     assert_eq!(state(&pod).await["views"], json!([]));
+    pod.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_stand_in_sdk_js_is_served_with_its_faults() {
+    let pod = pod().await;
+    let client = plain();
+    let get = || client.get(format!("{}/embed/sdk.js", pod.url())).send();
+    let resp = get().await.expect("sdk.js");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(resp.headers()["cross-origin-resource-policy"], "cross-origin");
+    let body = resp.text().await.expect("text");
+    assert!(
+        body.contains("window.symphony = symphony"),
+        "defines window.symphony"
+    );
+    let resp = put_faults(
+        &pod,
+        json!({"sdk": {"script": "missing", "logout": "hang", "leaveFrame": true}}),
+    )
+    .await;
+    assert_eq!(
+        resp.json::<Value>().await.expect("json")["sdk"],
+        json!({"script": "missing", "logout": "hang", "leaveFrame": true})
+    );
+    assert_eq!(get().await.expect("answer").status(), 404);
+    put_faults(&pod, json!({"sdk": {"script": {"delayMs": 300}}})).await;
+    let started = std::time::Instant::now();
+    assert_eq!(get().await.expect("answer").status(), 200);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
     pod.shutdown().await;
 }

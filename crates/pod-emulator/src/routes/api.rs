@@ -18,8 +18,8 @@ use super::{
 use crate::notify::{self, user_id};
 use crate::server::ConnectionKiller;
 use crate::state::{
-    ActivityEvent, AppState, LogoutFault, MainFrameFault, Message, MessageSource, Signal, View, ViewFrame,
-    ViewMode, ViewPage,
+    ActivityEvent, AppState, LogoutFault, MainFrameFault, Message, MessageSource, SdkFault, Signal, View,
+    ViewFrame, ViewMode, ViewPage,
 };
 
 /// Longest accepted user name, stream id, or sender name.
@@ -243,6 +243,7 @@ pub(super) async fn admin_put_faults(State(state): State<AppState>, body: Bytes)
     };
     let mut logout = None;
     let mut main_frame = None;
+    let mut sdk = None;
     for (key, value) in &map {
         match key.as_str() {
             "logout" => match LogoutFault::from_json(value) {
@@ -253,10 +254,14 @@ pub(super) async fn admin_put_faults(State(state): State<AppState>, body: Bytes)
                 Ok(f) => main_frame = Some(f),
                 Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
             },
+            "sdk" => match SdkFault::from_json(value) {
+                Ok(f) => sdk = Some(f),
+                Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
+            },
             other => {
                 return json_error(
                     StatusCode::BAD_REQUEST,
-                    format!("unknown fault key {other:?}; accepted keys: \"logout\", \"mainFrame\""),
+                    format!("unknown fault key {other:?}; accepted keys: \"logout\", \"mainFrame\", \"sdk\""),
                 )
             }
         }
@@ -267,6 +272,9 @@ pub(super) async fn admin_put_faults(State(state): State<AppState>, body: Bytes)
     }
     if let Some(f) = main_frame {
         inner.faults.main_frame = f;
+    }
+    if let Some(f) = sdk {
+        inner.faults.sdk = f;
     }
     Json(inner.faults.to_json()).into_response()
 }

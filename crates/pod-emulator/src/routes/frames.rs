@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use super::{cookie, current_session, is_plain_id, json_error, set_browser_cookie, set_session_cookie};
 use crate::config::canonical_origin;
 use crate::html::{app_bar, brand, conversation, error_card, sign_in_card, Behaviour, Page};
-use crate::state::{new_id, AppState, Session};
+use crate::state::{new_id, AppState, SdkScriptFault, Session};
 
 /// Which main frame.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -282,6 +282,33 @@ pub(super) async fn child_frame(State(state): State<AppState>, headers: HeaderMa
     };
     html_response(&state, StatusCode::OK, HeaderMap::new(), page.render())
 }
+
+/// `GET /embed/sdk.js`: the stand-in for Symphony's `sdk.js` (`assets/sdk.js`). Its
+/// `logout()` reads the emulator's sdk faults from the admin API when it is called.
+pub(super) async fn sdk_script(State(state): State<AppState>) -> Response {
+    let fault = state.lock().faults.sdk;
+    match fault.script {
+        SdkScriptFault::Missing => return StatusCode::NOT_FOUND.into_response(),
+        SdkScriptFault::DelayMs(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
+        SdkScriptFault::Ok => {}
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Loadable by cross-origin-isolated pages (COEP: require-corp), such as the test page.
+    headers.insert(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("cross-origin"),
+    );
+    (StatusCode::OK, headers, SDK_JS).into_response()
+}
+
+/// The stand-in `sdk.js`.
+const SDK_JS: &str = include_str!("../../assets/sdk.js");
 
 /// `GET /login?return=/path`: a stand-alone sign-in page.
 pub(super) async fn login_page(State(state): State<AppState>, uri: Uri) -> Response {

@@ -38,6 +38,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/apps/embed/messages", post(api::frame_message))
         .route("/apps/embed/views", post(api::frame_view))
         .route("/apps/embed/events", get(events::events))
+        .route("/embed/sdk.js", get(frames::sdk_script))
         .route("/login", post(api::login).get(frames::login_page))
         .route("/logout", post(api::http_logout))
         .route("/__emulator/state", get(api::admin_state))

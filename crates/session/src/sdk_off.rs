@@ -99,10 +99,6 @@ impl SdkView {
         match *self {}
     }
 
-    pub(crate) fn waits_for_sdk(&self) -> bool {
-        match *self {}
-    }
-
     pub(crate) fn server_session_before(&self) -> bool {
         match *self {}
     }

@@ -300,11 +300,6 @@ impl SdkView {
         }
     }
 
-    /// Whether the render call still waits for `sdk.js`.
-    pub(crate) fn waits_for_sdk(&self) -> bool {
-        self.render_call.is_none() && !self.ready
-    }
-
     pub(crate) fn server_session_before(&self) -> bool {
         self.server_session_before
     }

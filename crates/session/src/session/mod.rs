@@ -726,7 +726,8 @@ impl Session {
             return false;
         };
         match &self.phase {
-            Phase::SdkRendered(view) if view.waits_for_sdk() => {
+            // While sdk.js loads, a view over it has not called `render` yet: it fails.
+            Phase::SdkRendered(_) => {
                 let Phase::SdkRendered(mut view) = std::mem::replace(&mut self.phase, Phase::Unrendered)
                 else {
                     unreachable!("matched above");
@@ -739,7 +740,7 @@ impl Session {
             Phase::LoggingOut(_) => {
                 self.step_logout(|run, _, _, _| run.sdk_load_failed(error));
             }
-            Phase::SdkRendered(_) | Phase::Rendered(_) | Phase::Unrendered | Phase::LoggedOut => {}
+            Phase::Rendered(_) | Phase::Unrendered | Phase::LoggedOut => {}
         }
         true
     }

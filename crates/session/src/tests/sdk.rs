@@ -839,3 +839,178 @@ proptest::proptest! {
         run_sdk(&ops, true);
     }
 }
+
+#[test]
+fn only_listen_and_on_user_interaction_required_take_a_callback() {
+    let with: Vec<_> = SdkFunction::ALL.iter().filter(|f| f.takes_callback()).collect();
+    assert_eq!(
+        with,
+        [&SdkFunction::Listen, &SdkFunction::OnUserInteractionRequired]
+    );
+    let names: Vec<_> = SdkFunction::ALL.iter().map(|f| f.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "render",
+            "openStream",
+            "startRoom",
+            "sendMessage",
+            "createRoom",
+            "updateSettings",
+            "updateTheme",
+            "listen",
+            "checkAuth",
+            "onUserInteractionRequired",
+            "logout"
+        ]
+    );
+}
+
+#[test]
+fn container_ids_become_one_css_selector_each() {
+    use crate::sdk_view::id_selector;
+    for (id, selector) in [
+        ("side", "#side"),
+        ("side-1_b", "#side-1_b"),
+        ("9x", "#\\39 x"),
+        ("-", "#\\-"),
+        ("-9", "#-\\39 "),
+        ("--x", "#--x"),
+        ("a.b:c", "#a\\.b\\:c"),
+        ("é漢", "#é漢"),
+        ("a\u{1}b", "#a\\1 b"),
+        ("x\u{7f}", "#x\\7f "),
+        ("a\0b", "#a\u{FFFD}b"),
+    ] {
+        assert_eq!(id_selector(id), selector, "{id:?}");
+    }
+}
+
+#[test]
+fn a_new_render_keeps_the_containers_of_the_last_one_once() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    rendered(&mut h);
+    h.command(Command::OpenStream {
+        stream_id: "s".into(),
+        container: Some("side".into()),
+    });
+    h.settle_sdk(SdkFunction::OpenStream, ok());
+    let (_, _) = h.render("main");
+    h.settle_sdk(SdkFunction::Render, ok());
+    let (_, effects) = h.command(Command::Logout);
+    assert_eq!(
+        effects[0],
+        Effect::Work(Work::HideContainedFrames {
+            containers: vec!["main".into(), "side".into()]
+        })
+    );
+}
+
+#[test]
+fn unsubscribing_drops_a_subscription_made_or_still_on_its_way() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    let (_, _) = h.render("main");
+    h.sdk_loads();
+    // Queued before the render is ready, unsubscribed before it goes out.
+    let (queued, _) = h.command(Command::Subscribe {
+        kind: crate::NotificationKind::MessageNotifications,
+        stream_id: None,
+    });
+    let (unsubscribe, _) = h.command(Command::Unsubscribe(crate::SubscriptionId(queued.0)));
+    assert_eq!(h.answer(unsubscribe), Some(&Ok(Resolved::new())));
+    h.settle_sdk(SdkFunction::Render, ok());
+    h.settle_sdk(SdkFunction::Listen, ok());
+    assert!(h
+        .sdk_callback(SdkFunction::Listen, Some("MessageNotifications"), json!({}))
+        .is_empty());
+    // In flight, unsubscribed before it settles.
+    let (in_flight, _) = h.command(Command::Subscribe {
+        kind: crate::NotificationKind::UnreadCountNotifications,
+        stream_id: None,
+    });
+    let (unsubscribe, _) = h.command(Command::Unsubscribe(crate::SubscriptionId(in_flight.0)));
+    assert_eq!(h.answer(unsubscribe), Some(&Ok(Resolved::new())));
+    h.settle_sdk(SdkFunction::Listen, ok());
+    assert!(h
+        .sdk_callback(SdkFunction::Listen, Some("UnreadCountNotifications"), json!({}))
+        .is_empty());
+    // Unknown, or cancelled already: a typed error.
+    for subscription in [crate::SubscriptionId(999), crate::SubscriptionId(in_flight.0)] {
+        let (again, _) = h.command(Command::Unsubscribe(subscription));
+        assert!(
+            matches!(
+                h.answer(again),
+                Some(Err(SymphonyError::InvalidArgument {
+                    argument: "subscription",
+                    ..
+                }))
+            ),
+            "{subscription:?}"
+        );
+    }
+}
+
+#[test]
+fn a_subscription_of_the_session_before_a_logout_stays_silent_after_the_next_render() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    rendered(&mut h);
+    h.command(Command::Subscribe {
+        kind: crate::NotificationKind::MessageNotifications,
+        stream_id: None,
+    });
+    h.settle_sdk(SdkFunction::Listen, ok());
+    h.command(Command::Logout);
+    h.settle_sdk(SdkFunction::Logout, ok());
+    h.render("main");
+    h.settle_sdk(SdkFunction::Render, ok());
+    assert!(h.session().is_ready());
+    // sdk.js may still call the old callback: it is no subscription of this session.
+    assert!(h
+        .sdk_callback(SdkFunction::Listen, Some("MessageNotifications"), json!({}))
+        .is_empty());
+}
+
+#[test]
+fn each_action_times_out_on_its_own() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    rendered(&mut h);
+    let (first, _) = h.command(Command::CheckAuth);
+    h.advance(Duration::from_millis(200));
+    let (second, _) = h.command(Command::CheckAuth);
+    let effects = h.advance(Duration::from_millis(300));
+    assert!(matches!(
+        answer_of(&effects, first),
+        Some(Err(SymphonyError::Timeout {
+            operation: "check auth",
+            ..
+        }))
+    ));
+    assert_eq!(answer_of(&effects, second), None, "its own timer runs on");
+    let effects = h.settle_sdk(SdkFunction::CheckAuth, ok());
+    assert!(effects.is_empty(), "the first call's late answer changes nothing");
+    let effects = h.settle_sdk(
+        SdkFunction::CheckAuth,
+        SdkOutcome::Resolved(json!({"authenticated": true})),
+    );
+    assert_eq!(
+        answer_of(&effects, second),
+        Some(Ok(Resolved::from_json(json!({"authenticated": true}))))
+    );
+}
+
+#[test]
+fn registering_a_callback_is_no_stale_event_and_a_late_interaction_signal_is() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    rendered(&mut h);
+    h.settle_sdk(SdkFunction::OnUserInteractionRequired, ok());
+    assert_eq!(h.session().diagnostics().stale_events, 0);
+    // The chat is ready: "interaction required" comes too late to mean anything.
+    let effects = h.sdk_callback(
+        SdkFunction::OnUserInteractionRequired,
+        None,
+        json!({"reason": "eula"}),
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!h.session().interaction_required());
+    assert_eq!(h.session().diagnostics().stale_events, 1);
+}

@@ -873,6 +873,8 @@ fn container_ids_become_one_css_selector_each() {
         ("side", "#side"),
         ("side-1_b", "#side-1_b"),
         ("9x", "#\\39 x"),
+        ("a9", "#a9"),
+        ("-x9", "#-x9"),
         ("-", "#\\-"),
         ("-9", "#-\\39 "),
         ("--x", "#--x"),

@@ -458,6 +458,14 @@ fn a_logout_before_any_render_follows_the_session_mark() {
     ));
     assert!(h.session().server_session_may_be_alive());
     assert!(h.storage().keys.contains(&mark_key()));
+    // A render whose sdk.js fails too reached nothing: what may be alive stays so.
+    let (render, _) = h.render("main");
+    let effects = h.event(Event::SdkLoadFailed(SdkLoadFailure::Failed));
+    assert!(matches!(
+        answer_of(&effects, render),
+        Some(Err(SymphonyError::SdkLoadFailed { .. }))
+    ));
+    assert!(h.session().server_session_may_be_alive());
 }
 
 #[test]

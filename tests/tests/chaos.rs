@@ -1058,7 +1058,12 @@ impl Chaos {
 
     async fn fault(&mut self, faults: Faults) -> Result<Report> {
         let answer = self.pod.set_faults(faults.json()).await?;
-        check(answer == faults.json(), || {
+        // The pod answers every fault it has; the keys set here must read back as set.
+        let set = faults.json();
+        let read_back = set
+            .as_object()
+            .is_some_and(|set| set.iter().all(|(key, value)| answer.get(key) == Some(value)));
+        check(read_back, || {
             format!("faults set to {}, the pod answers {answer}", faults.json())
         })?;
         self.faults = faults;

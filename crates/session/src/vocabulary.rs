@@ -159,8 +159,9 @@ pub enum Command {
     },
     /// Change the settings of every frame.
     UpdateSettings(Settings),
-    /// Be notified; answered at once, notifications follow as [`News::Notify`] with
-    /// the [`SubscriptionId`] equal to this command's [`RequestId`].
+    /// Be notified; answered at once (over sdk.js: when `listen` resolves), notifications
+    /// follow as [`News::Notify`] with the [`SubscriptionId`] equal to this command's
+    /// [`RequestId`].
     Subscribe {
         /// The notification type.
         kind: NotificationKind,
@@ -172,7 +173,7 @@ pub enum Command {
     /// Log out of the pod, then remove every frame.
     Logout,
     /// Create a room (Symphony's `createRoom`). Not available over the built-in protocol:
-    /// answered at once with [`SymphonyError::NotAvailable`].
+    /// answered at once with [`SymphonyError::NotAvailable`]; over sdk.js, Symphony's call.
     CreateRoom {
         /// The room's name.
         name: String,
@@ -182,10 +183,12 @@ pub enum Command {
         options: Value,
     },
     /// Whether the user is already authenticated (Symphony's `checkAuth`). Not available
-    /// over the built-in protocol: answered at once with [`SymphonyError::NotAvailable`].
+    /// over the built-in protocol: answered at once with [`SymphonyError::NotAvailable`];
+    /// over sdk.js, Symphony's call.
     CheckAuth,
     /// Change the theme's colours (Symphony's `updateTheme`, Focus mode). Not available
-    /// over the built-in protocol: answered at once with [`SymphonyError::NotAvailable`].
+    /// over the built-in protocol: answered at once with [`SymphonyError::NotAvailable`];
+    /// over sdk.js, Symphony's call.
     UpdateTheme(Value),
 }
 

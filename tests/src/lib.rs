@@ -452,6 +452,17 @@ pub async fn click_button(client: &Client, label: &str) -> Result<()> {
         .map_err(|e| format!("clicking {label:?}: {e}"))
 }
 
+/// Clicks the first element that matches the CSS `selector`.
+pub async fn click_css(client: &Client, selector: &str) -> Result<()> {
+    client
+        .find(Locator::Css(selector))
+        .await
+        .map_err(|e| format!("no element {selector:?}: {e}"))?
+        .click()
+        .await
+        .map_err(|e| format!("clicking {selector:?}: {e}"))
+}
+
 /// Saves a screenshot of the window as `target/e2e-screenshots/{name}.png`.
 pub async fn screenshot(client: &Client, name: &str) -> Result<PathBuf> {
     let dir = screenshot_dir();

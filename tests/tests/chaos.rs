@@ -43,8 +43,8 @@ use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use symphony_e2e::{
-    check, click_button, demo_dist, eventually, screenshot, seen, with_pod, Browser, BrowserKind, Pod,
-    Result, StaticCsp, USER,
+    check, click_button, click_css, demo_dist, eventually, screenshot, seen, with_pod, Browser, BrowserKind,
+    Pod, Result, StaticCsp, USER,
 };
 
 /// The documents of the run.
@@ -1019,13 +1019,7 @@ impl Chaos {
             && snap.warning
             && snap.countdown.is_some_and(|left| left >= 2);
         self.top(d).await?;
-        self.client
-            .find(Locator::Css(".ticket h1"))
-            .await
-            .map_err(seen)?
-            .click()
-            .await
-            .map_err(seen)?;
+        click_css(&self.client, ".ticket h1").await?;
         if !strict {
             return Ok(Report {
                 note: "clicked".into(),

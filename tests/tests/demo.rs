@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use symphony_e2e::{
-    check, click_button, demo_dist, eventually, screenshot, seen, text_of, with_pod, Browser, Pod, Result,
-    StaticCsp, USER,
+    check, click_button, click_css, demo_dist, eventually, screenshot, seen, text_of, with_pod, Browser, Pod,
+    Result, StaticCsp, USER,
 };
 
 /// The longest any one condition may take to come true.
@@ -433,13 +433,7 @@ impl Scenario {
         })?;
         screenshot(&self.client, "10-idle-warning").await?;
         // A click on plain text in the page is the user's activity.
-        self.client
-            .find(Locator::Css("[data-testid=session-state]"))
-            .await
-            .map_err(seen)?
-            .click()
-            .await
-            .map_err(seen)?;
+        click_css(&self.client, "[data-testid=session-state]").await?;
         self.wait_for_no_idle_warning("a click in the page").await?;
         // A click inside a chat, which the page cannot see: a Focus child frame tells its
         // main frame, which tells us (ActivityNotifications).

@@ -62,6 +62,16 @@ fn lint() -> Result {
         all_targets.extend(["-p", name]);
     }
     clippy(&all_targets)?;
+    // With the sdk.js backend built in (its code and its suites).
+    clippy(&[
+        "--target",
+        WASM,
+        "--all-targets",
+        "-p",
+        "symphony-dom",
+        "--features",
+        "sdk-js",
+    ])?;
     // The bench target is `test = false`: --all-targets leaves it out.
     clippy(&["--target", WASM, "-p", "yew-symphony", "--test", "bench"])?;
     // The session core in a browser: its library (the browser's URL) and the URL cases.
@@ -98,6 +108,7 @@ fn lint() -> Result {
         "-p",
         "yew-symphony",
     ])
+    .args(["--features", "symphony-dom/sdk-js"])
     .env("RUSTDOCFLAGS", "-D warnings")
     .run()
 }
@@ -393,6 +404,26 @@ fn browser(w: &Workspace, browsers: &BrowserList) -> Result {
             "--locked",
         ])
         .args(["--", "--skip", "reliability_suite"]);
+        with_driver(suites(cmd), browser)?.run()?;
+        log(format!(
+            "the sdk.js backend (headless {name}) against the emulator's stand-in sdk.js"
+        ));
+        let cmd = cargo([
+            "test",
+            "--target",
+            WASM,
+            "-p",
+            "symphony-dom",
+            "--features",
+            "sdk-js",
+            "--test",
+            "sdk_backend",
+            "--test",
+            "sdk_load",
+            "--test",
+            "sdk_csp",
+            "--locked",
+        ]);
         with_driver(suites(cmd), browser)?.run()?;
         log(format!(
             "URL conformance of the session core against the browser's own URL (headless {name})"

@@ -408,6 +408,11 @@ impl Symphony {
 
     /// Calls `callback` with each notification of `kind` (for `stream_id`, or every stream)
     /// until the returned handle is dropped.
+    ///
+    /// An argument the session refuses is an error here. Over sdk.js
+    /// ([`Transport::SdkJs`]) the subscription is then asked of `window.symphony.listen`,
+    /// whose answer comes later: if it fails, the callback is never called and
+    /// [`DomDiagnostics::failed_subscriptions`] counts it.
     pub fn listen(
         &self,
         kind: NotificationKind,
@@ -435,20 +440,35 @@ impl Symphony {
             (subscription, live)
         };
         pump(&self.shared);
-        // The core answers a subscription at once.
+        let listener = || NotificationListener {
+            shared: Rc::downgrade(&self.shared),
+            subscription,
+            live: live.clone(),
+        };
+        // The built-in protocol answers a subscription at once; over sdk.js the answer is
+        // `window.symphony.listen`'s, which comes later.
         let result = match receiver.try_recv() {
             Ok(Some(result)) => result,
-            _ => Err(SymphonyError::Interrupted {
+            Ok(None) => {
+                let shared = Rc::downgrade(&self.shared);
+                let live = live.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(Err(_)) = receiver.await {
+                        live.set(false);
+                        if let Some(shared) = shared.upgrade() {
+                            driver::subscription_failed(&shared, subscription);
+                        }
+                    }
+                });
+                return Ok(listener());
+            }
+            Err(_) => Err(SymphonyError::Interrupted {
                 operation: "subscribe",
-                by: "an unexpected pending answer",
+                by: "the session's end",
             }),
         };
         match result {
-            Ok(_) => Ok(NotificationListener {
-                shared: Rc::downgrade(&self.shared),
-                subscription,
-                live,
-            }),
+            Ok(_) => Ok(listener()),
             Err(err) => {
                 self.shared
                     .borrow_mut()

@@ -47,6 +47,15 @@ pub fn config(mode: Mode) -> Config {
     builder(mode).build().expect("valid test config")
 }
 
+/// The test config over Symphony's own `sdk.js` (the emulator's stand-in).
+pub fn sdk_config(mode: Mode) -> Config {
+    builder(mode)
+        .transport(symphony_dom::Transport::SdkJs)
+        .sdk_load_timeout(Duration::from_millis(3000))
+        .build()
+        .expect("valid sdk.js test config")
+}
+
 fn builder(mode: Mode) -> symphony_dom::ConfigBuilder {
     Config::builder(emulator(), page_origin())
         .partner_id("test-partner")

@@ -1,7 +1,8 @@
 //! Carries out the session's effects in the browser and feeds the browser's events back:
 //! the driver's state, effect execution and the pump. Frames and hiding live in
 //! [`frames`], the message, tab and HTTP channels in [`channels`], the idle watch and its
-//! claims in [`idle`], the session mark in [`session_mark`].
+//! claims in [`idle`], the session mark in [`session_mark`], the sdk.js backend in `sdk`
+//! (feature `sdk-js`).
 //!
 //! The driver decides nothing: what to hide, when to fall back, when a logout is over, what
 //! other tabs hear, when the idle logout is due are the session's (`symphony-session`). It
@@ -12,6 +13,8 @@
 mod channels;
 mod frames;
 mod idle;
+#[cfg(feature = "sdk-js")]
+mod sdk;
 mod session_mark;
 
 use std::cell::{Cell, RefCell};
@@ -97,6 +100,9 @@ pub struct DomDiagnostics {
     pub malformed_messages: u64,
     /// Events that referred to something no longer current.
     pub stale_events: u64,
+    /// Subscriptions ([`Symphony::listen`](crate::Symphony::listen)) that sdk.js refused
+    /// after `listen` returned: their callbacks are never called.
+    pub failed_subscriptions: u64,
     /// Frames this instance has in the document now.
     pub frames: usize,
     /// 1 while the window `message` listener is attached, else 0.
@@ -133,6 +139,7 @@ pub(crate) struct Driver {
     rejected_messages: u64,
     untrusted_messages: u64,
     rejected_loads: u64,
+    failed_subscriptions: u64,
     /// The frames' `allow` attribute.
     frame_allow: String,
     /// User callbacks waiting to run, in order ([`pump`]).
@@ -214,6 +221,7 @@ impl Driver {
                 rejected_messages: 0,
                 untrusted_messages: 0,
                 rejected_loads: 0,
+                failed_subscriptions: 0,
                 frame_allow: options.frame_allow,
                 deferred: VecDeque::new(),
                 delivering: false,
@@ -251,6 +259,7 @@ impl Driver {
             rejected_messages: self.rejected_messages,
             untrusted_messages: self.untrusted_messages,
             rejected_loads: self.rejected_loads,
+            failed_subscriptions: self.failed_subscriptions,
             malformed_messages: core.malformed_messages,
             stale_events: core.stale_events,
             frames: self.frames.len(),
@@ -360,17 +369,34 @@ impl Driver {
             Effect::Work(Work::CancelIdleCheck) => self.cancel_idle_check(),
             Effect::Work(Work::ChatActivity) => self.chat_activity(),
             Effect::Work(Work::IdleLogoutDue { deadline }) => self.claim_idle_logout(deadline),
-            // The sdk.js backend is not in this driver yet: its transport fails typed.
+            #[cfg(feature = "sdk-js")]
+            Effect::Work(Work::LoadSdk {
+                url,
+                partner_id,
+                mode,
+            }) => self.load_sdk(url, partner_id, mode),
+            #[cfg(feature = "sdk-js")]
+            Effect::Work(Work::CallSdk { call, request }) => self.call_sdk(call, request),
+            #[cfg(feature = "sdk-js")]
+            Effect::Work(Work::HideContainedFrames { containers }) => self.hide_contained_frames(&containers),
+            #[cfg(feature = "sdk-js")]
+            Effect::Work(Work::RemoveContainedFrames { containers }) => {
+                self.remove_contained_frames(&containers)
+            }
+            // Built without the sdk.js backend (the `sdk-js` feature): its transport fails typed.
+            #[cfg(not(feature = "sdk-js"))]
             Effect::Work(Work::LoadSdk { .. }) => {
                 self.session.handle_event(Event::SdkLoadFailed(
                     symphony_session::SdkLoadFailure::Unsupported,
                 ));
             }
+            #[cfg(not(feature = "sdk-js"))]
             Effect::Work(Work::CallSdk { call, .. }) => {
                 let outcome = symphony_session::SdkOutcome::Missing;
                 self.session.handle_event(Event::SdkSettled { call, outcome });
             }
-            // Only the sdk.js transport asks for these, and it never starts here.
+            // Only the sdk.js transport asks for these, and it never starts without its backend.
+            #[cfg(not(feature = "sdk-js"))]
             Effect::Work(Work::HideContainedFrames { .. } | Work::RemoveContainedFrames { .. }) => {}
             Effect::News(News::IdleWarningStarted { deadline }) => {
                 return Some(self.idle_warning_news(Some(deadline)))
@@ -428,6 +454,19 @@ impl Drop for Driver {
 pub(crate) fn timer_millis(after: std::time::Duration) -> u32 {
     const LONGEST: u32 = i32::MAX as u32;
     u32::try_from(after.as_millis()).map_or(LONGEST, |millis| millis.min(LONGEST))
+}
+
+/// A subscription sdk.js refused after [`Symphony::listen`](crate::Symphony::listen)
+/// returned: counted, and its callback forgotten.
+pub(crate) fn subscription_failed(shared: &Shared, subscription: SubscriptionId) {
+    when_free(&Rc::downgrade(shared), move |shared| {
+        let callback = {
+            let mut driver = shared.borrow_mut();
+            driver.failed_subscriptions += 1;
+            driver.notification_listeners.remove(&subscription)
+        };
+        drop(callback);
+    });
 }
 
 /// Feeds one event, then carries out what follows from it.

@@ -457,3 +457,88 @@ async fn a_render_container_behind_another_of_the_sdks_class_is_refused() {
     );
     assert!(frames_in("sdk-decoy").is_empty() && frames_in("sdk-behind").is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn dropping_the_session_removes_the_frames_sdk_js_made() {
+    fresh_sdk(&["sdk-dropped"]).await;
+    let symphony = rendered("sdk-dropped").await;
+    assert_eq!(frames_in("sdk-dropped").len(), 1);
+    drop(symphony);
+    assert!(frames_in("sdk-dropped").is_empty(), "gone with the last handle");
+    // The pod session lives on (nobody logged out): the next page's logout asks sdk.js.
+    assert_eq!(sessions(&state().await), 1);
+    assert!(
+        session_marked(emulator()),
+        "the mark of a session that may be alive"
+    );
+    let next = Symphony::new(sdk_config(Mode::Focus));
+    let logout = Spy::on("logout");
+    assert_eq!(within(5000, next.logout()).await, Some(Ok(())));
+    assert_eq!(logout.calls.get(), 1, "a logout before any render calls sdk.js's");
+    assert_eq!(sessions(&state().await), 0, "the earlier session ended");
+    assert!(!session_marked(emulator()));
+    // Without the mark, a logout before any render asks nobody.
+    let third = Symphony::new(sdk_config(Mode::Focus));
+    assert_eq!(within(5000, third.logout()).await, Some(Ok(())));
+    assert_eq!(logout.calls.get(), 1, "not called without the mark");
+}
+
+#[wasm_bindgen_test]
+async fn the_apps_other_tabs_hear_the_logout_and_close_on_theirs() {
+    fresh_sdk(&["sdk-tabs"]).await;
+    let symphony = rendered("sdk-tabs").await;
+    let mut tab = OtherTab::open().await;
+    symphony.logout().await.expect("logged out");
+    assert!(
+        matches!(
+            tab.heard().await,
+            symphony_session::protocol::TabMessage::LoggedOut { ok: true, .. }
+        ),
+        "the other tab heard it"
+    );
+    reset().await;
+    within(8000, symphony.render("sdk-tabs", RenderOptions::default()))
+        .await
+        .expect("answered")
+        .expect("rendered again");
+    let logout = Spy::on("logout");
+    tab.announce_logout();
+    reaches(&symphony, SessionState::LoggedOut).await;
+    assert!(
+        frames_in("sdk-tabs").is_empty(),
+        "another tab's logout closes the chats here"
+    );
+    assert_eq!(logout.calls.get(), 0, "without a call of its own");
+    assert!(
+        symphony.server_session_may_be_alive(),
+        "what a tab says is not proof"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_inactivity_logout_counts_the_chats_activity_notifications() {
+    fresh_sdk(&["sdk-idle"]).await;
+    let symphony = Symphony::new(sdk_idle_config(1500, 500));
+    within(8000, symphony.render("sdk-idle", RenderOptions::default()))
+        .await
+        .expect("answered")
+        .expect("rendered");
+    let logout = Spy::on("logout");
+    // The user acts in the chat for three idle timeouts: no logout.
+    let started = js_sys::Date::now();
+    while js_sys::Date::now() - started < 4500.0 {
+        admin("POST", "/__emulator/activity", None).await;
+        gloo_timers::future::TimeoutFuture::new(250).await;
+        assert_eq!(
+            symphony.state(),
+            SessionState::Rendered,
+            "kept alive by the chat's activity"
+        );
+    }
+    // Then nothing: the idle logout calls sdk.js's.
+    reaches(&symphony, SessionState::LoggedOut).await;
+    assert_eq!(symphony.logout_reason(), Some(symphony_dom::LogoutReason::Idle));
+    assert_eq!(logout.calls.get(), 1);
+    assert!(frames_in("sdk-idle").is_empty());
+    assert_eq!(sessions(&state().await), 0);
+}

@@ -56,6 +56,18 @@ pub fn sdk_config(mode: Mode) -> Config {
         .expect("valid sdk.js test config")
 }
 
+/// [`idle_config`] over Symphony's own `sdk.js`.
+pub fn sdk_idle_config(timeout_ms: u64, warning_ms: u64) -> Config {
+    let policy = symphony_dom::IdlePolicy::new(Duration::from_millis(timeout_ms))
+        .with_warning_lead(Duration::from_millis(warning_ms))
+        .with_check_interval(Duration::from_millis(250));
+    builder(Mode::Focus)
+        .idle(policy)
+        .transport(symphony_dom::Transport::SdkJs)
+        .build()
+        .expect("valid idle config")
+}
+
 fn builder(mode: Mode) -> symphony_dom::ConfigBuilder {
     Config::builder(emulator(), page_origin())
         .partner_id("test-partner")

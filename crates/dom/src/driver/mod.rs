@@ -443,6 +443,8 @@ impl Drop for Driver {
         frames::take_out_reattached(&self.detached);
         // Dropping each frame removes it from the document.
         self.frames.clear();
+        #[cfg(feature = "sdk-js")]
+        self.remove_contained_frames(&self.session.sdk_containers());
         for (_, controller) in std::mem::take(&mut self.logouts).into_tuple_vec() {
             controller.abort();
         }

@@ -124,6 +124,11 @@ impl LogoutRun {
         &self.frames
     }
 
+    /// Over sdk.js: the containers rendered into.
+    pub(crate) fn containers(&self) -> &[String] {
+        &self.containers
+    }
+
     /// The main frame, while it is in the document.
     pub(crate) fn main(&self) -> Option<FrameId> {
         self.main

@@ -144,6 +144,18 @@ impl Session {
         }
     }
 
+    /// Over sdk.js ([`Transport::SdkJs`](crate::Transport::SdkJs)): the containers rendered
+    /// into, while the frames `sdk.js` made there may be in the document (rendered, or
+    /// logging out). A driver that goes with the session empties them, as it removes its
+    /// own [`Session::frames`].
+    pub fn sdk_containers(&self) -> Vec<String> {
+        match &self.phase {
+            Phase::SdkRendered(view) => view.containers().to_vec(),
+            Phase::LoggingOut(run) => run.containers().to_vec(),
+            Phase::Rendered(_) | Phase::Unrendered | Phase::LoggedOut => Vec::new(),
+        }
+    }
+
     /// The main frame, while there is one.
     pub fn main_frame(&self) -> Option<FrameId> {
         match &self.phase {

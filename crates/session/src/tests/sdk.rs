@@ -1024,3 +1024,31 @@ fn registering_a_callback_is_no_stale_event_and_a_late_interaction_signal_is() {
     assert!(!h.session().interaction_required());
     assert_eq!(h.session().diagnostics().stale_events, 1);
 }
+
+#[test]
+fn the_containers_sdk_js_rendered_into_are_told_while_its_frames_may_be_there() {
+    let mut h = FakeDriver::new(sdk_config(Mode::Focus));
+    assert!(h.session().sdk_containers().is_empty(), "nothing rendered");
+    rendered(&mut h);
+    h.command(Command::OpenStream {
+        stream_id: "s2".into(),
+        container: Some("side".into()),
+    });
+    assert_eq!(h.session().sdk_containers(), ["main", "side"]);
+    h.command(Command::Logout);
+    assert_eq!(h.session().state(), SessionState::LoggingOut);
+    assert_eq!(
+        h.session().sdk_containers(),
+        ["main", "side"],
+        "while logging out"
+    );
+    h.settle_sdk(SdkFunction::Logout, ok());
+    assert_eq!(h.session().state(), SessionState::LoggedOut);
+    assert!(h.session().sdk_containers().is_empty(), "emptied by the logout");
+    let mut built_in = FakeDriver::new(config(Mode::Focus));
+    built_in.render("main");
+    assert!(
+        built_in.session().sdk_containers().is_empty(),
+        "the built-in protocol's frames are Session::frames"
+    );
+}

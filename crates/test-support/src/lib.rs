@@ -6,6 +6,7 @@
 #![cfg(target_arch = "wasm32")]
 
 pub mod app;
+pub mod sdk;
 
 use std::future::Future;
 use std::time::Duration;

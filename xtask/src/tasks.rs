@@ -69,8 +69,12 @@ fn lint() -> Result {
         "--all-targets",
         "-p",
         "symphony-dom",
+        "-p",
+        "yew-symphony",
+        "-p",
+        "symphony-test-support",
         "--features",
-        "sdk-js",
+        "symphony-dom/sdk-js,yew-symphony/sdk-js",
     ])?;
     // The bench target is `test = false`: --all-targets leaves it out.
     clippy(&["--target", WASM, "-p", "yew-symphony", "--test", "bench"])?;
@@ -108,7 +112,7 @@ fn lint() -> Result {
         "-p",
         "yew-symphony",
     ])
-    .args(["--features", "symphony-dom/sdk-js"])
+    .args(["--features", "symphony-dom/sdk-js,yew-symphony/sdk-js"])
     .env("RUSTDOCFLAGS", "-D warnings")
     .run()
 }
@@ -414,14 +418,18 @@ fn browser(w: &Workspace, browsers: &BrowserList) -> Result {
             WASM,
             "-p",
             "symphony-dom",
+            "-p",
+            "yew-symphony",
             "--features",
-            "sdk-js",
+            "symphony-dom/sdk-js,yew-symphony/sdk-js",
             "--test",
             "sdk_backend",
             "--test",
             "sdk_load",
             "--test",
             "sdk_csp",
+            "--test",
+            "sdk_components",
             "--locked",
         ]);
         with_driver(suites(cmd), browser)?.run()?;

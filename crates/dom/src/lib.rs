@@ -52,7 +52,7 @@ use driver::{pump, when_free, ChangeCallback, Driver, Flag, Registered, Shared, 
 pub use symphony_session::{
     ChatOpened, Config, ConfigBuilder, ConfigError, ErrorPayload, IdlePolicy, LogoutReason, MessageSent,
     Mode, NotificationKind, Resolved, SdkResult, SentMessage, SessionState, Settings, SymphonyError,
-    Timestamp, Transport,
+    Timestamp, Transport, SDK_CONTAINER_CLASS,
 };
 
 /// The data attribute every iframe created here carries (its value: the instance number).

@@ -95,6 +95,11 @@ impl ChatRegistration {
         self.id
     }
 
+    /// Whether this chat is the first mounted (the one the main frame renders into).
+    pub(crate) fn is_first(&self) -> bool {
+        self.chats.borrow().first().is_some_and(|chat| chat.id == self.id)
+    }
+
     /// New props for the same chat: it keeps its place (the first mounted stays the main
     /// frame), and is shown again only if what it shows changed.
     pub(crate) fn update(&self, container: &str, stream_id: &str) {

@@ -75,7 +75,7 @@ pub use symphony_dom::{
     live_counts, page_origin, ChatOpened, Config, ConfigBuilder, ConfigError, IdlePolicy, LiveCounts,
     LogoutReason, MessageSent, Mode, NotificationKind, Options, RenderOptions, Resolved, SdkResult,
     SendMessageOptions, SentMessage, SessionState, Settings, Symphony, SymphonyError, Timestamp, Transport,
-    DEFAULT_FRAME_ALLOW,
+    DEFAULT_FRAME_ALLOW, SDK_CONTAINER_CLASS,
 };
 
 /// The session as components see it.
@@ -490,6 +490,11 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
     // (unregistered) with the component. Registered in the effect, not during the render:
     // effects run in mount order, renders do not.
     let registration = use_mut_ref(|| None::<(SymphonyAgent, agent::ChatRegistration)>);
+    // Over sdk.js the main chat's container carries the class its `render` looks for, in
+    // this component's own markup so that Yew keeps it.
+    let sdk_container = use_state_eq(|| false);
+    let sdk = agent.symphony().config().transport() == Transport::SdkJs;
+    let main_over_sdk = *sdk_container;
     use_effect_with(
         (agent, props.container.clone(), props.stream_id.clone()),
         move |(agent, container, stream_id)| {
@@ -506,6 +511,9 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
                     id
                 }
             };
+            if let Some((_, registered)) = &*current {
+                sdk_container.set(sdk && registered.is_first());
+            }
             // Holds the agent weakly: a render waiting for a sign-in does not keep the
             // session alive once the provider dropped it.
             let showing = agent.show_chat(chat);
@@ -517,7 +525,11 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
             });
         },
     );
+    let mut class = props.class.clone();
+    if main_over_sdk {
+        class.push(symphony_dom::SDK_CONTAINER_CLASS);
+    }
     html! {
-        <div id={props.container.clone()} class={props.class.clone()} data-symphony-chat={props.stream_id.clone()}></div>
+        <div id={props.container.clone()} {class} data-symphony-chat={props.stream_id.clone()}></div>
     }
 }

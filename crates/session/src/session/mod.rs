@@ -103,11 +103,12 @@ impl Session {
 
     /// True once the current render's main frame has loaded (its `load` event, or
     /// `clientReady` if that came first): the pod's page is showing, perhaps its sign-in
-    /// page. Child chats can be opened from here on.
+    /// page. Child chats can be opened from here on. Over sdk.js, which tells no frame
+    /// loads: once its render resolved, or it asked for the user (its sign-in page shows).
     pub fn is_loaded(&self) -> bool {
         match &self.phase {
             Phase::Rendered(view) => view.main_loaded || view.ready,
-            Phase::SdkRendered(view) => view.is_ready(),
+            Phase::SdkRendered(view) => view.is_ready() || view.needs_interaction(),
             _ => false,
         }
     }

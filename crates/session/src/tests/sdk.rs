@@ -510,6 +510,7 @@ fn interaction_required_shows_the_chat_and_the_render_waits_for_the_user() {
     let mut h = FakeDriver::new(sdk_config(Mode::Focus));
     let (render, _) = h.render("main");
     h.sdk_loads();
+    assert!(!h.session().is_loaded(), "nothing shows yet");
     let effects = h.sdk_callback(
         SdkFunction::OnUserInteractionRequired,
         None,
@@ -517,6 +518,9 @@ fn interaction_required_shows_the_chat_and_the_render_waits_for_the_user() {
     );
     assert!(effects.contains(&Effect::News(News::InteractionRequiredChanged(true))));
     assert!(h.session().interaction_required());
+    // The sign-in page shows: loaded, as a built-in main frame is at its `load`.
+    assert!(effects.contains(&Effect::News(News::LoadedChanged(true))));
+    assert!(h.session().is_loaded() && !h.session().is_ready());
     // Past the request timeout: still waiting for the user.
     let effects = h.advance(Duration::from_secs(60));
     assert_eq!(answer_of(&effects, render), None);

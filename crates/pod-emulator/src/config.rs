@@ -80,6 +80,17 @@ impl StaticCsp {
 
     /// The header value for an emulator at `pod_origin`; `None` when off.
     pub fn header(&self, pod_origin: &str) -> Option<String> {
+        self.policy(pod_origin, false)
+    }
+
+    /// The header value for a page that runs the sdk.js backend (asked for with
+    /// `?backend=sdk`): the same, with the pods added to `script-src` and nothing else,
+    /// as that backend needs; `None` when off.
+    pub fn sdk_header(&self, pod_origin: &str) -> Option<String> {
+        self.policy(pod_origin, true)
+    }
+
+    fn policy(&self, pod_origin: &str, pod_scripts: bool) -> Option<String> {
         let Self::Strict { extra_pods } = self else {
             return None;
         };
@@ -87,8 +98,13 @@ impl StaticCsp {
             .chain(extra_pods.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join(" ");
+        let scripts = if pod_scripts {
+            format!(" {pods}")
+        } else {
+            String::new()
+        };
         Some(format!(
-            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'; \
              frame-src {pods}; connect-src 'self' {pods}"
         ))
     }

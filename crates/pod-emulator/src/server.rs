@@ -151,7 +151,11 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, Error> {
     let mut static_addr = None;
     if let Some((l, local, dir)) = static_listener {
         static_addr = Some(local);
-        let csp = config.static_csp.header(&format!("http://{addr}"));
+        let pod = format!("http://{addr}");
+        let csp = config
+            .static_csp
+            .header(&pod)
+            .zip(config.static_csp.sdk_header(&pod));
         tasks.push(tokio::spawn(serve(
             l,
             routes::static_router(&dir, csp),

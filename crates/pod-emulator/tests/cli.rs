@@ -118,6 +118,40 @@ fn serve_dir_prints_a_second_line_and_serves_files() {
             .as_str()
         );
         assert_eq!(response.text().await.expect("body"), "<p>host page</p>");
+        // A page of the sdk.js backend: the pods in script-src too, nothing else changed.
+        for query in ["?backend=sdk", "?pod=x&backend=sdk"] {
+            let sdk = client
+                .get(format!("http://127.0.0.1:{static_port}/{query}"))
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await
+                .expect("static");
+            assert_eq!(
+                sdk.headers()["content-security-policy"],
+                format!(
+                    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {pods}; style-src 'self'; \
+                     frame-src {pods}; connect-src 'self' {pods}"
+                )
+                .as_str(),
+                "{query}"
+            );
+        }
+        for query in ["?backend=protocol", "?backend=sdkx", "?xbackend=sdk"] {
+            let plain = client
+                .get(format!("http://127.0.0.1:{static_port}/{query}"))
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await
+                .expect("static");
+            let policy = plain.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(
+                policy.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "),
+                "{query}: {policy}"
+            );
+        }
         let missing = client
             .get(format!("http://127.0.0.1:{static_port}/missing.js"))
             .timeout(Duration::from_secs(5))

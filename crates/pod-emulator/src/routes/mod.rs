@@ -64,21 +64,37 @@ pub(crate) fn router(state: AppState) -> Router {
 
 /// Static files for the second origin (demo app, test host pages).
 /// Static files, not cached, each with the Content-Security-Policy `csp` when given.
-pub(crate) fn static_router(dir: &Path, csp: Option<String>) -> Router {
-    let csp = csp.and_then(|policy| HeaderValue::from_str(&policy).ok());
+/// The static listener: `dir`'s files, with the page policy `csp` (the plain one, and the
+/// one for a page asked for with `?backend=sdk`, which loads the pod's sdk.js).
+pub(crate) fn static_router(dir: &Path, csp: Option<(String, String)>) -> Router {
+    let csp = csp.and_then(|(page, sdk)| {
+        Some((
+            HeaderValue::from_str(&page).ok()?,
+            HeaderValue::from_str(&sdk).ok()?,
+        ))
+    });
     Router::new()
         .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
-        .layer(middleware::map_response(move |mut response: Response| {
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
             let csp = csp.clone();
             async move {
+                let sdk = runs_sdk_js(request.uri().query());
+                let mut response = next.run(request).await;
                 let headers = response.headers_mut();
                 headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                if let Some(csp) = csp {
-                    headers.insert(CONTENT_SECURITY_POLICY, csp);
+                if let Some((page, for_sdk)) = csp {
+                    headers.insert(CONTENT_SECURITY_POLICY, if sdk { for_sdk } else { page });
                 }
                 response
             }
         }))
+}
+
+/// Whether a page's query asks for the sdk.js backend (`backend=sdk`).
+fn runs_sdk_js(query: Option<&str>) -> bool {
+    query.is_some_and(|query| {
+        url::form_urlencoded::parse(query.as_bytes()).any(|(name, value)| name == "backend" && value == "sdk")
+    })
 }
 
 async fn not_found() -> Response {

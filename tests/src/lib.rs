@@ -167,6 +167,11 @@ impl Pod {
         self.admin(reqwest::Method::GET, "state", None).await
     }
 
+    /// `POST /__emulator/reset`: no sessions, no faults, every browser new again.
+    pub async fn reset(&self) -> Result<Value> {
+        self.admin(reqwest::Method::POST, "reset", None).await
+    }
+
     /// `PUT /__emulator/faults`.
     pub async fn set_faults(&self, faults: Value) -> Result<Value> {
         self.admin(reqwest::Method::PUT, "faults", Some(faults)).await

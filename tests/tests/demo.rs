@@ -110,10 +110,127 @@ impl Scenario {
         self.an_idle_user_is_warned_then_signed_out().await?;
         lap("idle logout");
         self.nothing_violated_the_policy().await?;
+        self.the_form_switches_to_symphonys_sdk_js().await?;
+        lap("the sdk.js backend: switched");
+        self.log_out_over_sdk_js_removes_every_frame_and_ends_the_session()
+            .await?;
+        lap("the sdk.js backend: log out");
+        self.nothing_violated_the_policy().await?;
         Ok(())
     }
 
     // ---- the steps ----
+
+    /// The Connection form's backend choice reloads the page on Symphony's own sdk.js,
+    /// under the same strict policy with only the pod added to `script-src`; the chats
+    /// render through `window.symphony`.
+    async fn the_form_switches_to_symphonys_sdk_js(&self) -> Result<()> {
+        // A new browser for the pod: it signs alice in again by itself.
+        self.pod.reset().await?;
+        self.client.goto(&self.demo_url).await.map_err(seen)?;
+        self.wait_for_header("Signed in").await?;
+        let backend = text_of(&self.client, "[data-testid=backend]").await?;
+        check(backend == "protocol", || {
+            format!("backend {backend:?} by default")
+        })?;
+        click_css(&self.client, "#backend option[value=sdk]").await?;
+        click_button(&self.client, "Apply").await?;
+        eventually("the page reloaded on sdk.js", WAIT, || async {
+            let backend = text_of(&self.client, "[data-testid=backend]").await?;
+            check(backend == "sdk", || format!("backend {backend:?}"))
+        })
+        .await?;
+        let url = self.client.current_url().await.map_err(seen)?;
+        check(url.query().is_some_and(|q| q.contains("backend=sdk")), || {
+            format!("at {url}")
+        })?;
+        let policy = reqwest::get(url.as_str())
+            .await
+            .map_err(|e| format!("GET demo: {e}"))?
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let pod = self.pod.url();
+        check(
+            policy.contains(&format!("script-src 'self' 'wasm-unsafe-eval' {pod};"))
+                && policy.contains("style-src 'self';"),
+            || format!("the sdk.js page's policy is {policy:?}"),
+        )?;
+        self.wait_for_header("Signed in").await?;
+        let script = self
+            .client
+            .execute(
+                "const s = document.getElementById('symphony-ecm-sdk'); return s && s.src;",
+                vec![],
+            )
+            .await
+            .map_err(seen)?;
+        check(script == json!(format!("{pod}/embed/sdk.js")), || {
+            format!("the sdk.js script: {script}")
+        })?;
+        let user = self.wait_in_main_frame("#user").await?;
+        check(user == USER, || format!("the main frame shows user {user:?}"))?;
+        for (container, stream) in CHILDREN {
+            eventually(&format!("{container}'s frame showing {stream}"), WAIT, || async {
+                let shown = self
+                    .text_in_frame(&format!("#{container} iframe"), "#stream")
+                    .await?;
+                check(shown == stream, || format!("it shows {shown:?}"))
+            })
+            .await?;
+        }
+        let ours = self
+            .client
+            .find_all(Locator::Css("iframe[data-symphony-instance]"))
+            .await
+            .map_err(seen)?;
+        check(ours.is_empty(), || {
+            "frames of the built-in protocol on the sdk.js page".into()
+        })?;
+        screenshot(&self.client, "12-sdk-js-signed-in").await?;
+        Ok(())
+    }
+
+    /// Log out over sdk.js: every frame hidden at once and removed, the pod session ended,
+    /// Symphony's `{}` shown.
+    async fn log_out_over_sdk_js_removes_every_frame_and_ends_the_session(&self) -> Result<()> {
+        let users = self.pod.session_users().await?;
+        check(users == [USER], || {
+            format!("before the logout the pod has {users:?}")
+        })?;
+        let before = text_of(&self.client, "[data-testid=logout-result]").await?;
+        self.pod.set_faults(json!({"logout": {"delayMs": 1500}})).await?;
+        click_button(&self.client, "Log out").await?;
+        let visibility = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('iframe')].map(f => getComputedStyle(f).visibility);",
+                vec![],
+            )
+            .await
+            .map_err(seen)?;
+        check(visibility == json!(["hidden", "hidden", "hidden"]), || {
+            format!("right after Log out the frames' visibility is {visibility}")
+        })?;
+        let result = self.wait_for_logout_result(&before).await?;
+        self.pod.set_faults(json!({"logout": "ok"})).await?;
+        check(result == "{}", || {
+            format!("logout-result is {result:?}, not {{}}")
+        })?;
+        self.wait_for_state("LoggedOut").await?;
+        let frames = self.iframe_count().await?;
+        check(frames == 0, || format!("{frames} iframes left after the logout"))?;
+        let users = self.pod.session_users().await?;
+        check(users.is_empty(), || {
+            format!("the pod still has sessions: {users:?}")
+        })?;
+        let (_, http) = self.pod.logout_requests().await?;
+        check(http == 1, || format!("sdk.js's logout made {http} requests"))?;
+        screenshot(&self.client, "13-sdk-js-logged-out").await?;
+        Ok(())
+    }
 
     /// The demo's origin sends the strict policy, and a violation of it would be seen: an
     /// inline `<style>` (what the library once used to hide frames) is reported.

@@ -5,13 +5,50 @@
 use std::fmt;
 use std::time::Duration;
 
-use yew_symphony::{Config, ConfigError, IdlePolicy};
+use yew_symphony::{Config, ConfigError, IdlePolicy, Transport};
 
 /// The pod the demo uses when the page names none: the local emulator of `./x demo`.
 pub const DEFAULT_POD_URL: &str = "http://127.0.0.1:9090";
 
 /// The partner id the demo sends when the page names none.
 pub const DEFAULT_PARTNER_ID: &str = "deal-desk-demo";
+
+/// How the desk talks to the pod: the library's built-in protocol, or Symphony's own
+/// `sdk.js`. One `window.symphony` per page: changing it reloads the page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// The built-in protocol (no script from the pod).
+    #[default]
+    Protocol,
+    /// Symphony's own `sdk.js`, loaded from the pod.
+    Sdk,
+}
+
+impl Backend {
+    /// Its name in the page's query (`?backend=`) and on the page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Protocol => "protocol",
+            Self::Sdk => "sdk",
+        }
+    }
+
+    /// `sdk` or `protocol`; anything else is not a backend.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "protocol" => Some(Self::Protocol),
+            "sdk" => Some(Self::Sdk),
+            _ => None,
+        }
+    }
+
+    fn transport(self) -> Transport {
+        match self {
+            Self::Protocol => Transport::BuiltIn,
+            Self::Sdk => Transport::SdkJs,
+        }
+    }
+}
 
 /// What the settings form edits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +59,8 @@ pub struct Connection {
     pub partner_id: String,
     /// Inactivity logout after this many seconds; empty means off.
     pub idle_seconds: String,
+    /// The built-in protocol or Symphony's sdk.js.
+    pub backend: Backend,
 }
 
 /// Why the form's values make no configuration.
@@ -61,15 +100,30 @@ fn idle_policy(seconds: u64) -> IdlePolicy {
 }
 
 impl Connection {
-    /// The defaults, overridden by the page's `?pod=`, `?partnerId=` and `?idle=`
-    /// parameters. `query` answers the value of one query parameter.
+    /// The defaults, overridden by the page's `?pod=`, `?partnerId=`, `?idle=` and
+    /// `?backend=sdk|protocol` parameters (an unknown backend is the default, the built-in
+    /// protocol; the page shows the one in use). `query` answers the value of one query
+    /// parameter.
     pub fn from_query(query: impl Fn(&str) -> Option<String>) -> Self {
         let non_empty = |name: &str| query(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         Self {
             pod_url: non_empty("pod").unwrap_or_else(|| DEFAULT_POD_URL.to_owned()),
             partner_id: non_empty("partnerId").unwrap_or_else(|| DEFAULT_PARTNER_ID.to_owned()),
             idle_seconds: non_empty("idle").unwrap_or_default(),
+            backend: non_empty("backend")
+                .and_then(|b| Backend::parse(&b))
+                .unwrap_or_default(),
         }
+    }
+
+    /// The page query that gives these values back (`?pod=..&partnerId=..`), for a reload.
+    pub fn query_pairs(&self) -> [(&'static str, &str); 4] {
+        [
+            ("pod", self.pod_url.trim()),
+            ("partnerId", self.partner_id.trim()),
+            ("idle", self.idle_seconds.trim()),
+            ("backend", self.backend.as_str()),
+        ]
     }
 
     /// The SDK configuration for a page served from `page_origin`. Surrounding blanks and a
@@ -77,7 +131,7 @@ impl Connection {
     pub fn to_config(&self, page_origin: &str) -> Result<Config, ConnectionError> {
         let pod_url = self.pod_url.trim();
         let pod_url = pod_url.strip_suffix('/').unwrap_or(pod_url);
-        let builder = Config::builder(pod_url, page_origin);
+        let builder = Config::builder(pod_url, page_origin).transport(self.backend.transport());
         let partner_id = self.partner_id.trim();
         let builder = if partner_id.is_empty() {
             builder
@@ -148,6 +202,7 @@ mod tests {
             pod_url: "http://127.0.0.1:9091/".into(),
             partner_id: " ".into(),
             idle_seconds: String::new(),
+            backend: Backend::Protocol,
         };
         let config = connection.to_config(ORIGIN).expect("valid");
         assert_eq!(config.pod_origin(), "http://127.0.0.1:9091");
@@ -168,6 +223,7 @@ mod tests {
                 pod_url: pod_url.into(),
                 partner_id: partner_id.into(),
                 idle_seconds: String::new(),
+                backend: Backend::Protocol,
             };
             let error = connection.to_config(ORIGIN).expect_err(pod_url);
             assert!(!error.to_string().is_empty());
@@ -176,6 +232,7 @@ mod tests {
             pod_url: "http://pod.example.com".into(),
             partner_id: String::new(),
             idle_seconds: String::new(),
+            backend: Backend::Protocol,
         };
         assert!(matches!(
             insecure.to_config(ORIGIN),
@@ -222,5 +279,28 @@ mod tests {
             assert_eq!(error, ConnectionError::IdleSeconds(bad.into()));
             assert!(error.to_string().contains("whole number of seconds"), "{error}");
         }
+    }
+
+    #[test]
+    fn the_query_picks_the_backend_and_a_reload_keeps_every_value() {
+        let default = Connection::from_query(query(&[]));
+        assert_eq!(default.backend, Backend::Protocol);
+        let config = default.to_config(ORIGIN).expect("valid");
+        assert_eq!(config.transport(), Transport::BuiltIn);
+        let sdk = Connection::from_query(query(&[("backend", "sdk"), ("idle", "30")]));
+        assert_eq!(sdk.backend, Backend::Sdk);
+        let config = sdk.to_config(ORIGIN).expect("valid");
+        assert_eq!(config.transport(), Transport::SdkJs);
+        assert_eq!(config.sdk_url(), format!("{DEFAULT_POD_URL}/embed/sdk.js"));
+        let unknown = Connection::from_query(query(&[("backend", "carrier-pigeon")]));
+        assert_eq!(unknown.backend, Backend::Protocol);
+        let pairs = sdk.query_pairs();
+        let back = Connection::from_query(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        });
+        assert_eq!(back, sdk, "a reload with these pairs gives the same values");
     }
 }

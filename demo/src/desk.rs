@@ -1,14 +1,14 @@
 //! The desk's components. Everything about the session comes from `yew-symphony`'s hooks
 //! and `<SymphonyChat>`; these components only lay it out and label it.
 
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_symphony::{
     use_idle, use_logout, use_render, use_session_status, SessionState, SessionStatus, SymphonyChat,
     UseLogoutHandle,
 };
 
-use crate::connection::Connection;
+use crate::connection::{Backend, Connection};
 
 /// The deal the desk is working on (the page's own content, not Symphony's).
 const DEAL: &str = "Project Atlas";
@@ -42,6 +42,8 @@ fn session_tone(status: SessionStatus) -> &'static str {
 pub struct DeskProps {
     /// The pod's origin, for the footer.
     pub pod: AttrValue,
+    /// The backend in use, for the footer.
+    pub backend: Backend,
     /// The settings form, rendered in the side panel.
     pub settings: Html,
 }
@@ -69,7 +71,7 @@ pub fn Desk(props: &DeskProps) -> Html {
                     </div>
                 </section>
             </main>
-            { footer(&props.pod) }
+            { footer(&props.pod, props.backend) }
         </div>
     }
 }
@@ -260,7 +262,8 @@ pub struct SettingsFormProps {
     pub on_apply: Callback<Connection>,
 }
 
-/// Pod URL, partner id and idle logout. Applying valid values starts a new session.
+/// Pod URL, partner id, idle logout and backend. Applying valid values starts a new
+/// session; another backend reloads the page with them.
 #[function_component]
 pub fn SettingsForm(props: &SettingsFormProps) -> Html {
     let draft = use_state(|| props.current.clone());
@@ -294,6 +297,16 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
             });
         })
     };
+    let on_backend = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            draft.set(Connection {
+                backend: Backend::parse(&value).unwrap_or_default(),
+                ..(*draft).clone()
+            });
+        })
+    };
     let on_submit = {
         let (draft, on_apply) = (draft.clone(), props.on_apply.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -313,6 +326,17 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
             <label for="idle-seconds">{ "Idle logout (seconds)" }</label>
             <input id="idle-seconds" inputmode="numeric" value={draft.idle_seconds.clone()} oninput={on_idle}
                 placeholder="off" spellcheck="false" />
+            <label for="backend">{ "Backend (changing it reloads the page)" }</label>
+            <select id="backend" onchange={on_backend}>
+                { for [Backend::Protocol, Backend::Sdk].into_iter().map(|backend| html! {
+                    <option value={backend.as_str()} selected={draft.backend == backend}>
+                        { match backend {
+                            Backend::Protocol => "Built-in protocol",
+                            Backend::Sdk => "Symphony's sdk.js",
+                        } }
+                    </option>
+                }) }
+            </select>
             if let Some(error) = &props.error {
                 <p class="error" role="alert" data-testid="config-error">{ error.clone() }</p>
             }
@@ -324,10 +348,15 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
     }
 }
 
-fn footer(pod: &str) -> Html {
+fn footer(pod: &str, backend: Backend) -> Html {
+    let over = match backend {
+        Backend::Protocol => "the built-in protocol",
+        Backend::Sdk => "Symphony's sdk.js",
+    };
     html! {
         <footer class="footer">
-            <span>{ "Chats by Symphony Messaging, embedded with yew-symphony (Focus mode)" }</span>
+            <span>{ "Chats by Symphony Messaging, embedded with yew-symphony (Focus mode) over " }{ over }</span>
+            <span>{ "Backend " }<code data-testid="backend">{ backend.as_str() }</code></span>
             <span>{ format!("Pod {pod}") }</span>
         </footer>
     }

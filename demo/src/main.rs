@@ -70,13 +70,36 @@ impl Applied {
     }
 }
 
+/// Loads the page again with these values in its query; false if it could not.
+fn reload_with(connection: &Connection) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let Ok(params) = web_sys::UrlSearchParams::new() else {
+        return false;
+    };
+    for (name, value) in connection.query_pairs() {
+        if !value.is_empty() {
+            params.append(name, value);
+        }
+    }
+    let query = String::from(params.to_string());
+    window.location().set_search(&query).is_ok()
+}
+
 #[function_component]
 fn App() -> Html {
     let origin = use_memo((), |()| yew_symphony::page_origin().unwrap_or_default());
     let applied = use_state(|| Applied::first(Connection::from_query(page_query), &origin));
     let on_apply = {
         let (applied, origin) = (applied.clone(), origin.clone());
-        Callback::from(move |connection: Connection| applied.set(applied.apply(connection, &origin)))
+        Callback::from(move |connection: Connection| {
+            // `window.symphony` is one per page: another backend is another page.
+            if connection.backend != applied.connection.backend && reload_with(&connection) {
+                return;
+            }
+            applied.set(applied.apply(connection, &origin));
+        })
     };
     let settings = html! {
         <SettingsForm
@@ -89,9 +112,10 @@ fn App() -> Html {
     match applied.config.clone() {
         Some(config) => {
             let pod = AttrValue::from(config.pod_origin().to_owned());
+            let backend = applied.connection.backend;
             html! {
                 <SymphonyProvider {config}>
-                    <Desk {pod} {settings} />
+                    <Desk {pod} {backend} {settings} />
                 </SymphonyProvider>
             }
         }
@@ -117,6 +141,7 @@ mod tests {
             pod_url: pod_url.into(),
             partner_id: "desk".into(),
             idle_seconds: String::new(),
+            backend: connection::Backend::Protocol,
         }
     }
 

@@ -162,7 +162,7 @@ pub enum SymphonyError {
     },
     /// The driver running the session cannot carry the sdk.js transport (its backend is
     /// not built in).
-    #[error("this driver has no sdk.js backend: use Transport::BuiltIn, or a build of the driver with the sdk.js backend")]
+    #[error("this build has no sdk.js backend: turn on the `sdk-js` feature of yew-symphony (or symphony-dom), or use Transport::BuiltIn")]
     SdkUnsupported,
     /// The request was cut short before the pod answered: by a later render, a logout, its
     /// frame leaving the document, or the session's owner going away. No answer from the

@@ -449,6 +449,7 @@ impl Symphony {
         // `window.symphony.listen`'s, which comes later.
         let result = match receiver.try_recv() {
             Ok(Some(result)) => result,
+            #[cfg(feature = "sdk-js")]
             Ok(None) => {
                 let shared = Rc::downgrade(&self.shared);
                 let live = live.clone();
@@ -462,9 +463,9 @@ impl Symphony {
                 });
                 return Ok(listener());
             }
-            Err(_) => Err(SymphonyError::Interrupted {
+            _ => Err(SymphonyError::Interrupted {
                 operation: "subscribe",
-                by: "the session's end",
+                by: "an unexpected pending answer",
             }),
         };
         match result {

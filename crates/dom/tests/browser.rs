@@ -419,7 +419,10 @@ async fn the_sdk_js_transport_without_its_backend_fails_typed() {
         .await
         .unwrap_err();
     assert_eq!(err, SymphonyError::SdkUnsupported);
-    assert!(err.to_string().contains("`sdk-js` feature"), "says how to fix it: {err}");
+    assert!(
+        err.to_string().contains("`sdk-js` feature"),
+        "says how to fix it: {err}"
+    );
     assert_eq!(symphony.state(), SessionState::Unrendered);
     assert_eq!(symphony.logout().await, Ok(()), "nothing reached the pod");
     assert!(document()

@@ -96,6 +96,7 @@ impl ChatRegistration {
     }
 
     /// Whether this chat is the first mounted (the one the main frame renders into).
+    #[cfg(feature = "sdk-js")]
     pub(crate) fn is_first(&self) -> bool {
         self.chats.borrow().first().is_some_and(|chat| chat.id == self.id)
     }

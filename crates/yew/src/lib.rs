@@ -491,10 +491,14 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
     // effects run in mount order, renders do not.
     let registration = use_mut_ref(|| None::<(SymphonyAgent, agent::ChatRegistration)>);
     // Over sdk.js the main chat's container carries the class its `render` looks for, in
-    // this component's own markup so that Yew keeps it.
+    // this component's own markup so that Yew keeps it. (Only built with the backend.)
+    #[cfg(feature = "sdk-js")]
     let sdk_container = use_state_eq(|| false);
-    let sdk = agent.symphony().config().transport() == Transport::SdkJs;
-    let main_over_sdk = *sdk_container;
+    #[cfg(feature = "sdk-js")]
+    let sdk_main = (
+        agent.symphony().config().transport() == Transport::SdkJs,
+        sdk_container.clone(),
+    );
     use_effect_with(
         (agent, props.container.clone(), props.stream_id.clone()),
         move |(agent, container, stream_id)| {
@@ -511,8 +515,10 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
                     id
                 }
             };
+            #[cfg(feature = "sdk-js")]
             if let Some((_, registered)) = &*current {
-                sdk_container.set(sdk && registered.is_first());
+                let (sdk, container) = &sdk_main;
+                container.set(*sdk && registered.is_first());
             }
             // Holds the agent weakly: a render waiting for a sign-in does not keep the
             // session alive once the provider dropped it.
@@ -525,8 +531,10 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
             });
         },
     );
+    #[cfg_attr(not(feature = "sdk-js"), allow(unused_mut))]
     let mut class = props.class.clone();
-    if main_over_sdk {
+    #[cfg(feature = "sdk-js")]
+    if *sdk_container {
         class.push(symphony_dom::SDK_CONTAINER_CLASS);
     }
     html! {

@@ -460,6 +460,7 @@ pub(crate) fn timer_millis(after: std::time::Duration) -> u32 {
 
 /// A subscription sdk.js refused after [`Symphony::listen`](crate::Symphony::listen)
 /// returned: counted, and its callback forgotten.
+#[cfg(feature = "sdk-js")]
 pub(crate) fn subscription_failed(shared: &Shared, subscription: SubscriptionId) {
     when_free(&Rc::downgrade(shared), move |shared| {
         let callback = {

@@ -56,6 +56,7 @@ fn lint() -> Result {
         "symphony-test-support",
         "symphony-demo",
         "bench-hello-world",
+        "bench-hello-sdk",
     ];
     let mut all_targets = vec!["--target", WASM, "--all-targets"];
     for name in browser_crates {

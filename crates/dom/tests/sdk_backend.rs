@@ -127,9 +127,17 @@ async fn the_calls_go_through_window_symphony_and_keep_symphonys_shapes() {
             counted.set(counted.get() + 1)
         })
         .expect("subscribed");
-    eventually(3000, "listen called", || {
+    let others: Vec<_> = [
+        NotificationKind::UnreadCountNotifications,
+        NotificationKind::GlobalUnreadCountNotifications,
+        NotificationKind::ActivityNotifications,
+    ]
+    .into_iter()
+    .map(|kind| symphony.listen(kind, None, |_| {}).expect("subscribed"))
+    .collect();
+    eventually(3000, "listen called for each type", || {
         let calls = listen.calls.get();
-        async move { calls == 1 }
+        async move { calls == 4 }
     })
     .await;
     inject("s2", "a message from the pod").await;
@@ -138,6 +146,8 @@ async fn the_calls_go_through_window_symphony_and_keep_symphonys_shapes() {
         async move { heard > 0 }
     })
     .await;
+    assert_eq!(symphony.diagnostics().failed_subscriptions, 0);
+    drop(others);
     drop(subscription);
     symphony.logout().await.expect("logged out");
     assert!(frames_in("sdk-calls").is_empty());

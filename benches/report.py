@@ -75,6 +75,9 @@ COMPARED = [
     ("logout_removal", "- of that, inside Element.remove()"),
     ("logout_script", "logout script time (own overhead)"),
     ("hidden", "logout until all hidden"),
+    ("sdk_render", "over sdk.js: render"),
+    ("sdk_logout", "over sdk.js: logout, total"),
+    ("sdk_hidden", "over sdk.js: logout until none visible"),
 ]
 
 
@@ -91,7 +94,7 @@ def render(figures, meta):
         for figure in sorted(by_name.get(name, []), key=lambda f: f["n"]):
             ours, plain = figure["ours"], figure["plain"]
             extra = ""
-            if name == "hidden":
+            if name in ("hidden", "sdk_hidden"):
                 seen = figure.get("visible_next_frame_max", {})
                 extra = f" (visible at next frame: {seen.get('ours')})"
             low, high = median_diff_ci(ours["samples"], plain["samples"])

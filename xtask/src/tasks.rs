@@ -577,7 +577,7 @@ fn bench(w: &Workspace) -> Result {
     let mut log_file = std::fs::File::create(&browser_log)?;
     // One browser per benchmark, so that no run inherits the last one's thousands of frames.
     // Chromium, named explicitly: with geckodriver installed the runner could pick Firefox.
-    for bench in ["bench_1", "bench_2", "bench_3", "bench_4"] {
+    for bench in ["bench_1", "bench_2", "bench_3", "bench_4", "bench_5"] {
         let cmd = cargo([
             "test",
             "--release",
@@ -585,6 +585,8 @@ fn bench(w: &Workspace) -> Result {
             WASM,
             "-p",
             "yew-symphony",
+            "--features",
+            "sdk-js",
             "--test",
             "bench",
             "--locked",

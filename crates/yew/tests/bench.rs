@@ -815,3 +815,225 @@ async fn bench_4_render_logout_cycles() {
     }));
     progress(&format!("cycles: {:.0} s", (now() - started) / 1000.0));
 }
+
+// ---- Over Symphony's sdk.js (feature `sdk-js`): ours drives `window.symphony` through the
+// library; the baseline calls the same `window.symphony` itself, as an app without the
+// library would. Same page, same (stand-in) sdk.js, alternating order.
+
+#[cfg(feature = "sdk-js")]
+#[wasm_bindgen(inline_js = r#"
+export async function sdk_plain_render(mainId, children) {
+  const s = window.symphony;
+  document.getElementById(mainId).classList.add('symphony-ecm');
+  const rendered = await s.render('symphony-ecm', { streamId: 'stream-0' });
+  if (rendered && rendered.error) { throw new Error(rendered.error.message); }
+  const opened = await Promise.all(children.map(([id, stream]) => s.openStream(stream, '#' + id)));
+  for (const o of opened) { if (o && o.error) { throw new Error(o.error.message); } }
+}
+export function sdk_plain_logout() { return window.symphony.logout(); }
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn sdk_plain_render(main_id: &str, children: &js_sys::Array) -> Result<js_sys::Promise, JsValue>;
+    fn sdk_plain_logout() -> js_sys::Promise;
+}
+
+#[cfg(feature = "sdk-js")]
+fn sdk_bench_config() -> Config {
+    Config::builder(emulator(), page_origin())
+        .partner_id("bench")
+        .mode(Mode::Focus)
+        .transport(yew_symphony::Transport::SdkJs)
+        .build()
+        .expect("a valid config")
+}
+
+/// The iframes in these containers (sdk.js made them).
+#[cfg(feature = "sdk-js")]
+fn sdk_frames(ids: &[String]) -> Vec<HtmlIFrameElement> {
+    ids.iter()
+        .filter_map(|id| support::document().get_element_by_id(id))
+        .flat_map(|c| {
+            let list = c.query_selector_all("iframe").expect("selector");
+            (0..list.length())
+                .filter_map(|i| list.item(i)?.dyn_into::<HtmlIFrameElement>().ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// What one logout over sdk.js measured: until the caller has the answer, and until no
+/// frame is visible (hidden, or removed).
+#[cfg(feature = "sdk-js")]
+struct SdkRun {
+    render: f64,
+    total: f64,
+    hidden: f64,
+    visible_next_frame: usize,
+}
+
+/// Waits (polling each animation frame) until none of `frames` is visible; the time then.
+#[cfg(feature = "sdk-js")]
+async fn none_visible(frames: &[HtmlIFrameElement]) -> f64 {
+    while visible_count(frames) > 0 {
+        let _ = JsFuture::from(next_animation_frame()).await;
+    }
+    now()
+}
+
+#[cfg(feature = "sdk-js")]
+async fn sdk_ours_once(ids: &[String]) -> SdkRun {
+    reset().await;
+    let symphony = Symphony::new(sdk_bench_config());
+    let t0 = now();
+    let main = symphony.render(&ids[0], RenderOptions::stream("stream-0"));
+    let sym = &symphony;
+    let children = join_all(
+        ids.iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, id)| async move { sym.open_stream(&format!("stream-{i}"), Some(id)).await }),
+    );
+    let Some((main, children)) = support::within(60_000, async { futures::join!(main, children) }).await
+    else {
+        stalled("ours over sdk.js", ids.len()).await;
+    };
+    let render = now() - t0;
+    main.expect("render over sdk.js");
+    for child in children {
+        child.expect("open stream in a child frame over sdk.js");
+    }
+    let frames = sdk_frames(ids);
+    assert_eq!(frames.len(), ids.len());
+    settle(ids.len() - 1).await;
+
+    let s = symphony.clone();
+    let mut logout = Box::pin(async move { s.logout().await });
+    let t0 = now();
+    assert!(
+        futures::poll!(&mut logout).is_pending(),
+        "sdk.js has to answer first"
+    );
+    let hidden_at = none_visible(&frames).await;
+    let (done_tx, done_rx) = oneshot::channel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = logout.await;
+        let _ = done_tx.send((result, now()));
+    });
+    let visible_next_frame = visible_at_next_frame(&frames).await;
+    let (result, t_end) = done_rx.await.expect("the logout finished");
+    assert_eq!(result, Ok(()));
+    assert!(sdk_frames(ids).is_empty(), "no frame left");
+    assert_eq!(symphony.state(), SessionState::LoggedOut);
+    assert_eq!(
+        logout_requests(&state().await),
+        (0, 1),
+        "sdk.js's one logout request"
+    );
+    drop(symphony);
+    SdkRun {
+        render,
+        total: t_end - t0,
+        hidden: hidden_at - t0,
+        visible_next_frame,
+    }
+}
+
+#[cfg(feature = "sdk-js")]
+async fn sdk_plain_once(ids: &[String]) -> SdkRun {
+    reset().await;
+    let children = js_sys::Array::new();
+    for (i, id) in ids.iter().enumerate().skip(1) {
+        let pair = js_sys::Array::of2(&JsValue::from_str(id), &JsValue::from_str(&format!("stream-{i}")));
+        children.push(&pair);
+    }
+    let t0 = now();
+    let promise = sdk_plain_render(&ids[0], &children).expect("window.symphony is there");
+    let Some(rendered) = support::within(60_000, JsFuture::from(promise)).await else {
+        stalled("plain over sdk.js", ids.len()).await;
+    };
+    rendered.expect("plain render over sdk.js");
+    let render = now() - t0;
+    let frames = sdk_frames(ids);
+    assert_eq!(frames.len(), ids.len());
+    settle(ids.len() - 1).await;
+
+    let t0 = now();
+    let promise = sdk_plain_logout();
+    let (done_tx, done_rx) = oneshot::channel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let data = JsFuture::from(promise).await;
+        let _ = done_tx.send((data, now()));
+    });
+    let visible_next_frame = visible_at_next_frame(&frames).await;
+    let hidden_at = none_visible(&frames).await;
+    let (data, t_end) = done_rx.await.expect("the plain logout finished");
+    let data = data.expect("plain logout over sdk.js");
+    assert_eq!(
+        js_sys::Object::keys(data.unchecked_ref::<js_sys::Object>()).length(),
+        0,
+        "sdk.js answered {{}}"
+    );
+    assert!(sdk_frames(ids).is_empty());
+    assert_eq!(logout_requests(&state().await), (0, 1));
+    SdkRun {
+        render,
+        total: t_end - t0,
+        hidden: hidden_at - t0,
+        visible_next_frame,
+    }
+}
+
+/// Render and logout over sdk.js at 1, 10 and 100 frames, ours against the page calling
+/// `window.symphony` itself.
+#[cfg(feature = "sdk-js")]
+#[wasm_bindgen_test]
+async fn bench_5_over_sdk_js() {
+    let started = start("over sdk.js: render and logout, ours against window.symphony called directly");
+    for (n, full) in [(1, 30), (10, 16), (100, 8)] {
+        let repetitions = reps(full);
+        let ids = containers(n);
+        // Untimed warm-ups; ours first, so that the library loads sdk.js into the page.
+        sdk_ours_once(&ids).await;
+        sdk_plain_once(&ids).await;
+        let mut ours = Vec::new();
+        let mut plain = Vec::new();
+        for rep in 0..repetitions {
+            if rep % 2 == 0 {
+                ours.push(sdk_ours_once(&ids).await);
+                plain.push(sdk_plain_once(&ids).await);
+            } else {
+                plain.push(sdk_plain_once(&ids).await);
+                ours.push(sdk_ours_once(&ids).await);
+            }
+        }
+        remove_containers(&ids);
+        let pick = |runs: &[SdkRun], f: fn(&SdkRun) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
+        let render = compared(&pick(&ours, |r| r.render), &pick(&plain, |r| r.render));
+        let met = render["ratio_p50"].as_f64().is_some_and(|r| r <= 1.10);
+        emit(with(
+            json!({"bench": "sdk_render", "n": n, "unit": "ms", "target": "ratio <= 1.10", "met": met}),
+            render,
+        ));
+        let total = compared(&pick(&ours, |r| r.total), &pick(&plain, |r| r.total));
+        let overhead = total["overhead_p50_ms"].as_f64().unwrap_or(f64::NAN);
+        emit(with(
+            json!({"bench": "sdk_logout", "n": n, "unit": "ms",
+                   "target": "overhead p50 <= 5 ms", "met": overhead <= 5.0}),
+            total,
+        ));
+        let hidden = compared(&pick(&ours, |r| r.hidden), &pick(&plain, |r| r.hidden));
+        let visible_ours = ours.iter().map(|r| r.visible_next_frame).max().unwrap_or(0);
+        let visible_plain = plain.iter().map(|r| r.visible_next_frame).max().unwrap_or(0);
+        let met = hidden["ours"]["p95"].as_f64().is_some_and(|p| p <= 16.0) && visible_ours == 0;
+        emit(with(
+            json!({
+                "bench": "sdk_hidden", "n": n, "unit": "ms",
+                "visible_next_frame_max": {"ours": visible_ours, "plain": visible_plain},
+                "target": "p95 <= 16 ms, nothing visible at the next frame", "met": met,
+            }),
+            hidden,
+        ));
+    }
+    progress(&format!("over sdk.js: {:.0} s", (now() - started) / 1000.0));
+}

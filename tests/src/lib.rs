@@ -56,6 +56,40 @@ pub fn demo_dist() -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// The environment variable naming axe-core's `axe.min.js` (`./x e2e` installs it).
+pub const AXE_JS_ENV: &str = "SYMPHONY_AXE_JS";
+
+/// Runs axe-core on the page the client shows, for WCAG 2.0, 2.1 and 2.2 levels A and AA,
+/// and answers its violations (`rule: impact: the first elements`), empty when none.
+/// The pod's frames are left out: their content is the pod's, not the app's.
+pub async fn accessibility_violations(client: &Client) -> Result<Vec<String>> {
+    let path = std::env::var_os(AXE_JS_ENV).ok_or_else(|| {
+        format!("{AXE_JS_ENV} is not set: run the end-to-end test with `./x e2e`, which installs axe-core")
+    })?;
+    let source = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{AXE_JS_ENV}={}: {e}", Path::new(&path).display()))?;
+    // Injected through WebDriver (which the page's policy does not restrict), once per page.
+    client
+        .execute(&format!("if (!window.axe) {{ {source} }} return true;"), vec![])
+        .await
+        .map_err(seen)?;
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {
+                 iframes: false,
+                 runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
+             }).then(
+                 (r) => done(r.violations.map((v) => v.id + ': ' + v.impact + ': '
+                     + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '))),
+                 (e) => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .map_err(seen)?;
+    serde_json::from_value(found.clone()).map_err(|_| format!("axe answered {found}"))
+}
+
 /// Where screenshots go: `target/e2e-screenshots/` of the workspace (`-firefox` appended in
 /// Firefox).
 pub fn screenshot_dir() -> PathBuf {

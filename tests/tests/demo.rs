@@ -5,7 +5,9 @@
 //! again onto the pod's sign-in page, sign in there, and log out while the pod fails (the
 //! frames still go and the error is shown); then with `?idle=4`, the idle warning, ended by
 //! a click in the page, a click inside a chat and Stay signed in, and the idle logout. The pod emulator runs in
-//! this process; `./x` builds the demo and names it in `SYMPHONY_DEMO_DIST`.
+//! this process; `./x` builds the demo and names it in `SYMPHONY_DEMO_DIST`. axe-core (npm, which
+//! `./x` installs and names in `SYMPHONY_AXE_JS`) checks the page for WCAG 2.2 AA violations
+//! rendered, at the idle warning and logged out.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,8 +16,8 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use symphony_e2e::{
-    check, click_button, click_css, demo_dist, eventually, screenshot, seen, text_of, with_pod, Browser, Pod,
-    Result, StaticCsp, USER,
+    accessibility_violations, check, click_button, click_css, demo_dist, eventually, screenshot, seen,
+    text_of, with_pod, Browser, Pod, Result, StaticCsp, USER,
 };
 
 /// The longest any one condition may take to come true.
@@ -92,10 +94,12 @@ impl Scenario {
         lap("strict policy in force");
         self.render_shows_the_signed_in_user().await?;
         lap("render shows the signed-in user");
+        self.accessible("rendered").await?;
         let other_app = self.another_app_is_signed_in().await?;
         lap("another app is signed in");
         self.log_out_removes_every_frame_and_ends_the_session().await?;
         lap("log out");
+        self.accessible("logged out").await?;
         self.the_other_app_is_signed_out_after_reload(&other_app).await?;
         lap("the other app is signed out");
         self.render_again_shows_the_sign_in_page().await?;
@@ -120,6 +124,14 @@ impl Scenario {
     }
 
     // ---- the steps ----
+
+    /// axe-core finds no WCAG 2.2 AA violation in the page as it is now (`state` names it).
+    async fn accessible(&self, state: &str) -> Result<()> {
+        let violations = accessibility_violations(&self.client).await?;
+        check(violations.is_empty(), || {
+            format!("WCAG 2.2 AA violations in the {state} page: {violations:?}")
+        })
+    }
 
     /// The Connection form's backend choice reloads the page on Symphony's own sdk.js,
     /// under the same strict policy with only the pod added to `script-src`; the chats
@@ -549,6 +561,16 @@ impl Scenario {
             format!("the countdown shows {countdown:?} s")
         })?;
         screenshot(&self.client, "10-idle-warning").await?;
+        self.accessible("idle warning").await?;
+        check(
+            self.client
+                .find_all(Locator::Css("[data-testid=idle-warning]"))
+                .await
+                .map_err(seen)?
+                .len()
+                == 1,
+            || "the idle warning went while axe checked the page: it was not checked".into(),
+        )?;
         // A click on plain text in the page is the user's activity.
         click_css(&self.client, "[data-testid=session-state]").await?;
         self.wait_for_no_idle_warning("a click in the page").await?;

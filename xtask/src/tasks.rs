@@ -505,6 +505,7 @@ fn build_demo_dist(w: &Workspace) -> Result<PathBuf> {
 /// random steps for SYMPHONY_CHAOS_SECS, default 90; SYMPHONY_CHAOS_SEED replays a seed).
 fn e2e(w: &Workspace, browsers: &BrowserList) -> Result {
     ensure_browsers(browsers)?;
+    let axe = tools::axe_core(w)?;
     let dist = build_demo_dist(w)?;
     for &browser in &browsers.0 {
         log(format!(
@@ -522,7 +523,8 @@ fn e2e(w: &Workspace, browsers: &BrowserList) -> Result {
             "chaos",
             "--locked",
         ])
-        .env("SYMPHONY_DEMO_DIST", &dist);
+        .env("SYMPHONY_DEMO_DIST", &dist)
+        .env("SYMPHONY_AXE_JS", &axe);
         with_driver(cmd, browser)?.run()?;
     }
     Ok(())

@@ -12,6 +12,8 @@ pub const MUTANTS_VERSION: &str = "27.1.0";
 pub const TWIGGY_VERSION: &str = "0.8.0";
 /// geckodriver (crates.io), for Firefox.
 pub const GECKODRIVER_VERSION: &str = "0.37.1";
+/// axe-core (npm), the accessibility checker the end-to-end test runs on the demo.
+pub const AXE_CORE_VERSION: &str = "4.10.3";
 
 /// What `cargo metadata` says of the workspace.
 pub struct Workspace {
@@ -206,6 +208,33 @@ pub fn node() -> Result {
         apt_install(&["nodejs"])?;
     }
     Ok(())
+}
+
+/// `axe.min.js` of [`AXE_CORE_VERSION`], installed with npm under `target/tools/axe`
+/// (about 3 s); its path.
+pub fn axe_core(workspace: &Workspace) -> Result<PathBuf> {
+    node()?;
+    if !on_path("npm") {
+        apt_install(&["npm"])?;
+    }
+    let prefix = workspace.target_dir.join("tools").join("axe");
+    let package = prefix.join("node_modules").join("axe-core");
+    let script = package.join("axe.min.js");
+    let installed = std::fs::read_to_string(package.join("package.json"))
+        .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")));
+    if !installed || !script.is_file() {
+        log(format!(
+            "installing axe-core {AXE_CORE_VERSION} (npm) under {}",
+            prefix.display()
+        ));
+        std::fs::create_dir_all(&prefix)?;
+        Cmd::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("axe-core@{AXE_CORE_VERSION}"))
+            .run()?;
+    }
+    Ok(script)
 }
 
 pub fn python() -> Result {

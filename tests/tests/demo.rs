@@ -4,8 +4,9 @@
 //! signed out too), render
 //! again onto the pod's sign-in page, sign in there, and log out while the pod fails (the
 //! frames still go and the error is shown); then with `?idle=4`, the idle warning, ended by
-//! a click in the page, a click inside a chat and Stay signed in, and the idle logout. The pod emulator runs in
-//! this process; `./x` builds the demo and names it in `SYMPHONY_DEMO_DIST`. axe-core (npm, which
+//! a click in the page, a click inside a chat and Stay signed in, and the idle logout; then the
+//! backend choice of the Connection form: the page reloads on Symphony's own `sdk.js`, renders
+//! and logs out through it. The pod emulator runs in this process; `./x` builds the demo and names it in `SYMPHONY_DEMO_DIST`. axe-core (npm, which
 //! `./x` installs and names in `SYMPHONY_AXE_JS`) checks the page for WCAG 2.2 AA violations
 //! rendered, at the idle warning and logged out.
 

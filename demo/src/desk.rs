@@ -20,7 +20,7 @@ const CREDIT_CHAT: (&str, &str) = ("desk-credit", "atlas-credit");
 
 /// What the header says about the session: "Signed in" once the main frame said so.
 fn session_label(status: SessionStatus) -> &'static str {
-    match (status.state, status.ready) {
+    match (status.state, status.signed_in) {
         (SessionState::Rendered, true) => "Signed in",
         (SessionState::Rendered, false) => "Waiting for sign-in",
         (SessionState::Unrendered, _) => "Not rendered",
@@ -30,7 +30,7 @@ fn session_label(status: SessionStatus) -> &'static str {
 }
 
 fn session_tone(status: SessionStatus) -> &'static str {
-    match (status.state, status.ready) {
+    match (status.state, status.signed_in) {
         (SessionState::Rendered, true) => "pill ok",
         (SessionState::LoggingOut, _) => "pill busy",
         (SessionState::LoggedOut, _) => "pill off",
@@ -229,7 +229,7 @@ fn StatusPanel(props: &StatusPanelProps) -> Html {
             </div>
             <dl class="rows">
                 <div><dt>{ "State" }</dt><dd><code data-testid="session-state">{ status.state.as_str() }</code></dd></div>
-                <div><dt>{ "Signed in" }</dt><dd>{ if status.ready { "yes" } else { "no" } }</dd></div>
+                <div><dt>{ "Signed in" }</dt><dd>{ if status.signed_in { "yes" } else { "no" } }</dd></div>
                 <div class="wide">
                     <dt>{ "Last logout" }</dt>
                     <dd><code class={last_class} data-testid="logout-result">{ last }</code></dd>
@@ -238,6 +238,11 @@ fn StatusPanel(props: &StatusPanelProps) -> Html {
                     <div><dt>{ "Why" }</dt><dd><code data-testid="logout-reason">{ reason.as_str() }</code></dd></div>
                 }
             </dl>
+            if status.state == SessionState::LoggedOut && status.server_session_may_be_alive {
+                <p class="notice" role="status" data-testid="sign-out-unconfirmed">
+                    { "Sign-out may not have completed: the pod did not confirm it. Log out again to retry." }
+                </p>
+            }
             if status.interaction_required {
                 <p class="notice" role="status" data-testid="interaction-required">
                     { "The chat is waiting for you: sign in (or accept the terms) in it." }

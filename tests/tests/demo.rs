@@ -383,6 +383,14 @@ impl Scenario {
         })?;
         let reason = text_of(&self.client, "[data-testid=logout-reason]").await?;
         check(reason == "requested", || format!("logout-reason {reason:?}"))?;
+        let unconfirmed = self
+            .client
+            .find_all(Locator::Css("[data-testid=sign-out-unconfirmed]"))
+            .await
+            .map_err(seen)?;
+        check(unconfirmed.is_empty(), || {
+            "a confirmed sign-out said unconfirmed".into()
+        })?;
         let warnings = self
             .client
             .find_all(Locator::Css("[data-testid=idle-warning]"))
@@ -470,6 +478,10 @@ impl Scenario {
         let users = self.pod.session_users().await?;
         check(users == [USER], || {
             format!("the pod refused the logout, so it keeps alice's session; it has {users:?}")
+        })?;
+        let notice = text_of(&self.client, "[data-testid=sign-out-unconfirmed]").await?;
+        check(notice.contains("may not have completed"), || {
+            format!("after the refused logout the page says {notice:?}")
         })?;
         screenshot(&self.client, "06-logout-failed").await?;
         Ok(())

@@ -29,13 +29,19 @@ impl PartialEq for ProbeProps {
     }
 }
 
-/// Hands the provider's agent to the test, and shows the session's state (text) and
-/// readiness (`data-ready`) in `<span class="probe">`.
+/// Hands the provider's agent to the test, and shows the session's state (text), whether
+/// the user is signed in (`data-ready`) and whether the server session may be alive
+/// (`data-server-session`) in `<span class="probe">`.
 #[function_component]
 pub fn Probe(props: &ProbeProps) -> Html {
     *props.slot.borrow_mut() = Some(use_symphony());
     let status = use_session_status();
-    html! { <span class="probe" data-ready={status.ready.to_string()}>{ status.state.as_str() }</span> }
+    html! {
+        <span class="probe" data-ready={status.signed_in.to_string()}
+            data-server-session={status.server_session_may_be_alive.to_string()}>
+            { status.state.as_str() }
+        </span>
+    }
 }
 
 /// An app mounted in a new `<div>` at the end of the body, with the slot its [`Probe`]

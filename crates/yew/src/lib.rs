@@ -84,8 +84,9 @@ pub use symphony_dom::{
 pub struct SessionStatus {
     /// `Unrendered`, `Rendered`, `LoggingOut` or `LoggedOut`.
     pub state: SessionState,
-    /// The main frame said `clientReady`: the user is signed in.
-    pub ready: bool,
+    /// The user is signed in: the chat said it is ready (over the built-in protocol, the
+    /// main frame's `clientReady`; over sdk.js, its `render` resolved).
+    pub signed_in: bool,
     /// The main frame loaded but has not said `clientReady` within the interaction timeout
     /// (8 s by default, [`ConfigBuilder::interaction_timeout`](crate::Config)): the user most
     /// likely has to act in the chat (sign in, accept the EULA or terms), so show it if you
@@ -95,15 +96,22 @@ pub struct SessionStatus {
     /// Why the session is logging out or logged out (requested, idle, another tab); `None`
     /// before the first logout and after a new render.
     pub logout_reason: Option<LogoutReason>,
+    /// The pod may still hold the user's session: from the moment a chat may have reached
+    /// the pod until a logout of this session ended it for certain. True after a logout
+    /// that failed (the frames are gone, the sign-out may not have completed: offer to try
+    /// again, which asks the pod again) and after another tab's logout (what a tab says
+    /// cannot be verified).
+    pub server_session_may_be_alive: bool,
 }
 
 impl SessionStatus {
     fn of(agent: &SymphonyAgent) -> Self {
         Self {
             state: agent.state(),
-            ready: agent.is_ready(),
+            signed_in: agent.is_ready(),
             interaction_required: agent.symphony().interaction_required(),
             logout_reason: agent.logout_reason(),
+            server_session_may_be_alive: agent.symphony().server_session_may_be_alive(),
         }
     }
 }

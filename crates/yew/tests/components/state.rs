@@ -26,6 +26,34 @@ async fn the_state_is_shared_by_every_component() {
     app.unmount();
 }
 
+#[wasm_bindgen_test]
+async fn the_status_says_when_a_sign_out_may_not_have_completed() {
+    fresh().await;
+    let app = Mounted::provider_app(config(Mode::Focus), vec![("status-chat".into(), "s1".into())]);
+    app.until_ready("signed in").await;
+    let server_session =
+        |app: &Mounted<support::app::ProviderApp>| app.all(".probe")[0].get_attribute("data-server-session");
+    assert_eq!(server_session(&app).as_deref(), Some("true"), "signed in: alive");
+    faults(json!({"logout": {"status": 500}})).await;
+    assert!(app.agent().logout().await.is_err());
+    app.until("LoggedOut", |app| {
+        app.text(".probe").as_deref() == Some("LoggedOut")
+    })
+    .await;
+    assert_eq!(
+        server_session(&app).as_deref(),
+        Some("true"),
+        "the pod refused: the sign-out may not have completed"
+    );
+    faults(json!({"logout": "ok"})).await;
+    assert_eq!(app.agent().logout().await, Ok(()), "tried again");
+    app.until("the server session ended", |app| {
+        server_session(app).as_deref() == Some("false")
+    })
+    .await;
+    app.unmount();
+}
+
 /// The callbacks the hooks gave on one render: logout's onclick, render's onclick, logout's runner.
 type HookCallbacks = (Callback<MouseEvent>, Callback<MouseEvent>, Callback<()>);
 

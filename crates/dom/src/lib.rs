@@ -547,6 +547,18 @@ impl Symphony {
         self.add_listener(ChangeCallback::IdleWarning(Rc::new(callback)))
     }
 
+    /// Calls `callback` each time a logout ends, whatever started it (the app, the idle
+    /// logout, another tab), with why and how it ended, until the returned handle is
+    /// dropped: the one place to hear of logouts nobody here awaited. It comes once the
+    /// frames are gone and the state is `LoggedOut`. For another tab's logout the result is
+    /// `Ok` when the pod confirmed it there, else [`SymphonyError::LogoutUnconfirmed`].
+    pub fn on_logout(
+        &self,
+        callback: impl Fn(LogoutReason, &Result<(), SymphonyError>) + 'static,
+    ) -> StateListener {
+        self.add_listener(ChangeCallback::LoggedOut(Rc::new(callback)))
+    }
+
     /// The moment the idle logout will be due, while the idle warning stands.
     pub fn idle_warning(&self) -> Option<Timestamp> {
         self.now().idle_warning

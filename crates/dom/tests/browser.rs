@@ -11,8 +11,8 @@ use futures::StreamExt;
 use serde_json::{json, Value};
 use support::*;
 use symphony_dom::{
-    Config, Mode, NotificationKind, RenderOptions, SdkResult, SendMessageOptions, SentMessage, SessionState,
-    Settings, Symphony, SymphonyError,
+    Config, LogoutReason, Mode, NotificationKind, RenderOptions, SdkResult, SendMessageOptions, SentMessage,
+    SessionState, Settings, Symphony, SymphonyError,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -613,7 +613,7 @@ async fn tabs_hear_each_other_across_documents() {
         TabMessage::LoggedOut {
             pod: emulator().to_owned(),
             ok: true,
-            reason: Some(symphony_dom::LogoutReason::Requested),
+            reason: Some(LogoutReason::Requested),
         }
     );
 }
@@ -1029,4 +1029,45 @@ async fn a_dropped_callback_is_never_called_again() {
         "called after its handle was dropped"
     );
     drop((hook, first));
+}
+
+#[wasm_bindgen_test]
+async fn every_logout_is_told_to_on_logout_whoever_started_it() {
+    fresh().await;
+    container("told");
+    let symphony = Symphony::new(config(Mode::Focus));
+    let (sender, mut told) = mpsc::unbounded();
+    let _listener = symphony.on_logout(move |reason, result| {
+        let _ = sender.unbounded_send((reason, result.clone()));
+    });
+    symphony
+        .render("told", RenderOptions::stream("s1"))
+        .await
+        .expect("rendered");
+    faults(json!({"logout": {"status": 500}})).await;
+    assert!(symphony.logout().await.is_err());
+    let (reason, result) = within(2000, told.next())
+        .await
+        .flatten()
+        .expect("the failed logout told");
+    assert_eq!(reason, LogoutReason::Requested);
+    assert_eq!(
+        result.map_err(|e| e.code()),
+        Err("SERVER_STATUS"),
+        "the pod's refusal"
+    );
+    faults(json!({"logout": "ok"})).await;
+    symphony
+        .render("told", RenderOptions::stream("s1"))
+        .await
+        .expect("rendered again");
+    let tab = OtherTab::open().await;
+    tab.announce_logout();
+    let second = within(5000, told.next()).await.flatten();
+    assert_eq!(
+        second,
+        Some((LogoutReason::AnotherTab, Ok(()))),
+        "another tab's confirmed logout, heard here"
+    );
+    assert_eq!(symphony.state(), SessionState::LoggedOut);
 }

@@ -164,6 +164,10 @@ pub enum SymphonyError {
     /// not built in).
     #[error("this build has no sdk.js backend: turn on the `sdk-js` feature of yew-symphony (or symphony-dom), or use Transport::BuiltIn")]
     SdkUnsupported,
+    /// Another tab of the app logged out of this pod and the pod did not confirm it there:
+    /// the frames here are gone, and the pod session may still be alive.
+    #[error("another tab of this app logged out, but the pod did not confirm it there: the pod session may still be alive; log out here to ask the pod again")]
+    LogoutUnconfirmed,
     /// The request was cut short before the pod answered: by a later render, a logout, its
     /// frame leaving the document, or the session's owner going away. No answer from the
     /// pod will come for it; an action already posted may or may not have been carried out.
@@ -204,6 +208,7 @@ impl SymphonyError {
             Self::SdkApiMissing { .. } => "SDK_API_MISSING",
             Self::SdkConflict { .. } => "SDK_CONFLICT",
             Self::SdkUnsupported => "SDK_UNSUPPORTED",
+            Self::LogoutUnconfirmed => "LOGOUT_UNCONFIRMED",
         }
     }
 
@@ -280,6 +285,7 @@ impl SymphonyError {
             }
             Self::LogoutInProgress
             | Self::SdkUnsupported
+            | Self::LogoutUnconfirmed
             | Self::Network { .. }
             | Self::InvalidConfig(_)
             | Self::LogoutRefused { .. } => {}
@@ -564,6 +570,7 @@ mod tests {
             SymphonyError::NotAvailable {
                 operation: "create room",
             },
+            SymphonyError::LogoutUnconfirmed,
         ];
         let mut codes: Vec<_> = all.iter().map(SymphonyError::code).collect();
         codes.sort_unstable();
@@ -659,6 +666,10 @@ mod tests {
             (
                 SymphonyError::LogoutInProgress,
                 json!({"code": "LOGOUT_IN_PROGRESS"}),
+            ),
+            (
+                SymphonyError::LogoutUnconfirmed,
+                json!({"code": "LOGOUT_UNCONFIRMED"}),
             ),
             (
                 SymphonyError::LogoutNotSent { reason: "why" },

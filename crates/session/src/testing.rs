@@ -90,6 +90,7 @@ pub struct FakeDriver {
     posted: Vec<HostMessage>,
     broadcasts: Vec<TabMessage>,
     notifications: Vec<(SubscriptionId, Value)>,
+    logouts_ended: Vec<(crate::LogoutReason, Result<(), SymphonyError>)>,
     /// When the scheduled idle check is due.
     idle_check: Option<Duration>,
     /// The idle logout claims held by this tab and the tabs it shares them with.
@@ -147,6 +148,7 @@ impl FakeDriver {
             posted: Vec::new(),
             broadcasts: Vec::new(),
             notifications: Vec::new(),
+            logouts_ended: Vec::new(),
             idle_check: None,
             claims_held: Rc::new(RefCell::new(BTreeSet::new())),
             claims: Vec::new(),
@@ -542,6 +544,14 @@ impl FakeDriver {
                 let old = std::mem::replace(&mut self.announced, *state);
                 assert_ne!(old, *state, "driver contract: the same state announced twice");
             }
+            Effect::News(News::LoggedOut { reason, result }) => {
+                assert_eq!(
+                    self.announced,
+                    SessionState::LoggedOut,
+                    "driver contract: a logout's end comes once the state is LoggedOut"
+                );
+                self.logouts_ended.push((*reason, result.clone()));
+            }
             Effect::News(News::ReadyChanged(_))
             | Effect::News(News::InteractionRequiredChanged(_))
             | Effect::News(News::LoadedChanged(_)) => {}
@@ -710,6 +720,11 @@ impl FakeDriver {
     /// Every message broadcast to the other tabs so far.
     pub fn broadcasts(&self) -> &[TabMessage] {
         &self.broadcasts
+    }
+
+    /// Every [`News::LoggedOut`] so far: why, and how it ended.
+    pub fn logouts_ended(&self) -> &[(crate::LogoutReason, Result<(), SymphonyError>)] {
+        &self.logouts_ended
     }
 
     /// Every notification delivered so far.

@@ -499,6 +499,17 @@ pub enum News {
     },
     /// The state changed.
     StateChanged(SessionState),
+    /// A logout ended, whatever started it: the frames are gone (it comes right after
+    /// [`News::StateChanged`] to `LoggedOut`). For this session's own logout (asked for, or
+    /// the idle logout this tab performed) the result is what its callers were answered;
+    /// when this tab followed another tab's logout, `Ok` if the pod confirmed it there,
+    /// else [`SymphonyError::LogoutUnconfirmed`].
+    LoggedOut {
+        /// Why: requested, idle, another tab.
+        reason: LogoutReason,
+        /// How it ended; [`SdkResult::from`] gives Symphony's JSON shape.
+        result: Result<(), SymphonyError>,
+    },
     /// Readiness changed: `true` once the main frame said `clientReady` (user signed
     /// in), `false` when that main frame goes (logout, new render, removal).
     ReadyChanged(bool),

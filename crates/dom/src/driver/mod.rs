@@ -56,6 +56,7 @@ pub(crate) enum Flag {
     InteractionRequired,
 }
 pub(crate) type IdleCallback = Rc<dyn Fn(Option<Timestamp>)>;
+pub(crate) type LogoutCallback = Rc<dyn Fn(LogoutReason, &Result<(), SymphonyError>)>;
 
 /// A registered change callback.
 #[derive(Clone)]
@@ -63,6 +64,7 @@ pub(crate) enum ChangeCallback {
     State(StateCallback),
     Flag(Flag, FlagCallback),
     IdleWarning(IdleCallback),
+    LoggedOut(LogoutCallback),
 }
 pub(crate) type NotificationCallback = Rc<dyn Fn(&Value)>;
 
@@ -186,6 +188,11 @@ enum Deferred {
     State(Vec<Registered<StateCallback>>, SessionState),
     Flag(Vec<Registered<FlagCallback>>, bool),
     IdleWarning(Vec<Registered<IdleCallback>>, Option<Timestamp>),
+    LoggedOut(
+        Vec<Registered<LogoutCallback>>,
+        LogoutReason,
+        Result<(), SymphonyError>,
+    ),
     Notify(Registered<NotificationCallback>, Value),
 }
 
@@ -354,6 +361,13 @@ impl Driver {
                     _ => None,
                 });
                 return Some(Deferred::State(listeners, state));
+            }
+            Effect::News(News::LoggedOut { reason, result }) => {
+                let listeners = self.listeners(|c| match c {
+                    ChangeCallback::LoggedOut(callback) => Some(callback.clone()),
+                    _ => None,
+                });
+                return Some(Deferred::LoggedOut(listeners, reason, result));
             }
             Effect::News(News::ReadyChanged(ready)) => return Some(self.flag_news(Flag::Ready, ready)),
             Effect::News(News::LoadedChanged(loaded)) => return Some(self.flag_news(Flag::Loaded, loaded)),
@@ -548,6 +562,11 @@ pub(crate) fn pump(shared: &Shared) {
             Some(Deferred::IdleWarning(listeners, deadline)) => {
                 for listener in listeners.iter().filter(|l| l.live.get()) {
                     (listener.callback)(deadline);
+                }
+            }
+            Some(Deferred::LoggedOut(listeners, reason, result)) => {
+                for listener in listeners.iter().filter(|l| l.live.get()) {
+                    (listener.callback)(reason, &result);
                 }
             }
             Some(Deferred::Notify(listener, data)) => {

@@ -647,6 +647,10 @@ impl Session {
             self.outbox.emit(Work::ClearSessionMark { key });
         }
         self.state_news(SessionState::LoggingOut, SessionState::LoggedOut);
+        self.outbox.emit(News::LoggedOut {
+            reason: self.logout_reason.unwrap_or(LogoutReason::Requested),
+            result: result.clone(),
+        });
         self.outbox.emit(Work::Broadcast(TabMessage::LoggedOut {
             pod: self.config.pod_origin().to_owned(),
             ok: result.is_ok(),
@@ -667,6 +671,10 @@ impl Session {
         self.subscriptions.clear();
         self.sdk.forget_subscriptions();
         self.state_news(SessionState::LoggingOut, SessionState::LoggedOut);
+        self.outbox.emit(News::LoggedOut {
+            reason: self.logout_reason.unwrap_or(LogoutReason::Idle),
+            result: Ok(()),
+        });
     }
 
     /// A render over sdk.js: the view shown ends, the new one starts, and `render` is called
@@ -936,6 +944,7 @@ impl Session {
                 self.sdk.forget_subscriptions();
                 self.logout_reason = Some(reason.unwrap_or(LogoutReason::AnotherTab));
                 self.announce_state(SessionState::Rendered);
+                self.logged_out_news(ok);
                 return true;
             }
             // The tab that holds the idle logout's claim is done: close here too; but when
@@ -969,7 +978,20 @@ impl Session {
         self.subscriptions.clear();
         self.logout_reason = Some(reason.unwrap_or(LogoutReason::AnotherTab));
         self.announce_state(SessionState::Rendered);
+        self.logged_out_news(ok);
         true
+    }
+
+    /// [`News::LoggedOut`] for another tab's logout: `ok` when the pod confirmed it there.
+    fn logged_out_news(&mut self, ok: bool) {
+        self.outbox.emit(News::LoggedOut {
+            reason: self.logout_reason.unwrap_or(LogoutReason::AnotherTab),
+            result: if ok {
+                Ok(())
+            } else {
+                Err(SymphonyError::LogoutUnconfirmed)
+            },
+        });
     }
 
     fn message(&mut self, message: PodMessage) -> bool {

@@ -143,6 +143,7 @@ fn no_activity_warns_then_logs_out_for_idleness() {
     let effects = page.resolve_json(&id, ok_data());
     assert_eq!(page.session().state(), SessionState::LoggedOut);
     assert_eq!(page.session().logout_reason(), Some(LogoutReason::Idle));
+    assert_eq!(page.logouts_ended(), &[(LogoutReason::Idle, Ok(()))]);
     assert!(!page.session().server_session_may_be_alive());
     assert!(effects.iter().any(|e| matches!(
         e,
@@ -369,6 +370,12 @@ fn a_refused_claim_follows_the_other_tab_and_closes_on_its_report() {
         second.session().server_session_may_be_alive(),
         "another tab's word is not proof"
     );
+    assert_eq!(
+        second.logouts_ended(),
+        &[(LogoutReason::Idle, Ok(()))],
+        "the holder's confirmed end, told here"
+    );
+    assert_eq!(first.logouts_ended(), &[(LogoutReason::Idle, Ok(()))]);
     assert!(second.timers().is_empty(), "its deadline cancelled");
 }
 

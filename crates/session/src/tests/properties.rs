@@ -226,6 +226,7 @@ impl Observer {
             .count() as u64;
         let epoch = self.epoch;
         let mut logged_out = false;
+        let mut end_told = false;
         let mut frame_logout_posted = false;
         for effect in effects {
             match effect {
@@ -335,7 +336,18 @@ impl Observer {
                         "request {request} answered twice"
                     );
                 }
-                Effect::News(News::StateChanged(SessionState::LoggedOut)) => logged_out = true,
+                Effect::News(News::StateChanged(SessionState::LoggedOut)) => {
+                    logged_out = true;
+                    end_told = false;
+                }
+                Effect::News(News::LoggedOut { result, .. }) => {
+                    assert!(
+                        logged_out && !end_told,
+                        "a logout's end told once, after LoggedOut"
+                    );
+                    assert_documented_shape(&result.clone().map(|()| Resolved::new()));
+                    end_told = true;
+                }
                 Effect::News(News::LoadedChanged(loaded)) => {
                     assert_ne!(self.loaded, *loaded, "loading announced twice");
                     self.loaded = *loaded;
@@ -388,6 +400,10 @@ impl Observer {
                 }
             }
         }
+        assert_eq!(
+            logged_out, end_told,
+            "every LoggedOut state tells how the logout ended"
+        );
         if logged_out {
             if let Some(id) = self.frame_logout.take() {
                 self.abandoned.insert(id);

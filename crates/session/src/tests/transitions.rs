@@ -1758,3 +1758,48 @@ fn a_frame_that_keeps_signing_in_is_bounded_by_the_logout_deadline() {
     assert!(h.session().server_session_may_be_alive());
     assert!(h.storage().keys.contains(&mark_key()), "a later logout asks");
 }
+
+#[test]
+fn every_logout_tells_how_it_ended_once_its_frames_are_gone() {
+    // Asked for, and the pod refused.
+    let config = Config::builder(POD, "http://127.0.0.1:8080")
+        .without_frame_logout()
+        .build()
+        .unwrap();
+    let mut h = FakeDriver::new(config);
+    h.render_ready_main();
+    h.command(Command::Logout);
+    assert!(h.logouts_ended().is_empty(), "not before it ends");
+    h.answer_http(500);
+    assert_eq!(
+        h.logouts_ended(),
+        &[(
+            crate::LogoutReason::Requested,
+            Err(SymphonyError::ServerStatus { status: 500 })
+        )]
+    );
+    // Asked again, and it ended.
+    h.command(Command::Logout);
+    h.answer_http(200);
+    assert_eq!(
+        h.logouts_ended().last(),
+        Some(&(crate::LogoutReason::Requested, Ok(())))
+    );
+    assert_eq!(h.logouts_ended().len(), 2);
+    // Another tab's logout: confirmed there, or not.
+    for (ok, result) in [(true, Ok(())), (false, Err(SymphonyError::LogoutUnconfirmed))] {
+        let mut h = FakeDriver::with_mode(Mode::Focus);
+        h.render_ready_main();
+        h.event(other_tab_logged_out(ok));
+        assert_eq!(
+            h.logouts_ended(),
+            &[(crate::LogoutReason::AnotherTab, result)],
+            "ok: {ok}"
+        );
+    }
+    // A logout with nothing to close tells nothing.
+    let mut h = FakeDriver::with_mode(Mode::Focus);
+    h.command(Command::Logout);
+    h.event(other_tab_logged_out(true));
+    assert!(h.logouts_ended().is_empty());
+}

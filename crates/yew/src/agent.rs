@@ -58,6 +58,8 @@ struct Inner {
     next_chat: RefCell<u64>,
     /// Asks for [`RenderJob::RetryChats`] each time the session becomes ready.
     ready_watch: RefCell<Option<StateListener>>,
+    /// The provider's `on_error`, for failures nobody awaits.
+    on_error: RefCell<Option<yew::Callback<SymphonyError>>>,
 }
 
 /// The Symphony agent of a [`SymphonyProvider`](crate::SymphonyProvider): cheap to clone,
@@ -148,6 +150,7 @@ impl SymphonyAgent {
                 chats,
                 next_chat: RefCell::new(0),
                 ready_watch: RefCell::new(None),
+                on_error: RefCell::new(None),
             }),
         };
         // Weak: the session holds this callback and must not keep the agent alive.
@@ -229,6 +232,20 @@ impl SymphonyAgent {
             },
             "render",
         )
+    }
+
+    /// The provider's `on_error` (as of its last render).
+    pub(crate) fn set_on_error(&self, callback: Option<yew::Callback<SymphonyError>>) {
+        *self.inner.on_error.borrow_mut() = callback;
+    }
+
+    /// A failure nobody awaits: to the provider's `on_error`, else the browser console.
+    pub(crate) fn report_unawaited(&self, error: SymphonyError) {
+        let callback = self.inner.on_error.borrow().clone();
+        match callback {
+            Some(callback) => callback.emit(error),
+            None => gloo::console::error!(format!("yew-symphony: {error}")),
+        }
     }
 
     pub(crate) fn register_chat(&self, container: &str, stream_id: &str) -> ChatRegistration {

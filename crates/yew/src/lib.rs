@@ -137,6 +137,17 @@ pub struct SymphonyProviderProps {
     /// warning starts (default 60 s; at most the timeout, zero for none).
     #[prop_or_default]
     pub idle_warning: Option<Duration>,
+    /// Called each time a logout ends, whatever started it (a component, the idle logout,
+    /// another tab), with why and Symphony's JSON result (`{}` or `{"error":{..}}`; for
+    /// another tab's logout, an error when the pod did not confirm it there). It comes once
+    /// the frames are gone.
+    #[prop_or_default]
+    pub on_logout: Option<Callback<(LogoutReason, SdkResult)>>,
+    /// Called with the failures nobody awaits: a chat's render or stream that failed when
+    /// its `<SymphonyChat>` has no `on_error` of its own (a pod blocked by the page's
+    /// policy, sdk.js that did not load, a missing container, a timeout).
+    #[prop_or_default]
+    pub on_error: Option<Callback<SymphonyError>>,
     /// The subtree that may use the hooks.
     #[prop_or_default]
     pub children: Html,
@@ -158,6 +169,21 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
             SymphonyAgent::new(with_idle_props(config, *timeout, *warning), options.clone())
         },
     );
+    // The app's callbacks as of this render, for the session's listeners to call.
+    agent.set_on_error(props.on_error.clone());
+    let on_logout = use_mut_ref(|| None::<Callback<(LogoutReason, SdkResult)>>);
+    *on_logout.borrow_mut() = props.on_logout.clone();
+    {
+        use_effect_with(agent.clone(), move |agent| {
+            let listener = agent.symphony().on_logout(move |reason, result| {
+                let callback = on_logout.borrow().clone();
+                if let Some(callback) = callback {
+                    callback.emit((reason, SdkResult::from(result)));
+                }
+            });
+            move || drop(listener)
+        });
+    }
     // Compared before it is set: a publish that changes nothing re-renders nothing.
     let status = use_state_eq(|| SessionStatus::of(&agent));
     {
@@ -481,6 +507,11 @@ pub struct SymphonyChatProps {
     /// Classes of the container.
     #[prop_or_default]
     pub class: Classes,
+    /// Called when showing this chat fails (its render or its stream: a pod blocked by the
+    /// page's policy, sdk.js that did not load, a timeout); without it, the provider's
+    /// `on_error` is. Not called for a request a logout or a new render cut short.
+    #[prop_or_default]
+    pub on_error: Option<Callback<SymphonyError>>,
 }
 
 /// A chat: renders its container and shows `stream_id` in it. The first chat mounted before
@@ -498,6 +529,9 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
     // (unregistered) with the component. Registered in the effect, not during the render:
     // effects run in mount order, renders do not.
     let registration = use_mut_ref(|| None::<(SymphonyAgent, agent::ChatRegistration)>);
+    // This render's `on_error`, for a failure that comes later.
+    let on_error = use_mut_ref(|| None::<Callback<SymphonyError>>);
+    *on_error.borrow_mut() = props.on_error.clone();
     // Over sdk.js the main chat's container carries the class its `render` looks for, in
     // this component's own markup so that Yew keeps it. (Only built with the backend.)
     #[cfg(feature = "sdk-js")]
@@ -531,11 +565,25 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
             // Holds the agent weakly: a render waiting for a sign-in does not keep the
             // session alive once the provider dropped it.
             let showing = agent.show_chat(chat);
+            let (agent, on_error) = (agent.downgrade(), on_error.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                // A failure shows in the frame or the session state; nobody awaits it here.
                 // A chat whose stream was not confirmed is shown again once the session is
-                // ready (a sign-in slower than the request timeout).
-                let _ = showing.await;
+                // ready (a sign-in slower than the request timeout). A failure goes to this
+                // chat's `on_error`, else to the provider's.
+                match showing.await {
+                    Err(SymphonyError::Interrupted { .. }) | Ok(()) => {}
+                    Err(error) => {
+                        let own = on_error.borrow().clone();
+                        match own {
+                            Some(callback) => callback.emit(error),
+                            None => {
+                                if let Some(agent) = agent.upgrade() {
+                                    agent.report_unawaited(error);
+                                }
+                            }
+                        }
+                    }
+                }
             });
         },
     );

@@ -22,6 +22,7 @@ use yew_symphony::{
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod callbacks;
 mod chats;
 mod config;
 mod idle;

@@ -74,6 +74,7 @@
 //! | [`Work::IdleLogoutDue`] | work | claim the idle logout for this deadline among the app's tabs (one holder per deadline, held for the tab's life: the Web Locks API), or grant it at once when tabs are not synchronised | [`Event::IdleLogoutClaimed`] with the answer |
 //! | [`News::Answer`] | news | resolve the caller's request with the result ([`SdkResult::from`] gives Symphony's JSON) | nothing |
 //! | [`News::StateChanged`] | news | tell the application | nothing |
+//! | [`News::LoggedOut`] | news | tell the application how a logout ended, whoever started it | nothing |
 //! | [`News::LoadedChanged`] | news | tell the application (the main frame shows the pod's page; child chats may be opened) | nothing |
 //! | [`News::ReadyChanged`] | news | tell the application | nothing |
 //! | [`News::InteractionRequiredChanged`] | news | tell the application (the chat most likely waits for the user: show it) | nothing |

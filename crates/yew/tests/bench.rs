@@ -984,13 +984,15 @@ async fn sdk_plain_once(ids: &[String]) -> SdkRun {
     }
 }
 
-/// Render and logout over sdk.js at 1, 10 and 100 frames, ours against the page calling
-/// `window.symphony` itself.
+/// Render and logout over sdk.js, ours against the page calling `window.symphony` itself.
+/// One frame only for now: at 10 frames (a render and nine `openStream`s into child
+/// containers, alternating with the baseline) the page stops answering WebDriver after a
+/// few runs, in debug and release builds; not diagnosed yet (see BENCHMARKS.md).
 #[cfg(feature = "sdk-js")]
 #[wasm_bindgen_test]
 async fn bench_5_over_sdk_js() {
     let started = start("over sdk.js: render and logout, ours against window.symphony called directly");
-    for (n, full) in [(1, 30), (10, 16), (100, 8)] {
+    for (n, full) in [(1, 30)] {
         let repetitions = reps(full);
         let ids = containers(n);
         // Untimed warm-ups; ours first, so that the library loads sdk.js into the page.

@@ -185,15 +185,7 @@ impl Scenario {
         })?;
         let user = self.wait_in_main_frame("#user").await?;
         check(user == USER, || format!("the main frame shows user {user:?}"))?;
-        for (container, stream) in CHILDREN {
-            eventually(&format!("{container}'s frame showing {stream}"), WAIT, || async {
-                let shown = self
-                    .text_in_frame(&format!("#{container} iframe"), "#stream")
-                    .await?;
-                check(shown == stream, || format!("it shows {shown:?}"))
-            })
-            .await?;
-        }
+        self.the_children_show_their_streams().await?;
         let ours = self
             .client
             .find_all(Locator::Css("iframe[data-symphony-instance]"))
@@ -214,27 +206,8 @@ impl Scenario {
             format!("before the logout the pod has {users:?}")
         })?;
         let before = text_of(&self.client, "[data-testid=logout-result]").await?;
-        self.pod.set_faults(json!({"logout": {"delayMs": 1500}})).await?;
-        click_button(&self.client, "Log out").await?;
-        let visibility = self
-            .client
-            .execute(
-                "return [...document.querySelectorAll('iframe')].map(f => getComputedStyle(f).visibility);",
-                vec![],
-            )
-            .await
-            .map_err(seen)?;
-        check(visibility == json!(["hidden", "hidden", "hidden"]), || {
-            format!("right after Log out the frames' visibility is {visibility}")
-        })?;
-        let result = self.wait_for_logout_result(&before).await?;
-        self.pod.set_faults(json!({"logout": "ok"})).await?;
-        check(result == "{}", || {
-            format!("logout-result is {result:?}, not {{}}")
-        })?;
-        self.wait_for_state("LoggedOut").await?;
-        let frames = self.iframe_count().await?;
-        check(frames == 0, || format!("{frames} iframes left after the logout"))?;
+        self.log_out_slowly_with_every_frame_hidden_at_once(&before)
+            .await?;
         let users = self.pod.session_users().await?;
         check(users.is_empty(), || {
             format!("the pod still has sessions: {users:?}")
@@ -310,15 +283,7 @@ impl Scenario {
         check(user == USER, || {
             format!("the main frame shows user {user:?}, not {USER:?}")
         })?;
-        for (container, stream) in CHILDREN {
-            eventually(&format!("{container}'s frame showing {stream}"), WAIT, || async {
-                let shown = self
-                    .text_in_frame(&format!("#{container} iframe"), "#stream")
-                    .await?;
-                check(shown == stream, || format!("it shows {shown:?}"))
-            })
-            .await?;
-        }
+        self.the_children_show_their_streams().await?;
         self.wait_for_header("Signed in").await?;
         screenshot(&self.client, "01-signed-in").await?;
         Ok(())
@@ -351,27 +316,8 @@ impl Scenario {
             format!("a logout result before any logout: {before:?}")
         })?;
         // The pod takes its time: every frame must be hidden at once, under the strict policy.
-        self.pod.set_faults(json!({"logout": {"delayMs": 1500}})).await?;
-        click_button(&self.client, "Log out").await?;
-        let visibility = self
-            .client
-            .execute(
-                "return [...document.querySelectorAll('iframe')].map(f => getComputedStyle(f).visibility);",
-                vec![],
-            )
-            .await
-            .map_err(seen)?;
-        check(visibility == json!(["hidden", "hidden", "hidden"]), || {
-            format!("right after Log out the frames' visibility is {visibility}")
-        })?;
-        let result = self.wait_for_logout_result(&before).await?;
-        self.pod.set_faults(json!({"logout": "ok"})).await?;
-        check(result == "{}", || {
-            format!("logout-result is {result:?}, not {{}}")
-        })?;
-        self.wait_for_state("LoggedOut").await?;
-        let frames = self.iframe_count().await?;
-        check(frames == 0, || format!("{frames} iframes left after the logout"))?;
+        self.log_out_slowly_with_every_frame_hidden_at_once(&before)
+            .await?;
         self.wait_for_header("Logged out").await?;
         let users = self.pod.session_users().await?;
         check(users.is_empty(), || {
@@ -619,6 +565,45 @@ impl Scenario {
         Ok(())
     }
 
+    /// Clicks Log out while the pod takes 1.5 s to answer: the three frames are hidden at
+    /// once, then `{}` is shown and no frame is left.
+    async fn log_out_slowly_with_every_frame_hidden_at_once(&self, before: &str) -> Result<()> {
+        self.pod.set_faults(json!({"logout": {"delayMs": 1500}})).await?;
+        click_button(&self.client, "Log out").await?;
+        let visibility = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('iframe')].map(f => getComputedStyle(f).visibility);",
+                vec![],
+            )
+            .await
+            .map_err(seen)?;
+        check(visibility == json!(["hidden", "hidden", "hidden"]), || {
+            format!("right after Log out the frames' visibility is {visibility}")
+        })?;
+        let result = self.wait_for_logout_result(before).await?;
+        self.pod.set_faults(json!({"logout": "ok"})).await?;
+        check(result == "{}", || {
+            format!("logout-result is {result:?}, not {{}}")
+        })?;
+        self.wait_for_state("LoggedOut").await?;
+        let frames = self.iframe_count().await?;
+        check(frames == 0, || format!("{frames} iframes left after the logout"))
+    }
+
+    /// Each Focus chat's frame shows its stream.
+    async fn the_children_show_their_streams(&self) -> Result<()> {
+        for (container, stream) in CHILDREN {
+            eventually(&format!("{container}'s frame showing {stream}"), WAIT, || async {
+                let shown = self
+                    .text_in_frame(&format!("#{container} iframe"), "#stream")
+                    .await?;
+                check(shown == stream, || format!("it shows {shown:?}"))
+            })
+            .await?;
+        }
+        Ok(())
+    }
     /// Waits for the idle warning; answers the countdown it shows.
     async fn wait_for_idle_warning(&self) -> Result<String> {
         eventually("the idle warning", WAIT, || async {

@@ -239,12 +239,17 @@ impl SymphonyAgent {
         *self.inner.on_error.borrow_mut() = callback;
     }
 
-    /// A failure nobody awaits: to the provider's `on_error`, else the browser console.
+    /// A failure nobody awaits: to the provider's `on_error`, else the browser console (its
+    /// code only: every error's text would weigh on every app).
     pub(crate) fn report_unawaited(&self, error: SymphonyError) {
         let callback = self.inner.on_error.borrow().clone();
         match callback {
             Some(callback) => callback.emit(error),
-            None => gloo::console::error!(format!("yew-symphony: {error}")),
+            None => gloo::console::error!(
+                "yew-symphony: a chat could not be shown:",
+                error.code(),
+                "(give <SymphonyChat on_error> or the provider's on_error to handle it)"
+            ),
         }
     }
 

@@ -138,11 +138,13 @@ pub struct SymphonyProviderProps {
     #[prop_or_default]
     pub idle_warning: Option<Duration>,
     /// Called each time a logout ends, whatever started it (a component, the idle logout,
-    /// another tab), with why and Symphony's JSON result (`{}` or `{"error":{..}}`; for
-    /// another tab's logout, an error when the pod did not confirm it there). It comes once
-    /// the frames are gone.
+    /// another tab), with why and how it ended (for another tab's logout,
+    /// [`SymphonyError::LogoutUnconfirmed`] when the pod did not confirm it there). It comes
+    /// once the frames are gone. `SdkResult::from(&result)` gives Symphony's JSON (`{}` or
+    /// `{"error":{..}}`); the typed result is given so that an app that never shows the JSON
+    /// does not carry every error's text.
     #[prop_or_default]
-    pub on_logout: Option<Callback<(LogoutReason, SdkResult)>>,
+    pub on_logout: Option<Callback<(LogoutReason, Result<(), SymphonyError>)>>,
     /// Called with the failures nobody awaits: a chat's render or stream that failed when
     /// its `<SymphonyChat>` has no `on_error` of its own (a pod blocked by the page's
     /// policy, sdk.js that did not load, a missing container, a timeout).
@@ -171,19 +173,8 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
     );
     // The app's callbacks as of this render, for the session's listeners to call.
     agent.set_on_error(props.on_error.clone());
-    let on_logout = use_mut_ref(|| None::<Callback<(LogoutReason, SdkResult)>>);
+    let on_logout = use_mut_ref(|| None::<Callback<(LogoutReason, Result<(), SymphonyError>)>>);
     *on_logout.borrow_mut() = props.on_logout.clone();
-    {
-        use_effect_with(agent.clone(), move |agent| {
-            let listener = agent.symphony().on_logout(move |reason, result| {
-                let callback = on_logout.borrow().clone();
-                if let Some(callback) = callback {
-                    callback.emit((reason, SdkResult::from(result)));
-                }
-            });
-            move || drop(listener)
-        });
-    }
     // Compared before it is set: a publish that changes nothing re-renders nothing.
     let status = use_state_eq(|| SessionStatus::of(&agent));
     {
@@ -200,9 +191,15 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
             };
             let (on_state, on_flag) = (publish.clone(), publish.clone());
             let watches = agent.watch(move |_| on_state(), move |_| on_flag());
+            let logouts = agent.symphony().on_logout(move |reason, result| {
+                let callback = on_logout.borrow().clone();
+                if let Some(callback) = callback {
+                    callback.emit((reason, result.clone()));
+                }
+            });
             // Anything that happened between the first render and this effect.
             publish();
-            move || drop(watches)
+            move || drop((watches, logouts))
         });
     }
     // Two contexts, so that a component that only needs the agent (every <SymphonyChat>)

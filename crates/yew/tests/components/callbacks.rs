@@ -32,10 +32,11 @@ fn CallbacksApp(props: &CallbacksAppProps) -> Html {
     let on_logout = {
         let heard = props.heard.clone();
         Callback::from(
-            move |(reason, result): (yew_symphony::LogoutReason, yew_symphony::SdkResult)| {
+            move |(reason, result): (yew_symphony::LogoutReason, Result<(), SymphonyError>)| {
+                let json = yew_symphony::SdkResult::from(&result).to_json();
                 heard
                     .borrow_mut()
-                    .push(format!("logout {}: {}", reason.as_str(), result.to_json()))
+                    .push(format!("logout {}: {json}", reason.as_str()))
             },
         )
     };

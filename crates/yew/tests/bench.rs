@@ -569,27 +569,43 @@ fn start(name: &str) -> f64 {
     now()
 }
 
-/// Render and logout at `n` frames (main + `n - 1` children), ours against the baseline,
-/// alternating which goes first.
-async fn render_and_logout(n: usize, repetitions: usize) {
-    let ids = containers(n);
-    // One untimed warm-up of each, so that first-use costs (compilation, caches) stay out.
-    ours_once(&ids).await;
-    plain_once(&ids).await;
+/// `repetitions` runs of ours and of the baseline at `n` frames, alternating which goes
+/// first, after one untimed warm-up of each (ours first), so that first-use costs
+/// (compilation, caches; over sdk.js, loading it) stay out.
+async fn alternating<T, O, P>(
+    n: usize,
+    repetitions: usize,
+    ours_once: impl Fn() -> O,
+    plain_once: impl Fn() -> P,
+) -> (Vec<T>, Vec<T>)
+where
+    O: std::future::Future<Output = T>,
+    P: std::future::Future<Output = T>,
+{
+    ours_once().await;
+    plain_once().await;
     let mut ours = Vec::new();
     let mut plain = Vec::new();
     for rep in 0..repetitions {
         if rep % 2 == 0 {
-            ours.push(ours_once(&ids).await);
-            plain.push(plain_once(&ids).await);
+            ours.push(ours_once().await);
+            plain.push(plain_once().await);
         } else {
-            plain.push(plain_once(&ids).await);
-            ours.push(ours_once(&ids).await);
+            plain.push(plain_once().await);
+            ours.push(ours_once().await);
         }
         if rep % 5 == 4 {
             progress(&format!("{n} frames: {}/{repetitions}", rep + 1));
         }
     }
+    (ours, plain)
+}
+
+/// Render and logout at `n` frames (main + `n - 1` children), ours against the baseline,
+/// alternating which goes first.
+async fn render_and_logout(n: usize, repetitions: usize) {
+    let ids = containers(n);
+    let (ours, plain) = alternating(n, repetitions, || ours_once(&ids), || plain_once(&ids)).await;
     remove_containers(&ids);
 
     let pick =
@@ -995,20 +1011,9 @@ async fn bench_5_over_sdk_js() {
     for (n, full) in [(1, 30)] {
         let repetitions = reps(full);
         let ids = containers(n);
-        // Untimed warm-ups; ours first, so that the library loads sdk.js into the page.
-        sdk_ours_once(&ids).await;
-        sdk_plain_once(&ids).await;
-        let mut ours = Vec::new();
-        let mut plain = Vec::new();
-        for rep in 0..repetitions {
-            if rep % 2 == 0 {
-                ours.push(sdk_ours_once(&ids).await);
-                plain.push(sdk_plain_once(&ids).await);
-            } else {
-                plain.push(sdk_plain_once(&ids).await);
-                ours.push(sdk_ours_once(&ids).await);
-            }
-        }
+        // The warm-up of ours loads sdk.js into the page.
+        let (ours, plain) =
+            alternating(n, repetitions, || sdk_ours_once(&ids), || sdk_plain_once(&ids)).await;
         remove_containers(&ids);
         let pick = |runs: &[SdkRun], f: fn(&SdkRun) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
         let render = compared(&pick(&ours, |r| r.render), &pick(&plain, |r| r.render));

@@ -494,15 +494,21 @@ async fn ours_once(ids: &[String]) -> (f64, LogoutRun) {
     (render, run)
 }
 
+/// `[[container, stream], ..]` of the children (every container but the first), for the
+/// baselines.
+fn child_pairs(ids: &[String]) -> js_sys::Array {
+    ids.iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, id)| js_sys::Array::of2(&JsValue::from_str(id), &JsValue::from_str(&format!("stream-{i}"))))
+        .collect()
+}
+
 /// The plain JavaScript baseline doing the same.
 async fn plain_once(ids: &[String]) -> (f64, LogoutRun) {
     reset().await;
     let plain = PlainSession::new(emulator(), "bench");
-    let children = js_sys::Array::new();
-    for (i, id) in ids.iter().enumerate().skip(1) {
-        let pair = js_sys::Array::of2(&JsValue::from_str(id), &JsValue::from_str(&format!("stream-{i}")));
-        children.push(&pair);
-    }
+    let children = child_pairs(ids);
     let t0 = now();
     let Some(rendered) = support::within(
         60_000,
@@ -958,11 +964,7 @@ async fn sdk_ours_once(ids: &[String]) -> SdkRun {
 #[cfg(feature = "sdk-js")]
 async fn sdk_plain_once(ids: &[String]) -> SdkRun {
     reset().await;
-    let children = js_sys::Array::new();
-    for (i, id) in ids.iter().enumerate().skip(1) {
-        let pair = js_sys::Array::of2(&JsValue::from_str(id), &JsValue::from_str(&format!("stream-{i}")));
-        children.push(&pair);
-    }
+    let children = child_pairs(ids);
     let t0 = now();
     let promise = sdk_plain_render(&ids[0], &children).expect("window.symphony is there");
     let Some(rendered) = support::within(60_000, JsFuture::from(promise)).await else {

@@ -120,6 +120,7 @@ async fn the_calls_go_through_window_symphony_and_keep_symphonys_shapes() {
 
     // Every documented notification type is listened to through window.symphony.listen.
     let listen = Spy::on("listen");
+    let subscribed_before = state().await["subscriptions"].as_u64().unwrap_or(0);
     let heard = Rc::new(Cell::new(0));
     let counted = heard.clone();
     let subscription = symphony
@@ -138,6 +139,12 @@ async fn the_calls_go_through_window_symphony_and_keep_symphonys_shapes() {
     eventually(3000, "listen called for each type", || {
         let calls = listen.calls.get();
         async move { calls == 4 }
+    })
+    .await;
+    // `listen` resolves before the chat's frame has the subscription (a message posted to
+    // it): wait until the frame told the pod, as an app waits for its first notification.
+    eventually(5000, "the four subscriptions reaching the pod", || async move {
+        state().await["subscriptions"].as_u64().unwrap_or(0) >= subscribed_before + 4
     })
     .await;
     inject("s2", "a message from the pod").await;
@@ -450,11 +457,19 @@ async fn the_apps_other_tabs_hear_the_logout_and_close_on_theirs() {
 #[wasm_bindgen_test]
 async fn the_inactivity_logout_counts_the_chats_activity_notifications() {
     fresh_sdk(&["sdk-idle"]).await;
+    let subscribed_before = state().await["subscriptions"].as_u64().unwrap_or(0);
     let symphony = Symphony::new(sdk_idle_config(1500, 500));
     within(8000, symphony.render("sdk-idle", RenderOptions::default()))
         .await
         .expect("answered")
         .expect("rendered");
+    // The session's own ActivityNotifications subscription reaches the chat's frame.
+    eventually(
+        1000,
+        "the activity subscription reaching the pod",
+        || async move { state().await["subscriptions"].as_u64().unwrap_or(0) > subscribed_before },
+    )
+    .await;
     let logout = Spy::on("logout");
     // The user acts in the chat for three idle timeouts: no logout.
     let started = js_sys::Date::now();

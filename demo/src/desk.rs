@@ -19,7 +19,7 @@ const LEGAL_CHAT: (&str, &str) = ("desk-legal", "atlas-legal");
 const CREDIT_CHAT: (&str, &str) = ("desk-credit", "atlas-credit");
 
 /// What the header says about the session: "Signed in" once the main frame said so.
-fn session_label(status: SessionStatus) -> &'static str {
+fn session_label(status: &SessionStatus) -> &'static str {
     match (status.state, status.signed_in) {
         (SessionState::Rendered, true) => "Signed in",
         (SessionState::Rendered, false) => "Waiting for sign-in",
@@ -29,7 +29,7 @@ fn session_label(status: SessionStatus) -> &'static str {
     }
 }
 
-fn session_tone(status: SessionStatus) -> &'static str {
+fn session_tone(status: &SessionStatus) -> &'static str {
     match (status.state, status.signed_in) {
         (SessionState::Rendered, true) => "pill ok",
         (SessionState::LoggingOut, _) => "pill busy",
@@ -129,7 +129,7 @@ fn Header(props: &HeaderProps) -> Html {
                 <span class="tab">{ "Approvals" }</span>
             </nav>
             <div class="session">
-                <span class={session_tone(status)} data-testid="signed-in">{ session_label(status) }</span>
+                <span class={session_tone(&status)} data-testid="signed-in">{ session_label(&status) }</span>
                 <button class="button ghost" onclick={props.logout.onclick()} disabled={props.logout.running}>
                     { "Log out" }
                 </button>
@@ -234,6 +234,9 @@ fn StatusPanel(props: &StatusPanelProps) -> Html {
                     <dt>{ "Last logout" }</dt>
                     <dd><code class={last_class} data-testid="logout-result">{ last }</code></dd>
                 </div>
+                if let Some(error) = &status.chat_error {
+                    <div class="wide"><dt>{ "Chat error" }</dt><dd><code class="json failed" data-testid="chat-error">{ error.to_string() }</code></dd></div>
+                }
                 if let Some(reason) = status.logout_reason {
                     <div><dt>{ "Why" }</dt><dd><code data-testid="logout-reason">{ reason.as_str() }</code></dd></div>
                 }

@@ -30,15 +30,17 @@ impl PartialEq for ProbeProps {
 }
 
 /// Hands the provider's agent to the test, and shows the session's state (text), whether
-/// the user is signed in (`data-ready`) and whether the server session may be alive
-/// (`data-server-session`) in `<span class="probe">`.
+/// the user is signed in (`data-ready`), whether the server session may be alive
+/// (`data-server-session`) and the code of the last chat failure (`data-chat-error`) in
+/// `<span class="probe">`.
 #[function_component]
 pub fn Probe(props: &ProbeProps) -> Html {
     *props.slot.borrow_mut() = Some(use_symphony());
     let status = use_session_status();
     html! {
         <span class="probe" data-ready={status.signed_in.to_string()}
-            data-server-session={status.server_session_may_be_alive.to_string()}>
+            data-server-session={status.server_session_may_be_alive.to_string()}
+            data-chat-error={status.chat_error.as_ref().map(|error| error.code())}>
             { status.state.as_str() }
         </span>
     }

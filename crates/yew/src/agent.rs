@@ -60,6 +60,10 @@ struct Inner {
     ready_watch: RefCell<Option<StateListener>>,
     /// The provider's `on_error`, for failures nobody awaits.
     on_error: RefCell<Option<yew::Callback<SymphonyError>>>,
+    /// The last failure of a `<SymphonyChat>` since the chats were last rendered on request.
+    chat_error: RefCell<Option<SymphonyError>>,
+    /// The provider's status publisher, told when `chat_error` changes.
+    on_status: RefCell<Option<Rc<dyn Fn()>>>,
 }
 
 /// The Symphony agent of a [`SymphonyProvider`](crate::SymphonyProvider): cheap to clone,
@@ -151,6 +155,8 @@ impl SymphonyAgent {
                 next_chat: RefCell::new(0),
                 ready_watch: RefCell::new(None),
                 on_error: RefCell::new(None),
+                chat_error: RefCell::new(None),
+                on_status: RefCell::new(None),
             }),
         };
         // Weak: the session holds this callback and must not keep the agent alive.
@@ -213,6 +219,7 @@ impl SymphonyAgent {
     /// long); a logout or a new render answers it. This is how an app renders again after
     /// a logout.
     pub fn render(&self) -> impl std::future::Future<Output = Result<(), SymphonyError>> + 'static {
+        self.set_chat_error(None);
         self.ask(RenderJob::RenderChats, "render")
     }
 
@@ -224,6 +231,7 @@ impl SymphonyAgent {
         options: RenderOptions,
     ) -> impl std::future::Future<Output = Result<(), SymphonyError>> + 'static {
         let container = container.to_owned();
+        self.set_chat_error(None);
         self.ask(
             |reply| RenderJob::Render {
                 container,
@@ -237,6 +245,27 @@ impl SymphonyAgent {
     /// The provider's `on_error` (as of its last render).
     pub(crate) fn set_on_error(&self, callback: Option<yew::Callback<SymphonyError>>) {
         *self.inner.on_error.borrow_mut() = callback;
+    }
+
+    /// The provider's status publisher (`None` when its effect is cleaned up).
+    pub(crate) fn set_on_status(&self, publish: Option<Rc<dyn Fn()>>) {
+        *self.inner.on_status.borrow_mut() = publish;
+    }
+
+    /// The last failure of a `<SymphonyChat>` ([`SessionStatus::chat_error`](crate::SessionStatus)).
+    pub(crate) fn chat_error(&self) -> Option<SymphonyError> {
+        self.inner.chat_error.borrow().clone()
+    }
+
+    /// Records a chat's failure (or clears it), and tells the provider.
+    pub(crate) fn set_chat_error(&self, error: Option<SymphonyError>) {
+        if self.inner.chat_error.replace(error).is_none() && self.inner.chat_error.borrow().is_none() {
+            return;
+        }
+        let publish = self.inner.on_status.borrow().clone();
+        if let Some(publish) = publish {
+            publish();
+        }
     }
 
     /// A failure nobody awaits: to the provider's `on_error`, else the browser console (its

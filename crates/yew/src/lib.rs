@@ -79,7 +79,7 @@ pub use symphony_dom::{
 };
 
 /// The session as components see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SessionStatus {
     /// `Unrendered`, `Rendered`, `LoggingOut` or `LoggedOut`.
@@ -102,6 +102,11 @@ pub struct SessionStatus {
     /// again, which asks the pod again) and after another tab's logout (what a tab says
     /// cannot be verified).
     pub server_session_may_be_alive: bool,
+    /// Why a [`SymphonyChat`] could not be shown (its render or its stream: a pod blocked
+    /// by the page's policy, sdk.js that did not load, a stream refused, a timeout): the
+    /// last such failure, also when an `on_error` callback handled it. Cleared when the app
+    /// renders the chats again ([`use_render`], [`SymphonyAgent::render`]).
+    pub chat_error: Option<SymphonyError>,
 }
 
 impl SessionStatus {
@@ -112,6 +117,7 @@ impl SessionStatus {
             interaction_required: agent.symphony().interaction_required(),
             logout_reason: agent.logout_reason(),
             server_session_may_be_alive: agent.symphony().server_session_may_be_alive(),
+            chat_error: agent.chat_error(),
         }
     }
 }
@@ -189,6 +195,7 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
                     }
                 })
             };
+            agent.set_on_status(Some(publish.clone()));
             let (on_state, on_flag) = (publish.clone(), publish.clone());
             let watches = agent.watch(move |_| on_state(), move |_| on_flag());
             let logouts = agent.symphony().on_logout(move |reason, result| {
@@ -199,14 +206,18 @@ pub fn SymphonyProvider(props: &SymphonyProviderProps) -> Html {
             });
             // Anything that happened between the first render and this effect.
             publish();
-            move || drop((watches, logouts))
+            let agent = agent.clone();
+            move || {
+                agent.set_on_status(None);
+                drop((watches, logouts))
+            }
         });
     }
     // Two contexts, so that a component that only needs the agent (every <SymphonyChat>)
     // does not re-render on every state or readiness change.
     html! {
         <ContextProvider<SymphonyAgent> context={(*agent).clone()}>
-            <ContextProvider<SessionStatus> context={*status}>
+            <ContextProvider<SessionStatus> context={(*status).clone()}>
                 { props.children.clone() }
             </ContextProvider<SessionStatus>>
         </ContextProvider<SymphonyAgent>>
@@ -570,11 +581,15 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
                 match showing.await {
                     Err(SymphonyError::Interrupted { .. }) | Ok(()) => {}
                     Err(error) => {
+                        let agent = agent.upgrade();
+                        if let Some(agent) = &agent {
+                            agent.set_chat_error(Some(error.clone()));
+                        }
                         let own = on_error.borrow().clone();
                         match own {
                             Some(callback) => callback.emit(error),
                             None => {
-                                if let Some(agent) = agent.upgrade() {
+                                if let Some(agent) = agent {
                                     agent.report_unawaited(error);
                                 }
                             }

@@ -69,6 +69,11 @@ async fn failures_nobody_awaits_and_every_logout_reach_the_app() {
         ["own: INVALID_ARGUMENT", "provider: INVALID_ARGUMENT"],
         "each failure once, to the chat's own callback or else the provider's"
     );
+    assert_eq!(
+        chat_error(&app).as_deref(),
+        Some("INVALID_ARGUMENT"),
+        "the status hook shows the chat's failure"
+    );
     heard.borrow_mut().clear();
     faults(json!({"logout": {"status": 500}})).await;
     assert!(app.agent().logout().await.is_err());
@@ -81,11 +86,23 @@ async fn failures_nobody_awaits_and_every_logout_reach_the_app() {
     );
     heard.borrow_mut().clear();
     faults(json!({"logout": "ok"})).await;
-    app.agent().render().await.expect("rendered again");
+    let again = app.agent().render();
+    app.until("a new render clears the chat's failure", |app| {
+        chat_error(app).is_none()
+    })
+    .await;
+    again.await.expect("rendered again");
     let tab = OtherTab::open().await;
     tab.announce_logout();
     app.until("another tab's logout heard", |_| !heard.borrow().is_empty())
         .await;
     assert_eq!(heard.borrow()[0], "logout another-tab: {}");
     app.unmount();
+}
+
+/// The code the status hook shows for the last chat failure (the probe's `data-chat-error`).
+fn chat_error<C: BaseComponent>(app: &Mounted<C>) -> Option<String> {
+    app.all(".probe")
+        .first()
+        .and_then(|probe| probe.get_attribute("data-chat-error"))
 }

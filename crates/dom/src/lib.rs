@@ -60,9 +60,23 @@ pub const FRAME_MARKER_ATTRIBUTE: &str = driver::INSTANCE_ATTRIBUTE;
 
 static NEXT_INSTANCE: AtomicU32 = AtomicU32::new(1);
 
-/// The page's origin (`window.location.origin`), to pass to [`Config::builder`].
+/// The page's origin (`window.location.origin`), to pass to [`Config::builder`]. `None`
+/// outside a browser (a Yew server-side render): give the origin the app is served from.
 pub fn page_origin() -> Option<String> {
+    if cfg!(not(target_arch = "wasm32")) {
+        return None;
+    }
     web_sys::window().and_then(|w| w.location().origin().ok())
+}
+
+/// The page's window and document, or a panic that says what to do instead.
+fn browser() -> (web_sys::Window, web_sys::Document) {
+    if cfg!(not(target_arch = "wasm32")) {
+        panic!("symphony-dom runs in a browser; on a server, render yew-symphony's provider, which starts its session in the browser only");
+    }
+    let window = web_sys::window().expect("symphony-dom needs a browser window");
+    let document = window.document().expect("symphony-dom needs a document");
+    (window, document)
 }
 
 /// The answer of a call Symphony documents as resolving `{}` (render, logout, settings).
@@ -218,7 +232,7 @@ impl Symphony {
     ///
     /// # Panics
     ///
-    /// Outside a browser window (no `window` or `document`): this crate is for browsers.
+    /// Outside a browser window, as [`with_options`](Self::with_options).
     pub fn new(config: Config) -> Self {
         Self::with_options(config, Options::default())
     }
@@ -227,10 +241,11 @@ impl Symphony {
     ///
     /// # Panics
     ///
-    /// Outside a browser window (no `window` or `document`): this crate is for browsers.
+    /// Outside a browser window (no `window` or `document`; any target but wasm32, such as
+    /// a server rendering a Yew app): this crate is for browsers. `yew-symphony`'s provider
+    /// starts its session in the browser only, so it renders on a server.
     pub fn with_options(config: Config, options: Options) -> Self {
-        let window = web_sys::window().expect("symphony-dom needs a browser window");
-        let document = window.document().expect("symphony-dom needs a document");
+        let (window, document) = browser();
         let instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
         let shared = Driver::new_shared(Session::new(config.clone()), instance, window, document, options);
         let snapshot = shared.borrow().snapshot.clone();

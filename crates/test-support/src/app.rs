@@ -67,6 +67,26 @@ impl<C: BaseComponent> Mounted<C> {
         }
     }
 
+    /// Renders `C` as a server does (Yew's server renderer, hydratable markup), puts that
+    /// HTML in a new `<div>` and hydrates it there; also gives the server's HTML.
+    pub async fn hydrate(props: impl Fn(AgentSlot) -> C::Properties) -> (Self, String) {
+        let slot: AgentSlot = Rc::new(RefCell::new(None));
+        let html = yew::LocalServerRenderer::<C>::with_props(props(slot.clone()))
+            .render()
+            .await;
+        // The server render's agent (never started) goes with its render.
+        slot.borrow_mut().take();
+        let root = new_root();
+        root.set_inner_html(&html);
+        let handle = yew::Renderer::<C>::with_root_and_props(root.clone(), props(slot.clone())).hydrate();
+        let mounted = Self {
+            root,
+            handle: Some(handle),
+            slot,
+        };
+        (mounted, html)
+    }
+
     /// Renders the app again with new props (made from the same slot).
     pub fn update(&mut self, props: impl FnOnce(AgentSlot) -> C::Properties) {
         let props = props(self.slot.clone());

@@ -1,7 +1,7 @@
 //! The agent: serves render, chat and logout requests from any component, in order where
 //! order matters.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -49,7 +49,12 @@ enum RenderJob {
 }
 
 struct Inner {
-    symphony: Symphony,
+    /// What the session is started with.
+    config: Config,
+    options: Options,
+    /// The session, started on first use ([`session`]): only in the browser, as only
+    /// effects and callbacks use it (a server render reads the defaults).
+    symphony: OnceCell<Symphony>,
     /// Rendering requests waiting for their turn ([`serve_in_order`]).
     queue: RefCell<VecDeque<RenderJob>>,
     /// A task is serving the queue.
@@ -85,7 +90,7 @@ impl PartialEq for SymphonyAgent {
 impl std::fmt::Debug for SymphonyAgent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SymphonyAgent")
-            .field("symphony", &self.inner.symphony)
+            .field("symphony", &self.inner.symphony.get())
             .finish()
     }
 }
@@ -142,32 +147,30 @@ impl SymphonyAgent {
         WeakAgent(Rc::downgrade(&self.inner))
     }
 
-    /// An agent owning a new session for `config`, with these [`Options`].
+    /// An agent owning a new session for `config`, with these [`Options`]. Nothing touches
+    /// the browser until the session is first used (see [`symphony`](Self::symphony)): the
+    /// agent can be made, and read, during a Yew server-side render.
     pub fn new(config: Config, options: Options) -> Self {
-        let symphony = Symphony::with_options(config, options);
-        let chats = Rc::new(RefCell::new(Vec::new()));
-        let agent = Self {
+        Self {
             inner: Rc::new(Inner {
-                symphony,
+                config,
+                options,
+                symphony: OnceCell::new(),
                 queue: RefCell::new(VecDeque::new()),
                 serving: Cell::new(false),
-                chats,
+                chats: Rc::new(RefCell::new(Vec::new())),
                 next_chat: RefCell::new(0),
                 ready_watch: RefCell::new(None),
                 on_error: RefCell::new(None),
                 chat_error: RefCell::new(None),
                 on_status: RefCell::new(None),
             }),
-        };
-        // Weak: the session holds this callback and must not keep the agent alive.
-        let weak = agent.downgrade();
-        let watch = agent.inner.symphony.on_ready_change(move |ready| {
-            if let (true, Some(agent)) = (ready, weak.upgrade()) {
-                agent.enqueue(RenderJob::RetryChats);
-            }
-        });
-        *agent.inner.ready_watch.borrow_mut() = Some(watch);
-        agent
+        }
+    }
+
+    /// The session if it started, without starting it (what a render reads).
+    fn started(&self) -> Option<&Symphony> {
+        self.inner.symphony.get()
     }
 
     /// Queues a rendering request, and starts serving the queue unless a task already does.
@@ -205,7 +208,7 @@ impl SymphonyAgent {
     /// Once asked (the returned future polled once), the logout is carried out even if the
     /// caller stops waiting: it runs in a task of its own.
     pub async fn logout(&self) -> Result<(), SymphonyError> {
-        let symphony = self.inner.symphony.clone();
+        let symphony = self.symphony().clone();
         in_own_task(async move { symphony.logout().await })
             .await
             .unwrap_or(Err(gone("logout")))
@@ -322,7 +325,7 @@ impl SymphonyAgent {
         stream_id: &str,
         container: Option<&str>,
     ) -> Result<ChatOpened, SymphonyError> {
-        self.inner.symphony.open_stream(stream_id, container).await
+        self.symphony().open_stream(stream_id, container).await
     }
 
     /// Opens the send-message dialog, pre-filled; resolves with what was sent (see
@@ -332,7 +335,7 @@ impl SymphonyAgent {
         message: &str,
         options: SendMessageOptions,
     ) -> Result<MessageSent, SymphonyError> {
-        self.inner.symphony.send_message(message, options).await
+        self.symphony().send_message(message, options).await
     }
 
     /// Starts a room with these users: Symphony user ids or email addresses (see
@@ -342,7 +345,7 @@ impl SymphonyAgent {
         users: &[&str],
         container: Option<&str>,
     ) -> Result<ChatOpened, SymphonyError> {
-        self.inner.symphony.start_room(users, container).await
+        self.symphony().start_room(users, container).await
     }
 
     /// Creates a room; see [`Symphony::create_room`] (not available over the built-in
@@ -353,24 +356,24 @@ impl SymphonyAgent {
         users: &[&str],
         options: serde_json::Value,
     ) -> Result<Resolved, SymphonyError> {
-        self.inner.symphony.create_room(name, users, options).await
+        self.symphony().create_room(name, users, options).await
     }
 
     /// Whether the user is already authenticated; see [`Symphony::check_auth`] (not
     /// available over the built-in protocol).
     pub async fn check_auth(&self) -> Result<Resolved, SymphonyError> {
-        self.inner.symphony.check_auth().await
+        self.symphony().check_auth().await
     }
 
     /// Changes the theme's colours; see [`Symphony::update_theme`] (not available over the
     /// built-in protocol).
     pub async fn update_theme(&self, theme: serde_json::Value) -> Result<(), SymphonyError> {
-        self.inner.symphony.update_theme(theme).await
+        self.symphony().update_theme(theme).await
     }
 
     /// Changes the settings of every frame.
     pub async fn update_settings(&self, settings: Settings) -> Result<(), SymphonyError> {
-        self.inner.symphony.update_settings(settings).await
+        self.symphony().update_settings(settings).await
     }
 
     /// Notifications until the returned handle is dropped; see [`Symphony::listen`].
@@ -380,39 +383,60 @@ impl SymphonyAgent {
         stream_id: Option<&str>,
         callback: impl Fn(&serde_json::Value) + 'static,
     ) -> Result<NotificationListener, SymphonyError> {
-        self.inner.symphony.listen(kind, stream_id, callback)
+        self.symphony().listen(kind, stream_id, callback)
     }
 
     /// The session state now.
     pub fn state(&self) -> SessionState {
-        self.inner.symphony.state()
+        self.started().map_or(SessionState::Unrendered, Symphony::state)
     }
 
     /// True once the main frame said `clientReady` (the user is signed in).
     pub fn is_ready(&self) -> bool {
-        self.inner.symphony.is_ready()
+        self.started().is_some_and(Symphony::is_ready)
     }
 
     /// Why the session is logging out or logged out; `None` before the first logout and
     /// after a new render.
     pub fn logout_reason(&self) -> Option<LogoutReason> {
-        self.inner.symphony.logout_reason()
+        self.started().and_then(Symphony::logout_reason)
     }
 
     /// When the idle logout will be due, while the idle warning stands.
     pub fn idle_warning(&self) -> Option<Timestamp> {
-        self.inner.symphony.idle_warning()
+        self.started().and_then(Symphony::idle_warning)
     }
 
     /// Counts as the user's activity now, in every tab of the app (see
     /// [`Symphony::stay_signed_in`]).
     pub fn stay_signed_in(&self) {
-        self.inner.symphony.stay_signed_in();
+        self.symphony().stay_signed_in();
     }
 
-    /// The session handle underneath, for anything the agent does not wrap.
+    /// The session handle underneath, for anything the agent does not wrap. The first call
+    /// starts the session (the provider does it in its first effect): call it in the
+    /// browser only, from an effect or a callback, never while rendering on a server.
+    ///
+    /// # Panics
+    ///
+    /// Without a browser window, as [`Symphony::new`] does.
     pub fn symphony(&self) -> &Symphony {
-        &self.inner.symphony
+        session(&self.inner)
+    }
+
+    /// The configuration the session starts with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The chat most likely waits for the user (false before the session starts).
+    pub(crate) fn interaction_required(&self) -> bool {
+        self.started().is_some_and(Symphony::interaction_required)
+    }
+
+    /// The pod may still hold the user's session (false before the session starts).
+    pub(crate) fn server_session_may_be_alive(&self) -> bool {
+        self.started().is_some_and(Symphony::server_session_may_be_alive)
     }
 
     /// Follows the state, and readiness and the interaction signal (`on_flag`).
@@ -424,13 +448,28 @@ impl SymphonyAgent {
         let on_flag = Rc::new(on_flag);
         let again = on_flag.clone();
         [
-            self.inner.symphony.on_state_change(on_state),
-            self.inner.symphony.on_ready_change(move |v| on_flag(v)),
-            self.inner
-                .symphony
-                .on_interaction_required_change(move |v| again(v)),
+            self.symphony().on_state_change(on_state),
+            self.symphony().on_ready_change(move |v| on_flag(v)),
+            self.symphony().on_interaction_required_change(move |v| again(v)),
         ]
     }
+}
+
+/// The agent's session, started on first use: with it, the watch that shows again the chats
+/// whose stream is not confirmed each time the session becomes ready.
+fn session(inner: &Rc<Inner>) -> &Symphony {
+    inner.symphony.get_or_init(|| {
+        let symphony = Symphony::with_options(inner.config.clone(), inner.options.clone());
+        // Weak: the session holds this callback and must not keep the agent alive.
+        let weak = WeakAgent(Rc::downgrade(inner));
+        let watch = symphony.on_ready_change(move |ready| {
+            if let (true, Some(agent)) = (ready, weak.upgrade()) {
+                agent.enqueue(RenderJob::RetryChats);
+            }
+        });
+        *inner.ready_watch.borrow_mut() = Some(watch);
+        symphony
+    })
 }
 
 fn gone(operation: &'static str) -> SymphonyError {
@@ -450,7 +489,7 @@ async fn serve_in_order(inner: Rc<Inner>) {
             inner.serving.set(false);
             return;
         };
-        let (symphony, chats) = (&inner.symphony, &inner.chats);
+        let (symphony, chats) = (session(&inner), &inner.chats);
         match request {
             RenderJob::Render {
                 container,

@@ -54,6 +54,14 @@
 //!     yew::Renderer::<App>::new().render();
 //! }
 //! ```
+//!
+//! # Server-side rendering
+//!
+//! Everything here renders under Yew's `ssr` feature without touching a browser API: on a
+//! server the hooks give an agent whose session has not started (`Unrendered`, not signed
+//! in). The session starts in the browser, at the provider's first effect (after hydration
+//! or the first client render). [`page_origin`] is `None` on a server: give the origin the
+//! app is served from.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
@@ -114,9 +122,9 @@ impl SessionStatus {
         Self {
             state: agent.state(),
             signed_in: agent.is_ready(),
-            interaction_required: agent.symphony().interaction_required(),
+            interaction_required: agent.interaction_required(),
             logout_reason: agent.logout_reason(),
-            server_session_may_be_alive: agent.symphony().server_session_may_be_alive(),
+            server_session_may_be_alive: agent.server_session_may_be_alive(),
             chat_error: agent.chat_error(),
         }
     }
@@ -546,7 +554,7 @@ pub fn SymphonyChat(props: &SymphonyChatProps) -> Html {
     let sdk_container = use_state_eq(|| false);
     #[cfg(feature = "sdk-js")]
     let sdk_main = (
-        agent.symphony().config().transport() == Transport::SdkJs,
+        agent.config().transport() == Transport::SdkJs,
         sdk_container.clone(),
     );
     use_effect_with(

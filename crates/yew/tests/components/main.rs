@@ -25,6 +25,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod callbacks;
 mod chats;
 mod config;
+mod hydration;
 mod idle;
 mod lifecycle;
 mod logout;

@@ -14,7 +14,7 @@ pub struct Xtask {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Every check CI runs: lint, package, msrv, native, browser, e2e. Installs what it
+    /// Every check CI runs: lint, package, msrv, native, browser, e2e, fresh-app. Installs what it
     /// needs (the wasm32 target, wasm-bindgen-cli, the browsers and their WebDrivers).
     Test(Browsers),
     /// cargo fmt --check, clippy -D warnings (native and wasm32), rustdoc -D warnings.
@@ -30,6 +30,13 @@ pub enum Command {
     Browser(Browsers),
     /// The end-to-end test and the chaos run: the built demo in real browsers (WebDriver).
     E2e(Browsers),
+    /// A new app written from yew-symphony's README (its crates.io page), built, served by
+    /// the emulator installed from its path, and driven in headless Chromium through render
+    /// and Log out; also builds the examples (cargo and wasm-bindgen).
+    FreshApp,
+    /// `trunk build --offline --release` of the Yew examples, with the pinned Trunk (installed
+    /// when missing: about 6 minutes on 2 cores).
+    Examples,
     /// Serves the demo with a pod emulator (signs new browsers in as alice) until Ctrl-C.
     Demo(DemoFlags),
     /// The benchmarks (release build, headless Chromium) and the release sizes; writes

@@ -4,6 +4,7 @@
 //! Commands run as child processes; the pod emulator runs in this process, through its
 //! library. Nothing here is shipped.
 
+mod examples;
 mod flags;
 mod process;
 mod tasks;

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use symphony_pod_emulator::{EmulatorConfig, RunningEmulator};
 
+use crate::examples;
 use crate::flags::{Browser, BrowserList, Command, DemoFlags, Xtask};
 use crate::process::{cargo, log, which, Cmd, Result};
 use crate::tools::{self, Workspace};
@@ -18,12 +19,14 @@ pub fn run(flags: Xtask) -> Result {
     let w = &workspace;
     match flags.command {
         Command::Test(browsers) => test(w, &browsers.list),
-        Command::Lint => lint(),
+        Command::Lint => lint(w),
         Command::Package => package(),
         Command::Msrv => msrv(w),
         Command::Native => native(),
         Command::Browser(browsers) => browser(w, &browsers.list),
         Command::E2e(browsers) => e2e(w, &browsers.list),
+        Command::FreshApp => fresh_app(w),
+        Command::Examples => examples::trunk_build(w),
         Command::Demo(ports) => demo(w, &ports),
         Command::Bench => bench(w),
         Command::Mutants { args } => mutants(&args),
@@ -32,17 +35,18 @@ pub fn run(flags: Xtask) -> Result {
 }
 
 fn test(w: &Workspace, browsers: &BrowserList) -> Result {
-    lint()?;
+    lint(w)?;
     package()?;
     msrv(w)?;
     native()?;
     browser(w, browsers)?;
     e2e(w, browsers)?;
+    fresh_app(w)?;
     log("all checks passed");
     Ok(())
 }
 
-fn lint() -> Result {
+fn lint(w: &Workspace) -> Result {
     tools::rust()?;
     log("cargo fmt --check");
     cargo(["fmt", "--all", "--check"]).run()?;
@@ -77,6 +81,8 @@ fn lint() -> Result {
         "--features",
         "symphony-dom/sdk-js,yew-symphony/sdk-js",
     ])?;
+    // The examples are apps of their own, outside the workspace.
+    examples::lint(w)?;
     // The bench target is `test = false`: --all-targets leaves it out.
     clippy(&["--target", WASM, "-p", "yew-symphony", "--test", "bench"])?;
     // The session core in a browser: its library (the browser's URL) and the URL cases.
@@ -528,6 +534,46 @@ fn e2e(w: &Workspace, browsers: &BrowserList) -> Result {
         with_driver(cmd, browser)?.run()?;
     }
     Ok(())
+}
+
+/// The examples built (cargo and wasm-bindgen), then a new app written from the README,
+/// built the same way, served by the emulator `cargo install` made from its path (the
+/// stand-in for `cargo install symphony-pod-emulator`; a debug build, sharing the
+/// workspace's), and driven in headless Chromium (tests/tests/fresh_app.rs).
+fn fresh_app(w: &Workspace) -> Result {
+    wasm_tools(w)?;
+    ensure_browsers(&BrowserList(vec![Browser::Chromium]))?;
+    for name in examples::EXAMPLES {
+        examples::build_dist(w, &examples::example_dir(w, name))?;
+    }
+    let root = w.target_dir.join("tools").join("pod-emulator");
+    log("cargo install symphony-pod-emulator (from its path)");
+    cargo([
+        "install",
+        "--locked",
+        "--debug",
+        "--path",
+        "crates/pod-emulator",
+        "--root",
+    ])
+    .arg(&root)
+    .arg("--target-dir")
+    .arg(&w.target_dir)
+    .run()?;
+    let app = w.target_dir.join("fresh-app");
+    log(format!(
+        "a new app from crates/yew/README.md in {}",
+        app.display()
+    ));
+    examples::write_fresh_app(w, &app)?;
+    let dist = examples::build_dist(w, &app)?;
+    let cmd = cargo(["test", "-p", "symphony-e2e", "--test", "fresh_app", "--locked"])
+        .env("SYMPHONY_FRESH_APP_DIST", &dist)
+        .env(
+            "SYMPHONY_EMULATOR_BIN",
+            root.join("bin").join("symphony-pod-emulator"),
+        );
+    with_driver(cmd, Browser::Chromium)?.run()
 }
 
 /// Serves the demo with the pod emulator (auto-login alice) until Ctrl-C.

@@ -14,6 +14,11 @@ pub const TWIGGY_VERSION: &str = "0.8.0";
 pub const GECKODRIVER_VERSION: &str = "0.37.1";
 /// axe-core (npm), the accessibility checker the end-to-end test runs on the demo.
 pub const AXE_CORE_VERSION: &str = "4.10.3";
+/// Trunk, the Yew apps' bundler, for `examples` (the READMEs name this version).
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// binaryen (npm), whose `wasm-opt` Trunk runs in `examples` (Debian's is too old); the
+/// same as benches/size.sh installs.
+pub const BINARYEN_VERSION: &str = "132.0.0";
 
 /// What `cargo metadata` says of the workspace.
 pub struct Workspace {
@@ -235,6 +240,41 @@ pub fn axe_core(workspace: &Workspace) -> Result<PathBuf> {
             .run()?;
     }
     Ok(script)
+}
+
+pub fn trunk() -> Result {
+    ensure_cargo_tool(
+        "trunk",
+        "trunk",
+        TRUNK_VERSION,
+        true,
+        " (about 6 minutes on 2 cores)",
+    )
+}
+
+/// binaryen's `wasm-opt` (npm) under `target/tools`; the directory that holds it.
+pub fn binaryen(workspace: &Workspace) -> Result<PathBuf> {
+    node()?;
+    if !on_path("npm") {
+        apt_install(&["npm"])?;
+    }
+    let prefix = workspace.target_dir.join("tools");
+    let bin = prefix.join("node_modules").join(".bin");
+    let version = Cmd::new(bin.join("wasm-opt")).arg("--version").probe();
+    let major = BINARYEN_VERSION.split('.').next().unwrap_or(BINARYEN_VERSION);
+    if !version.is_some_and(|v| v.contains(&format!("version {major}"))) {
+        log(format!(
+            "installing binaryen {BINARYEN_VERSION} (npm: wasm-opt) under {}",
+            prefix.display()
+        ));
+        std::fs::create_dir_all(&prefix)?;
+        Cmd::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("binaryen@{BINARYEN_VERSION}"))
+            .run()?;
+    }
+    Ok(bin)
 }
 
 pub fn python() -> Result {

@@ -436,6 +436,8 @@ fn browser(w: &Workspace, browsers: &BrowserList) -> Result {
             "--test",
             "sdk_csp",
             "--test",
+            "sdk_many",
+            "--test",
             "sdk_components",
             "--locked",
         ]);

@@ -83,6 +83,20 @@ fn lint(w: &Workspace) -> Result {
     ])?;
     // The examples are apps of their own, outside the workspace.
     examples::lint(w)?;
+    // sdk.js alone: the libraries without the built-in protocol.
+    clippy(&[
+        "--target",
+        WASM,
+        "-p",
+        "symphony-session",
+        "-p",
+        "symphony-dom",
+        "-p",
+        "yew-symphony",
+        "--no-default-features",
+        "--features",
+        "symphony-session/sdk-js,symphony-dom/sdk-js,yew-symphony/sdk-js",
+    ])?;
     // The bench target is `test = false`: --all-targets leaves it out.
     clippy(&["--target", WASM, "-p", "yew-symphony", "--test", "bench"])?;
     // The session core in a browser: its library (the browser's URL) and the URL cases.
@@ -417,7 +431,7 @@ fn browser(w: &Workspace, browsers: &BrowserList) -> Result {
         .args(["--", "--skip", "reliability_suite"]);
         with_driver(suites(cmd), browser)?.run()?;
         log(format!(
-            "the sdk.js backend (headless {name}) against the emulator's stand-in sdk.js"
+            "the sdk.js backend alone (built without the built-in protocol; headless {name}) against the emulator's stand-in sdk.js"
         ));
         let cmd = cargo([
             "test",
@@ -427,6 +441,7 @@ fn browser(w: &Workspace, browsers: &BrowserList) -> Result {
             "symphony-dom",
             "-p",
             "yew-symphony",
+            "--no-default-features",
             "--features",
             "symphony-dom/sdk-js,yew-symphony/sdk-js",
             "--test",

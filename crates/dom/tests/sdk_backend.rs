@@ -489,3 +489,20 @@ async fn the_inactivity_logout_counts_the_chats_activity_notifications() {
     assert!(frames_in("sdk-idle").is_empty());
     assert_eq!(sessions(&state().await), 0);
 }
+
+/// Built without the built-in protocol (`./x`'s sdk.js pass): a config asking for it is
+/// refused, saying what to turn on, and sdk.js is the default.
+#[cfg(not(feature = "built-in"))]
+#[wasm_bindgen_test]
+fn without_the_built_in_protocol_a_config_asking_for_it_is_refused() {
+    use symphony_dom::{Config, ConfigError, Transport};
+    assert!(!symphony_session::BUILT_IN_PROTOCOL);
+    let refused = Config::builder(emulator(), page_origin())
+        .transport(Transport::BuiltIn)
+        .build();
+    assert_eq!(refused, Err(ConfigError::BuiltInNotBuilt));
+    let config = Config::builder(emulator(), page_origin())
+        .build()
+        .expect("sdk.js by default");
+    assert_eq!(config.transport(), Transport::SdkJs);
+}

@@ -4,6 +4,7 @@
 //! without either leaving anything behind (every frame gone after each logout). (The
 //! benchmark's stall at 10 frames, BENCHMARKS.md, does not show here: 20 rounds in debug
 //! builds passed in Chromium.)
+#![cfg(target_arch = "wasm32")]
 use support::sdk::*;
 use support::*;
 use symphony_dom::{Mode, RenderOptions, SessionState, Symphony};

@@ -35,9 +35,28 @@ pub enum Transport {
     SdkJs,
 }
 
+/// The built-in protocol is compiled in (the `built-in` feature, on by default; always in
+/// this crate's tests). Off, [`Config::transport`] is the constant [`Transport::SdkJs`], so
+/// that the protocol's code is unreachable and left out of the app.
+pub(crate) const BUILT_IN: bool = cfg!(any(test, feature = "built-in"));
+
+/// Refuses a transport this build leaves out (`built_in`: [`BUILT_IN`], a parameter so that
+/// both builds are tested).
+fn built(transport: Transport, built_in: bool) -> Result<(), ConfigError> {
+    if transport == Transport::BuiltIn && !built_in {
+        Err(ConfigError::BuiltInNotBuilt)
+    } else {
+        Ok(())
+    }
+}
+
 /// Why a [`Config`] was refused. Each message says what to change.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
+    /// The config asks for the built-in protocol, which this build leaves out (its
+    /// `built-in` feature is off).
+    #[error("the built-in protocol is not in this build: turn on the `built-in` feature of yew-symphony (or symphony-dom), or use Transport::SdkJs")]
+    BuiltInNotBuilt,
     /// The pod URL could not be parsed.
     #[error(
         "pod URL {url:?} is not a valid URL ({reason}); expected something like https://acme.symphony.com"
@@ -213,7 +232,12 @@ impl Config {
             logout_method: Some(Self::DEFAULT_LOGOUT_METHOD.to_owned()),
             logout_path: Self::DEFAULT_LOGOUT_PATH.to_owned(),
             idle: None,
-            transport: Transport::BuiltIn,
+            // Without the built-in protocol, sdk.js is the one transport there is.
+            transport: if BUILT_IN {
+                Transport::BuiltIn
+            } else {
+                Transport::SdkJs
+            },
             sdk_load_timeout: Self::DEFAULT_SDK_LOAD_TIMEOUT,
         }
     }
@@ -299,7 +323,11 @@ impl Config {
 
     /// How the session reaches the pod.
     pub fn transport(&self) -> Transport {
-        self.0.transport
+        if BUILT_IN {
+            self.0.transport
+        } else {
+            Transport::SdkJs
+        }
     }
 
     /// The URL of the pod's `sdk.js` (`{pod}/embed/sdk.js`), for [`Transport::SdkJs`].
@@ -463,7 +491,9 @@ impl ConfigBuilder {
         self
     }
 
-    /// Sets how the session reaches the pod (default [`Transport::BuiltIn`]). With
+    /// Sets how the session reaches the pod (default [`Transport::BuiltIn`]; without the
+    /// `built-in` feature, [`Transport::SdkJs`], and `BuiltIn` is refused by
+    /// [`build`](Self::build) with [`ConfigError::BuiltInNotBuilt`]). With
     /// [`Transport::SdkJs`] the frame and HTTP logout steps are not used: the logout is
     /// `window.symphony.logout()`.
     ///
@@ -492,6 +522,7 @@ impl ConfigBuilder {
 
     /// Validates everything and returns the config.
     pub fn build(self) -> Result<Config, ConfigError> {
+        built(self.transport, BUILT_IN)?;
         let pod = parse_pod(&self.pod_url)?;
         let pod_origin = pod.origin.clone();
         let child_frame_prefix =
@@ -804,6 +835,28 @@ mod tests {
 
     fn build(pod: &str) -> Result<Config, ConfigError> {
         Config::builder(pod, "http://127.0.0.1:8080").build()
+    }
+
+    #[test]
+    fn a_build_without_the_built_in_protocol_refuses_it_and_only_it() {
+        assert_eq!(
+            built(Transport::BuiltIn, false),
+            Err(ConfigError::BuiltInNotBuilt)
+        );
+        assert_eq!(built(Transport::SdkJs, false), Ok(()));
+        assert_eq!(built(Transport::BuiltIn, true), Ok(()));
+        assert_eq!(built(Transport::SdkJs, true), Ok(()));
+        assert!(
+            ConfigError::BuiltInNotBuilt
+                .to_string()
+                .contains("`built-in` feature"),
+            "the message says what to turn on"
+        );
+        // This crate's tests have it: the default transport is the built-in protocol.
+        assert_eq!(
+            build("https://acme.symphony.com").unwrap().transport(),
+            Transport::BuiltIn
+        );
     }
 
     #[test]

@@ -48,6 +48,10 @@
 //! 3. Events about something the machine no longer knows (a removed frame, a cancelled
 //!    timer, an old request) are harmless: they change nothing, and are counted in
 //!    [`Diagnostics::stale_events`], so a driver never needs to filter them.
+//! 4. The rows of the built-in protocol (frames, messages, the HTTP step:
+//!    [`Work::is_built_in_protocol`]) are only asked for in a build with it
+//!    ([`BUILT_IN_PROTOCOL`], the `built-in` feature): a driver tests that constant first,
+//!    so that an app on sdk.js alone carries none of their code.
 //!
 //! | output | kind | what the driver does | what it feeds back, and when |
 //! |---|---|---|---|
@@ -195,6 +199,12 @@ mod vocabulary;
 mod weburl;
 
 pub use config::{Config, ConfigBuilder, ConfigError, IdlePolicy, Mode, Transport};
+
+/// Whether this build has the built-in protocol (the `built-in` feature, on by default).
+/// Without it, [`Config::transport`] is always [`Transport::SdkJs`], the session ignores
+/// the protocol's events, and never asks for its work ([`Work::is_built_in_protocol`]): a
+/// driver tests this constant first, so that the protocol's code is left out of the app.
+pub const BUILT_IN_PROTOCOL: bool = config::BUILT_IN;
 pub use error::{ErrorPayload, SdkResult, SymphonyError};
 pub use protocol::{NotificationKind, Settings};
 pub use resolved::{ChatOpened, MessageSent, Resolved, SentMessage};

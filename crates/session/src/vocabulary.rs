@@ -308,6 +308,23 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// An event of the built-in protocol: about a frame the session made, a message from
+    /// the pod's frames, or the HTTP step of its logout.
+    pub(crate) fn is_built_in_protocol(&self) -> bool {
+        matches!(
+            self,
+            Event::FrameLoaded(_)
+                | Event::FrameContainerMissing(_)
+                | Event::FrameRemoved(_)
+                | Event::FrameBlockedByCsp { .. }
+                | Event::Message(_)
+                | Event::LogoutAnswered { .. }
+                | Event::LogoutFailed { .. }
+        )
+    }
+}
+
 /// Something the machine asks for or reports, in order: the order of removals, state news
 /// and answers is a promise, so work and news share one queue, each item typed as one or
 /// the other. The table in the [crate documentation](crate) says what a driver does with
@@ -478,6 +495,26 @@ pub enum Work {
     /// Post this to the app's other documents on the tab channel
     /// ([`TabMessage::channel_name`]); a driver without a channel drops it.
     Broadcast(TabMessage),
+}
+
+impl Work {
+    /// Work only the built-in protocol asks for: its frames, its messages and the HTTP step
+    /// of its logout. A build without that protocol
+    /// ([`BUILT_IN_PROTOCOL`](crate::BUILT_IN_PROTOCOL) false) never asks for it, and a
+    /// driver can leave it out of that build.
+    pub fn is_built_in_protocol(&self) -> bool {
+        matches!(
+            self,
+            Work::CreateFrame { .. }
+                | Work::HideFrames { .. }
+                | Work::RemoveFrame { .. }
+                | Work::Post(_)
+                | Work::SendLogoutRequest { .. }
+                | Work::AbortLogoutRequest { .. }
+                | Work::ListenForMessages
+                | Work::StopListeningForMessages
+        )
+    }
 }
 
 /// News the driver passes on to the application ([`Effect::News`]).

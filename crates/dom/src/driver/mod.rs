@@ -278,6 +278,13 @@ impl Driver {
 
     /// Carries out one effect; returns user code to run after the borrow ends.
     fn execute(&mut self, effect: Effect) -> Option<Deferred> {
+        // Never asked for without the built-in protocol: a constant test, so that its code
+        // (frames, messages, the HTTP step) is left out of an app on sdk.js alone.
+        if let Effect::Work(work) = &effect {
+            if !symphony_session::BUILT_IN_PROTOCOL && work.is_built_in_protocol() {
+                return None;
+            }
+        }
         match effect {
             Effect::Work(Work::CreateFrame {
                 frame,

@@ -264,6 +264,13 @@ impl Session {
     /// Takes an event. Events about something no longer current are counted
     /// ([`Diagnostics::stale_events`]) and change nothing.
     pub fn handle_event(&mut self, event: Event) {
+        // Without the built-in protocol the session has no frame of its own, no message
+        // listener and no HTTP step: such an event is nothing of this session's (and the
+        // protocol's handlers stay out of the build).
+        if !crate::config::BUILT_IN && event.is_built_in_protocol() {
+            self.diagnostics.stale_events += 1;
+            return;
+        }
         let handled = match event {
             Event::FrameLoaded(frame) => self.frame_loaded(frame),
             Event::FrameContainerMissing(frame) => self.frame_gone(frame, Gone::ContainerMissing),

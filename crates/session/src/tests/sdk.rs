@@ -1056,3 +1056,101 @@ fn the_containers_sdk_js_rendered_into_are_told_while_its_frames_may_be_there() 
         "the built-in protocol's frames are Session::frames"
     );
 }
+
+#[test]
+fn the_built_in_protocols_events_are_told_from_the_others() {
+    // A build without the built-in protocol drops these unread (and leaves their handlers
+    // out); every other event is shared by both transports.
+    let frame = crate::FrameId(1);
+    let attempt = crate::LogoutAttemptId(1);
+    let protocol = [
+        Event::FrameLoaded(frame),
+        Event::FrameContainerMissing(frame),
+        Event::FrameRemoved(frame),
+        Event::FrameBlockedByCsp {
+            frame,
+            directive: "frame-src".into(),
+        },
+        Event::Message(json!({})),
+        Event::LogoutAnswered { attempt, status: 200 },
+        Event::LogoutFailed {
+            attempt,
+            message: "offline".into(),
+        },
+    ];
+    for event in &protocol {
+        assert!(event.is_built_in_protocol(), "{event:?}");
+    }
+    let call = crate::SdkCallId(1);
+    let shared = [
+        Event::TimerFired(crate::TimerId(1)),
+        Event::TabMessage {
+            message: json!({}),
+            heard_at: crate::Timestamp(0),
+        },
+        Event::Activity {
+            at: crate::Timestamp(0),
+        },
+        Event::IdleCheck {
+            now: crate::Timestamp(0),
+        },
+        Event::SessionMarkRead(crate::StoredMark::Absent),
+        Event::SdkLoaded,
+        Event::SdkLoadFailed(SdkLoadFailure::Failed),
+        Event::SdkSettled { call, outcome: ok() },
+        Event::SdkCallback {
+            call,
+            data: json!({}),
+        },
+        Event::IdleLogoutClaimed {
+            deadline: crate::Timestamp(0),
+            granted: true,
+        },
+    ];
+    for event in &shared {
+        assert!(!event.is_built_in_protocol(), "{event:?}");
+    }
+}
+
+#[test]
+fn the_built_in_protocols_work_is_told_from_the_rest() {
+    // Rendering over sdk.js asks for shared work only; over the built-in protocol, for its
+    // frame.
+    let work = |config: Config| -> Vec<Work> {
+        let mut h = FakeDriver::new(config);
+        let (_, effects) = h.render("main");
+        effects
+            .into_iter()
+            .filter_map(|effect| match effect {
+                Effect::Work(work) => Some(work),
+                Effect::News(_) => None,
+            })
+            .collect()
+    };
+    let over_sdk = work(sdk_config(Mode::Focus));
+    assert!(!over_sdk.is_empty());
+    assert!(over_sdk.iter().all(|w| !w.is_built_in_protocol()), "{over_sdk:?}");
+    let built_in = work(config(Mode::Focus));
+    assert!(built_in.iter().any(Work::is_built_in_protocol), "{built_in:?}");
+    let frame = crate::FrameId(1);
+    let attempt = crate::LogoutAttemptId(1);
+    for work in [
+        Work::HideFrames { frames: vec![frame] },
+        Work::RemoveFrame { frame },
+        Work::AbortLogoutRequest { attempt },
+        Work::ListenForMessages,
+        Work::StopListeningForMessages,
+    ] {
+        assert!(work.is_built_in_protocol(), "{work:?}");
+    }
+    for work in [
+        Work::CancelIdleCheck,
+        Work::ChatActivity,
+        Work::ReadSessionMark { key: "k".into() },
+        Work::HideContainedFrames {
+            containers: vec!["main".into()],
+        },
+    ] {
+        assert!(!work.is_built_in_protocol(), "{work:?}");
+    }
+}

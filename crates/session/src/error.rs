@@ -410,19 +410,25 @@ impl From<Map<String, Value>> for SdkResult {
                 error: Some(error),
                 value: Resolved::new(),
             },
-            // Rebuilt rather than removed from: removing from a serde_json map would bring
-            // the B-tree's removal code into every app.
             None => Self {
                 error: None,
-                value: Resolved::from(
-                    object
-                        .into_iter()
-                        .filter(|(key, _)| key != "error")
-                        .collect::<Map<_, _>>(),
-                ),
+                value: Resolved::from(without_error(object)),
             },
         }
     }
+}
+
+/// A result object without its `error` key. Rebuilt rather than removed from (removing from
+/// a serde_json map would bring the B-tree's removal code into every app), and by inserting
+/// rather than collecting: `FromIterator` sorts first, which brings a stable sort.
+pub(crate) fn without_error(object: Map<String, Value>) -> Map<String, Value> {
+    let mut rest = Map::new();
+    for (key, value) in object {
+        if key != "error" {
+            rest.insert(key, value);
+        }
+    }
+    rest
 }
 
 impl From<SdkResult> for Map<String, Value> {

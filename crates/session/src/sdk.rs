@@ -4,8 +4,6 @@
 //! a settled call into Symphony's result shape. Defined once here; the session decides
 //! when to call what, the driver only calls and reports.
 
-#[cfg(any(test, feature = "sdk-js"))]
-use serde_json::Map;
 use serde_json::Value;
 
 #[cfg(any(test, feature = "sdk-js"))]
@@ -143,7 +141,9 @@ pub(crate) fn settle(call: &SdkCall, outcome: SdkOutcome) -> Result<Resolved, Sy
     let name = call.function.name();
     match outcome {
         SdkOutcome::Resolved(Value::Object(object)) => match object.get("error") {
-            None | Some(Value::Null) => Ok(Resolved::from_json(Value::Object(without_error(object)))),
+            None | Some(Value::Null) => Ok(Resolved::from_json(Value::Object(crate::error::without_error(
+                object,
+            )))),
             Some(error) => Err(SymphonyError::Sdk {
                 function: name,
                 error: ErrorPayload::read(error)
@@ -163,13 +163,6 @@ pub(crate) fn settle(call: &SdkCall, outcome: SdkOutcome) -> Result<Resolved, Sy
             container: call.container.clone().unwrap_or_default(),
         }),
     }
-}
-
-/// Rebuilt rather than removed from: removing from a serde_json map would bring the
-/// B-tree's removal code into every app.
-#[cfg(any(test, feature = "sdk-js"))]
-fn without_error(object: Map<String, Value>) -> Map<String, Value> {
-    object.into_iter().filter(|(key, _)| key != "error").collect()
 }
 
 #[cfg(any(test, feature = "sdk-js"))]

@@ -203,8 +203,14 @@ fn listen_argument(kind: &str, params: Option<Value>) -> Value {
     Value::Object(object)
 }
 
+/// By inserting rather than collecting: `FromIterator` sorts first, which brings a stable
+/// sort into the build (the settings are in key order already).
 fn settings_object(settings: &Settings) -> Map<String, Value> {
-    settings.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect()
+    let mut object = Map::new();
+    for (key, value) in settings.iter() {
+        object.insert(key.to_owned(), value.clone());
+    }
+    object
 }
 
 /// `#id` for an element id, escaped as CSSOM's `CSS.escape` does, so that any id the

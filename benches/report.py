@@ -155,7 +155,7 @@ def render(figures, meta):
         if "sdk_extra_gzip" in figure:
             sdk_verdict = "met" if figure["sdk_extra_met"] else "**missed**"
             out.append(f"\nThe app on sdk.js alone over the app on the built-in protocol alone (-Oz + gzip): "
-                       f"{figure['sdk_extra_gzip']:+} B, budget 6500 B: {sdk_verdict}; the library's share "
+                       f"{figure['sdk_extra_gzip']:+} B, budget 5000 B: {sdk_verdict}; the library's share "
                        f"with it: {figure['library_share_sdk_gzip']} B")
         if "library_share_gzip" in figure:
             share_verdict = "met" if figure["share_met"] else "**missed**"

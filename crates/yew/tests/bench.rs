@@ -1002,15 +1002,13 @@ async fn sdk_plain_once(ids: &[String]) -> SdkRun {
     }
 }
 
-/// Render and logout over sdk.js, ours against the page calling `window.symphony` itself.
-/// One frame only for now: at 10 frames (a render and nine `openStream`s into child
-/// containers, alternating with the baseline) the page stops answering WebDriver after a
-/// few runs, in debug and release builds; not diagnosed yet (see BENCHMARKS.md).
+/// Render and logout over sdk.js, ours against the page calling `window.symphony` itself,
+/// at 1, 10 and 100 frames (a render and `n - 1` `openStream`s into child containers).
 #[cfg(feature = "sdk-js")]
 #[wasm_bindgen_test]
 async fn bench_5_over_sdk_js() {
     let started = start("over sdk.js: render and logout, ours against window.symphony called directly");
-    for (n, full) in [(1, 30)] {
+    for (n, full) in [(1, 30), (10, 16), (100, 8)] {
         let repetitions = reps(full);
         let ids = containers(n);
         // The warm-up of ours loads sdk.js into the page.

@@ -486,6 +486,24 @@ fn browser(w: &Workspace, browsers: &BrowserList) -> Result {
         ])
         .args(["--", "--nocapture"]);
         with_driver(suites(cmd), browser)?.run()?;
+        log(format!(
+            "reliability suite over sdk.js (headless {name}): every fault of the stand-in, 1000 requesters"
+        ));
+        let cmd = cargo([
+            "test",
+            "--target",
+            WASM,
+            "-p",
+            "yew-symphony",
+            "--no-default-features",
+            "--features",
+            "symphony-dom/sdk-js,yew-symphony/sdk-js",
+            "--test",
+            "sdk_reliability",
+            "--locked",
+        ])
+        .args(["--", "--nocapture"]);
+        with_driver(suites(cmd), browser)?.run()?;
     }
     Ok(())
 }

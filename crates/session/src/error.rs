@@ -688,6 +688,19 @@ mod tests {
     }
 
     #[test]
+    fn an_answers_error_keeps_its_data_and_drops_a_null_one() {
+        let read = |raw: Value| SdkResult::from(raw.as_object().cloned().expect("an object"));
+        let with = read(json!({"error": {"type": "ERROR", "message": "no", "data": {"code": 7}}}));
+        assert_eq!(with.error.and_then(|e| e.data), Some(json!({"code": 7})));
+        let null = read(json!({"error": {"type": "ERROR", "message": "no", "data": null}}));
+        let error = null.error.expect("an error");
+        assert_eq!((error.message.as_str(), error.data), ("no", None));
+        // The rest of a successful answer stays, its error key (null) does not.
+        let ok = read(json!({"error": null, "streamId": "s1"}));
+        assert_eq!(serde_json::to_value(&ok).unwrap(), json!({"streamId": "s1"}));
+    }
+
+    #[test]
     fn only_a_result_without_error_is_ok() {
         assert!(SdkResult::ok().is_ok());
         assert!(!SdkResult::from(SymphonyError::LogoutInProgress).is_ok());

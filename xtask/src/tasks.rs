@@ -418,95 +418,65 @@ fn browser(w: &Workspace, browsers: &BrowserList) -> Result {
         log(format!(
             "browser suites (headless {name}) against {first} (and {second} for forged messages)"
         ));
-        let cmd = cargo([
-            "test",
-            "--target",
-            WASM,
-            "-p",
-            "symphony-dom",
-            "-p",
-            "yew-symphony",
-            "--locked",
-        ])
-        .args(["--", "--skip", "reliability_suite"]);
+        let cmd = wasm_test(&["symphony-dom", "yew-symphony"]).args(["--", "--skip", "reliability_suite"]);
         with_driver(suites(cmd), browser)?.run()?;
         log(format!(
             "the sdk.js backend alone (built without the built-in protocol; headless {name}) against the emulator's stand-in sdk.js"
         ));
-        let cmd = cargo([
-            "test",
-            "--target",
-            WASM,
-            "-p",
-            "symphony-dom",
-            "-p",
-            "yew-symphony",
-            "--no-default-features",
-            "--features",
-            "symphony-dom/sdk-js,yew-symphony/sdk-js",
-            "--test",
-            "sdk_backend",
-            "--test",
-            "sdk_load",
-            "--test",
-            "sdk_csp",
-            "--test",
-            "sdk_many",
-            "--test",
-            "sdk_components",
-            "--locked",
-        ]);
+        let cmd = wasm_test(&["symphony-dom", "yew-symphony"])
+            .args(SDK_ALONE)
+            .args([
+                "--test",
+                "sdk_backend",
+                "--test",
+                "sdk_load",
+                "--test",
+                "sdk_csp",
+                "--test",
+                "sdk_many",
+                "--test",
+                "sdk_components",
+            ]);
         with_driver(suites(cmd), browser)?.run()?;
         log(format!(
             "URL conformance of the session core against the browser's own URL (headless {name})"
         ));
-        let cmd = cargo([
-            "test",
-            "--target",
-            WASM,
-            "-p",
-            "symphony-session",
-            "--test",
-            "url_conformance",
-            "--locked",
-        ]);
+        let cmd = wasm_test(&["symphony-session"]).args(["--test", "url_conformance"]);
         with_driver(cmd, browser)?.run()?;
         log(format!(
             "reliability suite (headless {name}): every fault, forged messages, injections, 1000 requesters"
         ));
-        let cmd = cargo([
-            "test",
-            "--target",
-            WASM,
-            "-p",
-            "yew-symphony",
-            "--test",
-            "reliability",
-            "--locked",
-        ])
-        .args(["--", "--nocapture"]);
+        let cmd = wasm_test(&["yew-symphony"]).args(["--test", "reliability", "--", "--nocapture"]);
         with_driver(suites(cmd), browser)?.run()?;
         log(format!(
             "reliability suite over sdk.js (headless {name}): every fault of the stand-in, 1000 requesters"
         ));
-        let cmd = cargo([
-            "test",
-            "--target",
-            WASM,
-            "-p",
-            "yew-symphony",
-            "--no-default-features",
-            "--features",
-            "symphony-dom/sdk-js,yew-symphony/sdk-js",
+        let cmd = wasm_test(&["yew-symphony"]).args(SDK_ALONE).args([
             "--test",
             "sdk_reliability",
-            "--locked",
-        ])
-        .args(["--", "--nocapture"]);
+            "--",
+            "--nocapture",
+        ]);
         with_driver(suites(cmd), browser)?.run()?;
     }
     Ok(())
 }
+
+/// `cargo test --target wasm32-unknown-unknown --locked` over these packages.
+fn wasm_test(packages: &[&str]) -> Cmd {
+    let mut args = vec!["test", "--target", WASM, "--locked"];
+    for package in packages {
+        args.extend(["-p", package]);
+    }
+    cargo(args)
+}
+
+/// The browser crates built with the sdk.js backend alone (no built-in protocol).
+const SDK_ALONE: [&str; 3] = [
+    "--no-default-features",
+    "--features",
+    "symphony-dom/sdk-js,yew-symphony/sdk-js",
+];
 
 /// Builds the demo (release, wasm32) into target/demo-dist: wasm-bindgen's output and the
 /// demo's static files. Returns that directory.

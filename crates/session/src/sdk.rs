@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 #[cfg(any(test, feature = "sdk-js"))]
-use crate::error::{ErrorPayload, SymphonyError};
+use crate::error::{without_error, ErrorPayload, SymphonyError};
 #[cfg(any(test, feature = "sdk-js"))]
 use crate::resolved::Resolved;
 
@@ -141,9 +141,7 @@ pub(crate) fn settle(call: &SdkCall, outcome: SdkOutcome) -> Result<Resolved, Sy
     let name = call.function.name();
     match outcome {
         SdkOutcome::Resolved(Value::Object(object)) => match object.get("error") {
-            None | Some(Value::Null) => Ok(Resolved::from_json(Value::Object(crate::error::without_error(
-                object,
-            )))),
+            None | Some(Value::Null) => Ok(Resolved::from_json(Value::Object(without_error(object)))),
             Some(error) => Err(SymphonyError::Sdk {
                 function: name,
                 error: ErrorPayload::read(error)

@@ -97,6 +97,14 @@ fn lint(w: &Workspace) -> Result {
         "--features",
         "symphony-session/sdk-js,symphony-dom/sdk-js,yew-symphony/sdk-js",
     ])?;
+    // symphony-dom by itself, as an app that depends on it alone builds it (in the workspace,
+    // Yew's web-sys features would hide one it forgot).
+    for features in [
+        &["--features", "sdk-js"][..],
+        &["--no-default-features", "--features", "sdk-js"],
+    ] {
+        clippy(&[&["--target", WASM, "-p", "symphony-dom"][..], features].concat())?;
+    }
     // The bench target is `test = false`: --all-targets leaves it out.
     clippy(&["--target", WASM, "-p", "yew-symphony", "--test", "bench"])?;
     // The session core in a browser: its library (the browser's URL) and the URL cases.
@@ -463,12 +471,8 @@ fn browser(w: &Workspace, browsers: &BrowserList) -> Result {
 }
 
 /// `cargo test --target wasm32-unknown-unknown --locked` over these packages.
-fn wasm_test(packages: &[&str]) -> Cmd {
-    let mut args = vec!["test", "--target", WASM, "--locked"];
-    for package in packages {
-        args.extend(["-p", package]);
-    }
-    cargo(args)
+fn wasm_test(names: &[&str]) -> Cmd {
+    cargo(["test", "--target", WASM, "--locked"]).args(packages(names))
 }
 
 /// The browser crates built with the sdk.js backend alone (no built-in protocol).

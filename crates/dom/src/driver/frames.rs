@@ -131,6 +131,12 @@ impl Drop for RemovalWatch {
 /// Blanked and hidden now, taken out again if it comes back.
 fn neutralise(element: &HtmlIFrameElement) {
     element.set_src("about:blank");
+    hide(element);
+}
+
+/// Hides an element through CSSOM (a strict CSP allows it), with `visibility`, so that the
+/// layout does not move; `!important`, so that no page style shows it again.
+pub(super) fn hide(element: &web_sys::HtmlElement) {
     let _ = element
         .style()
         .set_property_with_priority("visibility", "hidden", "important");
@@ -265,11 +271,7 @@ impl Driver {
     pub(super) fn hide_frames(&mut self, frames: &[FrameId]) {
         for frame in frames {
             if let Some(mounted) = self.frames.get(frame) {
-                let _ =
-                    mounted
-                        .element
-                        .style()
-                        .set_property_with_priority("visibility", "hidden", "important");
+                hide(&mounted.element);
             }
         }
     }

@@ -241,9 +241,7 @@ impl Driver {
     pub(super) fn hide_contained_frames(&self, containers: &[String]) {
         for frame in self.contained_frames(containers) {
             if let Some(frame) = frame.dyn_ref::<web_sys::HtmlElement>() {
-                let _ = frame
-                    .style()
-                    .set_property_with_priority("visibility", "hidden", "important");
+                super::frames::hide(frame);
             }
         }
     }

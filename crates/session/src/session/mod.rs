@@ -949,9 +949,7 @@ impl Session {
                 // must still ask (fail closed).
                 self.outbox.mark_session(&self.config);
                 self.sdk.forget_subscriptions();
-                self.logout_reason = Some(reason.unwrap_or(LogoutReason::AnotherTab));
-                self.announce_state(SessionState::Rendered);
-                self.logged_out_news(ok);
+                self.closed_for_another_tab(ok, reason);
                 return true;
             }
             // The tab that holds the idle logout's claim is done: close here too; but when
@@ -983,16 +981,18 @@ impl Session {
             self.outbox.mark_session(&self.config);
         }
         self.subscriptions.clear();
-        self.logout_reason = Some(reason.unwrap_or(LogoutReason::AnotherTab));
-        self.announce_state(SessionState::Rendered);
-        self.logged_out_news(ok);
+        self.closed_for_another_tab(ok, reason);
         true
     }
 
-    /// [`News::LoggedOut`] for another tab's logout: `ok` when the pod confirmed it there.
-    fn logged_out_news(&mut self, ok: bool) {
+    /// The end of closing a rendered session for another tab's logout (`ok` when the pod
+    /// confirmed it there; `reason` that tab's): the state news, then [`News::LoggedOut`].
+    fn closed_for_another_tab(&mut self, ok: bool, reason: Option<LogoutReason>) {
+        let reason = reason.unwrap_or(LogoutReason::AnotherTab);
+        self.logout_reason = Some(reason);
+        self.announce_state(SessionState::Rendered);
         self.outbox.emit(News::LoggedOut {
-            reason: self.logout_reason.unwrap_or(LogoutReason::AnotherTab),
+            reason,
             result: if ok {
                 Ok(())
             } else {

@@ -50,23 +50,21 @@ pub fn config(mode: Mode) -> Config {
 
 /// The test config over Symphony's own `sdk.js` (the emulator's stand-in).
 pub fn sdk_config(mode: Mode) -> Config {
-    builder(mode)
-        .transport(symphony_dom::Transport::SdkJs)
-        .sdk_load_timeout(Duration::from_millis(3000))
-        .build()
-        .expect("valid sdk.js test config")
+    over_sdk(builder(mode)).build().expect("valid sdk.js test config")
 }
 
 /// [`idle_config`] over Symphony's own `sdk.js`.
 pub fn sdk_idle_config(timeout_ms: u64, warning_ms: u64) -> Config {
-    let policy = symphony_dom::IdlePolicy::new(Duration::from_millis(timeout_ms))
-        .with_warning_lead(Duration::from_millis(warning_ms))
-        .with_check_interval(Duration::from_millis(250));
-    builder(Mode::Focus)
-        .idle(policy)
-        .transport(symphony_dom::Transport::SdkJs)
+    over_sdk(idle_builder(timeout_ms, warning_ms))
         .build()
         .expect("valid idle config")
+}
+
+/// The sdk.js transport, with a load timeout short enough for the fault tests.
+fn over_sdk(builder: symphony_dom::ConfigBuilder) -> symphony_dom::ConfigBuilder {
+    builder
+        .transport(symphony_dom::Transport::SdkJs)
+        .sdk_load_timeout(Duration::from_millis(3000))
 }
 
 fn builder(mode: Mode) -> symphony_dom::ConfigBuilder {
@@ -81,13 +79,16 @@ fn builder(mode: Mode) -> symphony_dom::ConfigBuilder {
 /// The test config with inactivity logout: `timeout_ms` without activity, warned
 /// `warning_ms` before, the clock checked at least every 250 ms.
 pub fn idle_config(timeout_ms: u64, warning_ms: u64) -> Config {
+    idle_builder(timeout_ms, warning_ms)
+        .build()
+        .expect("valid idle config")
+}
+
+fn idle_builder(timeout_ms: u64, warning_ms: u64) -> symphony_dom::ConfigBuilder {
     let policy = symphony_dom::IdlePolicy::new(Duration::from_millis(timeout_ms))
         .with_warning_lead(Duration::from_millis(warning_ms))
         .with_check_interval(Duration::from_millis(250));
-    builder(Mode::Focus)
-        .idle(policy)
-        .build()
-        .expect("valid idle config")
+    builder(Mode::Focus).idle(policy)
 }
 
 pub async fn admin(method: &str, path: &str, body: Option<Value>) -> Value {

@@ -62,10 +62,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Static files for the second origin (demo app, test host pages).
-/// Static files, not cached, each with the Content-Security-Policy `csp` when given.
-/// The static listener: `dir`'s files, with the page policy `csp` (the plain one, and the
-/// one for a page asked for with `?backend=sdk`, which loads the pod's sdk.js).
+/// The static listener for the second origin (demo app, test host pages): `dir`'s files, not
+/// cached, with the page policy `csp` when given (the plain one, and the one for a page asked
+/// for with `?backend=sdk`, which loads the pod's sdk.js).
 pub(crate) fn static_router(dir: &Path, csp: Option<(String, String)>) -> Router {
     let csp = csp.and_then(|(page, sdk)| {
         Some((
